@@ -1,0 +1,15 @@
+#ifndef RUNTS_INROOT_H
+#define RUNTS_INROOT_H
+
+#include <sys/types.h>
+
+/* Each takes the rootfs as a host path and a path inside it. */
+int inroot_open(const char *rootfs, const char *path, int flags);
+int inroot_mkdir_all(const char *rootfs, const char *path, mode_t mode);
+int inroot_mkfile(const char *rootfs, const char *path, mode_t mode);
+/* Fails with EEXIST when path exists. */
+int inroot_mknod(const char *rootfs, const char *path, mode_t mode, unsigned major, unsigned minor, uid_t uid,
+                 gid_t gid);
+int inroot_symlink(const char *rootfs, const char *target, const char *path);
+
+#endif

@@ -1,0 +1,211 @@
+/* runts-executor: carries out a plan made by the TypeScript runtime.
+ *
+ *   parent (P)   reads the plan, opens the start and console sockets, writes
+ *                the user namespace maps stage 1 asks for, reports the init's
+ *                pid; then exits ("detach") or waits for the init ("wait").
+ *   stage 1      joins the cgroups and namespaces, unshares the new ones and
+ *                forks the init, so the init is pid 1 of a new pid namespace.
+ *   stage 2      the container init: runs the steps (steps.c), then execs.
+ *
+ * usage: runts-executor [sync-fd]   (default 3; the plan arrives on it) */
+#include "executor.h"
+#include "report.h"
+#include "terminal.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+struct settings {
+  int wait;
+  int userns;
+  int relay;
+  unsigned long unshare_flags;
+  const char *uid_map, *gid_map, *setgroups, *timens;
+  size_t uid_map_len, gid_map_len, timens_len;
+};
+
+static void read_settings(struct plan *plan, struct settings *st, struct ctx *ctx) {
+  for (size_t n = 0; n < plan->count; n++) {
+    const struct step *s = &plan->steps[n];
+    int i = (int)n;
+    switch (s->op) {
+    case OP_MODE: st->wait = strcmp(s->argv[0].data, "wait") == 0; break;
+    case OP_NS_UNSHARE: st->unshare_flags |= (unsigned long)arg_unum(s, 0); break;
+    case OP_USERNS: st->userns = 1; break;
+    case OP_UID_MAP: st->uid_map = s->argv[0].data, st->uid_map_len = s->argv[0].len; break;
+    case OP_GID_MAP: st->gid_map = s->argv[0].data, st->gid_map_len = s->argv[0].len; break;
+    case OP_SETGROUPS: st->setgroups = s->argv[0].data; break;
+    case OP_TIMENS_OFFSETS: st->timens = s->argv[0].data, st->timens_len = s->argv[0].len; break;
+    case OP_TERMINAL_RELAY: st->relay = 1; break;
+    case OP_START_SOCKET: {
+      struct sockaddr_un addr = {.sun_family = AF_UNIX};
+      snprintf(addr.sun_path, sizeof addr.sun_path, "%s", s->argv[0].data);
+      int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+      if (fd < 0 || bind(fd, (struct sockaddr *)&addr, sizeof addr) < 0 || listen(fd, 1) < 0)
+        die_step(i, s->op, errno, "listen on %s", s->argv[0].data);
+      ctx->start_listen_fd = fd;
+      break;
+    }
+    case OP_CONSOLE_SOCKET: {
+      struct sockaddr_un addr = {.sun_family = AF_UNIX};
+      if (s->argv[0].len >= sizeof addr.sun_path) die_step(i, s->op, ENAMETOOLONG, "%s", s->argv[0].data);
+      memcpy(addr.sun_path, s->argv[0].data, s->argv[0].len);
+      int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+      if (fd < 0 || connect(fd, (struct sockaddr *)&addr, sizeof addr) < 0)
+        die_step(i, s->op, errno, "connect to console socket %s", s->argv[0].data);
+      ctx->console_fd = fd;
+      break;
+    }
+    default: break;
+    }
+  }
+}
+
+static int write_proc(pid_t pid, const char *file, const char *data, size_t len) {
+  char path[64];
+  snprintf(path, sizeof path, "/proc/%d/%s", pid, file);
+  int fd = open(path, O_WRONLY | O_CLOEXEC);
+  if (fd < 0) return -1;
+  int rc = write_full(fd, data, len);
+  int saved = errno;
+  close(fd);
+  errno = saved;
+  return rc;
+}
+
+static int find_step(struct plan *plan, unsigned op) {
+  for (size_t n = 0; n < plan->count; n++)
+    if (plan->steps[n].op == op) return (int)n;
+  return -1;
+}
+
+static void stage1(struct ctx *ctx, struct settings *st, int peer) {
+  struct plan *plan = ctx->plan;
+  /* Cgroups first: once in a user namespace the host's cgroup files are no longer ours to write. */
+  for (size_t n = 0; n < plan->count; n++) {
+    const struct step *s = &plan->steps[n];
+    if (s->op == OP_CGROUP_PROCS) {
+      int fd = open(s->argv[0].data, O_WRONLY | O_CLOEXEC);
+      if (fd < 0 || write_full(fd, "0", 1) < 0) die_step((int)n, s->op, errno, "join %s", s->argv[0].data);
+      close(fd);
+    }
+  }
+  for (size_t n = 0; n < plan->count; n++) {
+    const struct step *s = &plan->steps[n];
+    if (s->op != OP_NS_JOIN) continue;
+    int fd = open(s->argv[1].data, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) die_step((int)n, s->op, errno, "open namespace %s", s->argv[1].data);
+    if (setns(fd, (int)arg_num(s, 0)) < 0) die_step((int)n, s->op, errno, "setns %s", s->argv[1].data);
+    close(fd);
+  }
+  if (st->userns) {
+    int i = find_step(plan, OP_USERNS);
+    if (unshare(CLONE_NEWUSER) < 0) die_step(i, OP_USERNS, errno, "unshare user namespace");
+    char line[64];
+    if (write_full(peer, "MAPS\n", 5) < 0 || read_line(peer, line, sizeof line) < 0 || strcmp(line, "OK") != 0)
+      _exit(127); /* the parent reported why */
+    if (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0)
+      die_step(i, OP_USERNS, errno, "become root in the user namespace (is 0 mapped?)");
+  }
+  if (st->unshare_flags && unshare((int)st->unshare_flags) < 0)
+    die_step(find_step(plan, OP_NS_UNSHARE), OP_NS_UNSHARE, errno, "unshare 0x%lx", st->unshare_flags);
+  if (st->timens && write_proc(getpid(), "timens_offsets", st->timens, st->timens_len) < 0)
+    die_step(find_step(plan, OP_TIMENS_OFFSETS), OP_TIMENS_OFFSETS, errno, "write timens_offsets");
+  pid_t pid = fork();
+  if (pid < 0) die_step(-1, OP_END, errno, "fork container init");
+  if (pid == 0) {
+    close(peer);
+    run_steps(ctx);
+  }
+  dprintf(peer, "PID %d\n", pid);
+  _exit(0);
+}
+
+/* Answers stage 1's request for maps; returns the init's pid, or -1. */
+static pid_t serve_stage1(struct ctx *ctx, struct settings *st, pid_t child, int peer) {
+  char line[64];
+  while (read_line(peer, line, sizeof line) >= 0) {
+    if (strcmp(line, "MAPS") == 0) {
+      int i = find_step(ctx->plan, OP_UID_MAP);
+      if (st->setgroups && write_proc(child, "setgroups", st->setgroups, strlen(st->setgroups)) < 0)
+        die_step(find_step(ctx->plan, OP_SETGROUPS), OP_SETGROUPS, errno, "write setgroups");
+      if (st->uid_map && write_proc(child, "uid_map", st->uid_map, st->uid_map_len) < 0)
+        die_step(i, OP_UID_MAP, errno, "write uid_map");
+      if (st->gid_map && write_proc(child, "gid_map", st->gid_map, st->gid_map_len) < 0)
+        die_step(find_step(ctx->plan, OP_GID_MAP), OP_GID_MAP, errno, "write gid_map");
+      write_full(peer, "OK\n", 3);
+    } else if (strncmp(line, "PID ", 4) == 0) {
+      return (pid_t)atoi(line + 4);
+    }
+  }
+  return -1;
+}
+
+int main(int argc, char **argv) {
+  int sync_fd = argc > 1 ? atoi(argv[1]) : 3;
+  report_fd = sync_fd;
+  fcntl(sync_fd, F_SETFD, FD_CLOEXEC);
+  struct plan plan;
+  char err[256];
+  if (plan_read(sync_fd, &plan, err, sizeof err) < 0) {
+    report_line("ERR -1 plan %d %s", EINVAL, err);
+    return 127;
+  }
+  struct ctx ctx = {.plan = &plan, .start_listen_fd = -1, .console_fd = -1};
+  struct settings st = {0};
+  read_settings(&plan, &st, &ctx);
+
+  int relay[2] = {-1, -1};
+  if (st.relay) {
+    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, relay) < 0)
+      die_step(find_step(&plan, OP_TERMINAL_RELAY), OP_TERMINAL_RELAY, errno, "socketpair");
+    ctx.console_fd = relay[1];
+  }
+  /* Orphans of the init are ours to reap while we wait; once we exit they
+   * pass to the next subreaper up, as runc's do. */
+  prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
+  int peer[2];
+  if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, peer) < 0) die_step(-1, OP_END, errno, "socketpair");
+  if (st.wait) {
+    /* Block before forking so no signal is lost; stage 1 restores the mask. */
+    sigset_t all;
+    sigfillset(&all);
+    sigprocmask(SIG_BLOCK, &all, NULL);
+  }
+  pid_t child = fork();
+  if (child < 0) die_step(-1, OP_END, errno, "fork");
+  if (child == 0) {
+    sigset_t none;
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, NULL);
+    close(peer[0]);
+    if (relay[0] >= 0) close(relay[0]);
+    stage1(&ctx, &st, peer[1]);
+  }
+  close(peer[1]);
+  if (ctx.console_fd >= 0) close(ctx.console_fd);
+  if (ctx.start_listen_fd >= 0) close(ctx.start_listen_fd);
+  pid_t init = serve_stage1(&ctx, &st, child, peer[0]);
+  int status;
+  while (waitpid(child, &status, 0) < 0 && errno == EINTR) {}
+  if (init < 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 0) return 127;
+  report_line("PID %d", init);
+  close(sync_fd);
+  if (!st.wait) return 0;
+  int master = -1;
+  if (relay[0] >= 0) {
+    master = recv_fd(relay[0]);
+    close(relay[0]);
+  }
+  return supervise(init, master);
+}

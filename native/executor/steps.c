@@ -1,0 +1,402 @@
+/* The container init: carries out the plan's steps one by one. Every
+ * decision was made by the runtime; a step either does its one thing or
+ * reports which step failed and why. */
+#include "executor.h"
+#include "inroot.h"
+#include "report.h"
+#include "terminal.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <linux/capability.h>
+#include <linux/filter.h>
+#include <linux/keyctl.h>
+#include <linux/seccomp.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define ARG(i) (s->argv[i].data)
+
+struct mount_attr_v0 {
+  unsigned long long attr_set, attr_clr, propagation, userns_fd;
+};
+
+static const char *target_path(const char *rootfs_rel_flag, const char *path, int *fdout, char *buf, size_t len,
+                               const char *rootfs) {
+  *fdout = -1;
+  if (strcmp(rootfs_rel_flag, "0") == 0 || !rootfs) return path;
+  int fd = inroot_open(rootfs, path, O_PATH);
+  if (fd < 0) return NULL;
+  *fdout = fd;
+  snprintf(buf, len, "/proc/self/fd/%d", fd);
+  return buf;
+}
+
+/* Mount targets in the rootfs are given as "rootfs\0path" pairs: the flag
+ * argument names the rootfs, or "0" for an absolute path. */
+static void step_mount(int i, const struct step *s) {
+  char buf[64];
+  int fd;
+  const char *target = target_path(ARG(5), ARG(1), &fd, buf, sizeof buf, ARG(5));
+  if (!target) die_step(i, s->op, errno, "resolve %s in %s", ARG(1), ARG(5));
+  const char *src = s->argv[0].len ? ARG(0) : NULL;
+  const char *type = s->argv[2].len ? ARG(2) : NULL;
+  const char *data = s->argv[4].len ? ARG(4) : NULL;
+  if (mount(src, target, type, (unsigned long)arg_unum(s, 3), data) < 0)
+    die_step(i, s->op, errno, "mount %s on %s type %s flags %s data %s", src ? src : "none", ARG(1),
+             type ? type : "none", ARG(3), data ? data : "");
+  if (fd >= 0) close(fd);
+}
+
+static void step_mount_setattr(int i, const struct step *s) {
+  char buf[64];
+  int fd;
+  const char *target = target_path(ARG(1), ARG(0), &fd, buf, sizeof buf, ARG(1));
+  if (!target) die_step(i, s->op, errno, "resolve %s", ARG(0));
+  struct mount_attr_v0 attr = {arg_unum(s, 2), arg_unum(s, 3), arg_unum(s, 4), 0};
+  unsigned flags = arg_num(s, 5) ? 0x8000 /* AT_RECURSIVE */ : 0;
+  if (syscall(SYS_mount_setattr, AT_FDCWD, target, flags, &attr, sizeof attr) < 0)
+    die_step(i, s->op, errno, "mount_setattr %s", ARG(0));
+  if (fd >= 0) close(fd);
+}
+
+/* Keeps the flags a remount must repeat (the kernel refuses to clear locked ones). */
+static unsigned long mount_flags_of(const char *path) {
+  struct statvfs st;
+  if (statvfs(path, &st) < 0) return 0;
+  unsigned long keep = ST_NOSUID | ST_NODEV | ST_NOEXEC | ST_NOATIME | ST_NODIRATIME | ST_RELATIME;
+  return st.f_flag & keep;
+}
+
+static void step_remount_ro(int i, const struct step *s, const char *path) {
+  unsigned long flags = MS_BIND | MS_REMOUNT | MS_RDONLY | mount_flags_of(path);
+  if (mount(NULL, path, NULL, flags, NULL) < 0) die_step(i, s->op, errno, "remount %s read-only", path);
+}
+
+static void step_mask(int i, const struct step *s) {
+  struct stat st;
+  if (stat(ARG(0), &st) < 0) {
+    if (errno == ENOENT) return;
+    die_step(i, s->op, errno, "stat %s", ARG(0));
+  }
+  int rc = S_ISDIR(st.st_mode) ? mount("tmpfs", ARG(0), "tmpfs", MS_RDONLY, NULL)
+                               : mount("/dev/null", ARG(0), NULL, MS_BIND, NULL);
+  if (rc < 0) die_step(i, s->op, errno, "mask %s", ARG(0));
+}
+
+static void step_readonly(int i, const struct step *s) {
+  if (mount(ARG(0), ARG(0), NULL, MS_BIND | MS_REC, NULL) < 0) {
+    if (errno == ENOENT) return;
+    die_step(i, s->op, errno, "bind %s", ARG(0));
+  }
+  step_remount_ro(i, s, ARG(0));
+}
+
+static void step_pivot_root(int i, const struct step *s) {
+  int newroot = open(ARG(0), O_DIRECTORY | O_RDONLY | O_CLOEXEC);
+  int oldroot = open("/", O_DIRECTORY | O_RDONLY | O_CLOEXEC);
+  if (newroot < 0 || oldroot < 0) die_step(i, s->op, errno, "open %s", ARG(0));
+  /* pivot_root(".", ".") stacks the old root under the new one; detaching it
+   * then leaves only the new root, with no directory to put the old one in. */
+  if (fchdir(newroot) < 0) die_step(i, s->op, errno, "chdir %s", ARG(0));
+  if (syscall(SYS_pivot_root, ".", ".") < 0) die_step(i, s->op, errno, "pivot_root %s", ARG(0));
+  if (fchdir(oldroot) < 0) die_step(i, s->op, errno, "chdir old root");
+  if (mount(NULL, ".", NULL, MS_SLAVE | MS_REC, NULL) < 0) die_step(i, s->op, errno, "make old root rslave");
+  if (umount2(".", MNT_DETACH) < 0) die_step(i, s->op, errno, "detach old root");
+  if (chdir("/") < 0) die_step(i, s->op, errno, "chdir /");
+  close(newroot);
+  close(oldroot);
+}
+
+static void step_chroot(int i, const struct step *s) {
+  if (chdir(ARG(0)) < 0) die_step(i, s->op, errno, "chdir %s", ARG(0));
+  if (mount(ARG(0), "/", NULL, MS_MOVE, NULL) < 0) die_step(i, s->op, errno, "move %s to /", ARG(0));
+  if (chroot(".") < 0) die_step(i, s->op, errno, "chroot %s", ARG(0));
+  if (chdir("/") < 0) die_step(i, s->op, errno, "chdir /");
+}
+
+static void step_write_file(int i, const struct step *s) {
+  int fd = open(ARG(0), O_WRONLY | O_CLOEXEC | O_TRUNC);
+  if (fd < 0 || write_full(fd, ARG(1), s->argv[1].len) < 0) die_step(i, s->op, errno, "write %s", ARG(0));
+  close(fd);
+}
+
+static void step_sync(int i, const struct step *s, struct ctx *ctx, int fd) {
+  char line[256];
+  if (fd != report_fd) report_fd = fd;
+  report_line("SYNC %s", ARG(0));
+  if (read_line(fd, line, sizeof line) < 0) die_step(i, s->op, EPIPE, "runtime went away at %s", ARG(0));
+  if (strncmp(line, "OK ", 3) != 0) _exit(127); /* the runtime chose to fail; it knows why */
+  size_t len = strtoul(line + 3, NULL, 10);
+  free(ctx->hook_stdin);
+  ctx->hook_stdin = malloc(len + 1);
+  ctx->hook_stdin_len = len;
+  if (len && read_exact(fd, ctx->hook_stdin, len) < 0) die_step(i, s->op, EPIPE, "short reply at %s", ARG(0));
+}
+
+/* Hook: path, timeout_ms, argc, argv..., env... Output is kept for the error. */
+static void step_hook(int i, const struct step *s, struct ctx *ctx) {
+  uint32_t argc = (uint32_t)arg_num(s, 2);
+  char **argv = calloc(argc + 1, sizeof(char *));
+  char **envp = calloc(s->argc - 3 - argc + 1, sizeof(char *));
+  for (uint32_t k = 0; k < argc; k++) argv[k] = (char *)ARG(3 + k);
+  for (uint32_t k = 3 + argc; k < s->argc; k++) envp[k - 3 - argc] = (char *)ARG(k);
+  int in = memfd_create("hook-stdin", MFD_CLOEXEC);
+  int out = memfd_create("hook-output", MFD_CLOEXEC);
+  if (in < 0 || out < 0 || write_full(in, ctx->hook_stdin ? ctx->hook_stdin : "", ctx->hook_stdin_len) < 0)
+    die_step(i, s->op, errno, "prepare hook %s", ARG(0));
+  lseek(in, 0, SEEK_SET);
+  pid_t pid = fork();
+  if (pid < 0) die_step(i, s->op, errno, "fork hook %s", ARG(0));
+  if (pid == 0) {
+    dup2(in, 0);
+    dup2(out, 1);
+    dup2(out, 2);
+    execve(ARG(0), argc ? argv : (char *[]){(char *)ARG(0), NULL}, envp);
+    dprintf(2, "exec %s: %s", ARG(0), strerror(errno));
+    _exit(127);
+  }
+  long long timeout = arg_num(s, 1);
+  int pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+  if (pidfd >= 0) {
+    struct pollfd p = {pidfd, POLLIN, 0};
+    int rc;
+    do rc = poll(&p, 1, timeout > 0 ? (int)timeout : -1);
+    while (rc < 0 && errno == EINTR);
+    if (rc == 0) {
+      kill(pid, SIGKILL);
+      waitpid(pid, NULL, 0);
+      die_step(i, s->op, ETIMEDOUT, "hook %s timed out after %lld ms", ARG(0), timeout);
+    }
+    close(pidfd);
+  }
+  int st;
+  while (waitpid(pid, &st, 0) < 0 && errno == EINTR) {}
+  if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) {
+    char output[1024] = "";
+    ssize_t n = pread(out, output, sizeof output - 1, 0);
+    output[n > 0 ? n : 0] = 0;
+    die_step(i, s->op, 0, "hook %s %s %d: %s", ARG(0), WIFEXITED(st) ? "exited with status" : "killed by signal",
+             WIFEXITED(st) ? WEXITSTATUS(st) : WTERMSIG(st), output);
+  }
+  close(in);
+  close(out);
+  free(argv);
+  free(envp);
+}
+
+static void step_terminal(int i, const struct step *s, struct ctx *ctx) {
+  int slave;
+  int master = open_pty(&slave, (unsigned)arg_num(s, 0), (unsigned)arg_num(s, 1), (uid_t)arg_num(s, 2));
+  if (master < 0) die_step(i, s->op, errno, "open pty");
+  if (setsid() < 0 && errno != EPERM) die_step(i, s->op, errno, "setsid");
+  if (ioctl(slave, TIOCSCTTY, 0) < 0) die_step(i, s->op, errno, "set controlling terminal");
+  for (int fd = 0; fd < 3; fd++)
+    if (dup2(slave, fd) < 0) die_step(i, s->op, errno, "dup pty to %d", fd);
+  if (slave > 2) close(slave);
+  if (ctx->console_fd < 0) die_step(i, s->op, EBADF, "no console socket");
+  if (send_fd(ctx->console_fd, master, "/dev/ptmx") < 0) die_step(i, s->op, errno, "send pty master");
+  close(master);
+  close(ctx->console_fd);
+  ctx->console_fd = -1;
+}
+
+static void step_cap_bound(int i, const struct step *s) {
+  unsigned long long keep = arg_unum(s, 0);
+  for (int cap = 0; cap < 64; cap++) {
+    if (prctl(PR_CAPBSET_READ, cap, 0, 0, 0) < 0) break; /* past the kernel's last capability */
+    if (keep & (1ULL << cap)) continue;
+    if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) < 0) die_step(i, s->op, errno, "drop capability %d", cap);
+  }
+}
+
+static void step_capset(int i, const struct step *s) {
+  struct __user_cap_header_struct hdr = {_LINUX_CAPABILITY_VERSION_3, 0};
+  struct __user_cap_data_struct data[2];
+  unsigned long long e = arg_unum(s, 0), p = arg_unum(s, 1), in = arg_unum(s, 2);
+  for (int k = 0; k < 2; k++) {
+    data[k].effective = (uint32_t)(e >> (32 * k));
+    data[k].permitted = (uint32_t)(p >> (32 * k));
+    data[k].inheritable = (uint32_t)(in >> (32 * k));
+  }
+  if (syscall(SYS_capset, &hdr, data) < 0) die_step(i, s->op, errno, "capset");
+}
+
+static void step_ambient(int i, const struct step *s) {
+  unsigned long long mask = arg_unum(s, 0);
+  for (int cap = 0; cap < 64; cap++)
+    if ((mask & (1ULL << cap)) && prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, cap, 0, 0) < 0)
+      die_step(i, s->op, errno, "raise ambient capability %d", cap);
+}
+
+static void step_setgroups(int i, const struct step *s) {
+  gid_t *gids = calloc(s->argc + 1, sizeof(gid_t));
+  for (uint32_t k = 0; k < s->argc; k++) gids[k] = (gid_t)arg_unum(s, k);
+  if (setgroups(s->argc, gids) < 0) die_step(i, s->op, errno, "setgroups");
+  free(gids);
+}
+
+static void step_seccomp(int i, const struct step *s) {
+  struct sock_fprog prog = {(unsigned short)(s->argv[0].len / sizeof(struct sock_filter)),
+                            (struct sock_filter *)ARG(0)};
+  if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, (unsigned)arg_unum(s, 1), &prog) < 0)
+    die_step(i, s->op, errno, "load seccomp filter");
+}
+
+static int executable(const char *path) {
+  struct stat st;
+  return stat(path, &st) == 0 && S_ISREG(st.st_mode) && access(path, X_OK) == 0;
+}
+
+static void step_find_exec(int i, const struct step *s, struct ctx *ctx) {
+  const char *name = ARG(0);
+  if (strchr(name, '/')) {
+    if (!executable(name)) die_step(i, s->op, errno ? errno : EACCES, "exec: %s: not an executable file", name);
+    snprintf(ctx->exec_path, sizeof ctx->exec_path, "%s", name);
+    return;
+  }
+  char *path = strdup(ARG(1));
+  for (char *dir = strtok(path, ":"); dir; dir = strtok(NULL, ":")) {
+    snprintf(ctx->exec_path, sizeof ctx->exec_path, "%s/%s", *dir ? dir : ".", name);
+    if (executable(ctx->exec_path)) {
+      free(path);
+      return;
+    }
+  }
+  die_step(i, s->op, ENOENT, "exec: \"%s\": executable file not found in $PATH", name);
+}
+
+static void step_wait_start(int i, const struct step *s, struct ctx *ctx) {
+  if (report_fd >= 0) close(report_fd);
+  report_fd = -1;
+  int conn;
+  do conn = accept4(ctx->start_listen_fd, NULL, NULL, SOCK_CLOEXEC);
+  while (conn < 0 && errno == EINTR);
+  if (conn < 0) _exit(127);
+  close(ctx->start_listen_fd);
+  report_fd = conn;
+  struct step sync = {OP_SYNC, 1, (struct arg[]){{"start", 5}}};
+  step_sync(i, &sync, ctx, conn);
+  (void)s;
+}
+
+static void step_exec(int i, const struct step *s, struct ctx *ctx) {
+  uint32_t argc = (uint32_t)arg_num(s, 0);
+  char **argv = calloc(argc + 1, sizeof(char *));
+  char **envp = calloc(s->argc - 1 - argc + 1, sizeof(char *));
+  for (uint32_t k = 0; k < argc; k++) argv[k] = (char *)ARG(1 + k);
+  for (uint32_t k = 1 + argc; k < s->argc; k++) envp[k - 1 - argc] = (char *)ARG(k);
+  const char *path = ctx->exec_path[0] ? ctx->exec_path : argv[0];
+  execve(path, argv, envp);
+  die_step(i, s->op, errno, "exec %s", path);
+}
+
+void run_steps(struct ctx *ctx) {
+  struct plan *plan = ctx->plan;
+  for (size_t n = 0; n < plan->count; n++) {
+    const struct step *s = &plan->steps[n];
+    int i = (int)n;
+    errno = 0;
+    switch (s->op) {
+    case OP_MOUNT: step_mount(i, s); break;
+    case OP_MOUNT_SETATTR: step_mount_setattr(i, s); break;
+    case OP_MKDIR_IN_ROOT:
+      if (inroot_mkdir_all(ARG(0), ARG(1), (mode_t)arg_unum(s, 2)) < 0)
+        die_step(i, s->op, errno, "mkdir %s in %s", ARG(1), ARG(0));
+      break;
+    case OP_MKFILE_IN_ROOT:
+      if (inroot_mkfile(ARG(0), ARG(1), (mode_t)arg_unum(s, 2)) < 0)
+        die_step(i, s->op, errno, "create %s in %s", ARG(1), ARG(0));
+      break;
+    case OP_MKNOD_IN_ROOT:
+      if (inroot_mknod(ARG(0), ARG(1), (mode_t)arg_unum(s, 2), (unsigned)arg_unum(s, 3), (unsigned)arg_unum(s, 4),
+                       (uid_t)arg_unum(s, 5), (gid_t)arg_unum(s, 6)) < 0 &&
+          errno != EEXIST)
+        die_step(i, s->op, errno, "mknod %s", ARG(1));
+      break;
+    case OP_SYMLINK_IN_ROOT:
+      if (inroot_symlink(ARG(0), ARG(1), ARG(2)) < 0 && errno != EEXIST)
+        die_step(i, s->op, errno, "symlink %s -> %s", ARG(2), ARG(1));
+      break;
+    case OP_SYNC: step_sync(i, s, ctx, report_fd); break;
+    case OP_HOOK: step_hook(i, s, ctx); break;
+    case OP_PIVOT_ROOT: step_pivot_root(i, s); break;
+    case OP_CHROOT: step_chroot(i, s); break;
+    case OP_CHROOT_PATH:
+      if (chroot(ARG(0)) < 0 || chdir("/") < 0) die_step(i, s->op, errno, "chroot %s", ARG(0));
+      break;
+    case OP_MASK_PATH: step_mask(i, s); break;
+    case OP_READONLY_PATH: step_readonly(i, s); break;
+    case OP_REMOUNT_RO: step_remount_ro(i, s, ARG(0)); break;
+    case OP_WRITE_FILE: step_write_file(i, s); break;
+    case OP_SETHOSTNAME:
+      if (sethostname(ARG(0), s->argv[0].len) < 0) die_step(i, s->op, errno, "sethostname %s", ARG(0));
+      break;
+    case OP_SETDOMAINNAME:
+      if (setdomainname(ARG(0), s->argv[0].len) < 0) die_step(i, s->op, errno, "setdomainname %s", ARG(0));
+      break;
+    case OP_SETRLIMIT: {
+      struct rlimit rl = {(rlim_t)arg_num(s, 1), (rlim_t)arg_num(s, 2)};
+      if (setrlimit((int)arg_num(s, 0), &rl) < 0)
+        die_step(i, s->op, errno, "setrlimit %s soft %s hard %s", ARG(0), ARG(1), ARG(2));
+      break;
+    }
+    case OP_CHDIR:
+      if (chdir(ARG(0)) < 0) die_step(i, s->op, errno, "chdir %s", ARG(0));
+      break;
+    case OP_UMASK: umask((mode_t)arg_unum(s, 0)); break;
+    case OP_SETSID:
+      if (setsid() < 0) die_step(i, s->op, errno, "setsid");
+      break;
+    case OP_TERMINAL: step_terminal(i, s, ctx); break;
+    case OP_CAP_BOUND: step_cap_bound(i, s); break;
+    case OP_KEEPCAPS:
+      if (prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0) die_step(i, s->op, errno, "keepcaps");
+      break;
+    case OP_SETGROUPS_LIST: step_setgroups(i, s); break;
+    case OP_SETGID:
+      if (setresgid((gid_t)arg_unum(s, 0), (gid_t)arg_unum(s, 0), (gid_t)arg_unum(s, 0)) < 0)
+        die_step(i, s->op, errno, "setgid %s", ARG(0));
+      break;
+    case OP_SETUID:
+      if (setresuid((uid_t)arg_unum(s, 0), (uid_t)arg_unum(s, 0), (uid_t)arg_unum(s, 0)) < 0)
+        die_step(i, s->op, errno, "setuid %s", ARG(0));
+      break;
+    case OP_CAPSET: step_capset(i, s); break;
+    case OP_AMBIENT: step_ambient(i, s); break;
+    case OP_NO_NEW_PRIVS:
+      if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) die_step(i, s->op, errno, "no_new_privs");
+      break;
+    case OP_SECCOMP: step_seccomp(i, s); break;
+    case OP_SESSION_KEYRING:
+      if (syscall(SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, ARG(0)) < 0 && errno != ENOSYS)
+        die_step(i, s->op, errno, "join session keyring %s", ARG(0));
+      break;
+    case OP_PDEATHSIG:
+      if (prctl(PR_SET_PDEATHSIG, arg_num(s, 0), 0, 0, 0) < 0) die_step(i, s->op, errno, "pdeathsig");
+      break;
+    case OP_READY: report_line("READY"); break;
+    case OP_WAIT_START: step_wait_start(i, s, ctx); break;
+    case OP_FIND_EXEC: step_find_exec(i, s, ctx); break;
+    case OP_EXEC: step_exec(i, s, ctx); break;
+    default:
+      if (s->op >= 100) die_step(i, s->op, EINVAL, "unknown step %u", s->op);
+    }
+  }
+  die_step((int)plan->count, OP_END, EINVAL, "plan ended without exec");
+}

@@ -1,0 +1,21 @@
+import { CAPABILITIES, MOUNT_FLAGS, PROPAGATION_FLAGS, RECURSIVE_ATTRS } from '../../oci/linux.ts';
+import { HOOK_KINDS, NAMESPACE_TYPES, OCI_VERSION } from '../../oci/spec.ts';
+import type { Command } from './context.ts';
+
+const features: Command = async () => {
+  const out = {
+    ociVersionMin: '1.0.0',
+    ociVersionMax: OCI_VERSION,
+    hooks: HOOK_KINDS,
+    mountOptions: [...Object.keys(MOUNT_FLAGS), ...Object.keys(PROPAGATION_FLAGS), ...Object.keys(RECURSIVE_ATTRS)],
+    linux: {
+      namespaces: NAMESPACE_TYPES,
+      capabilities: CAPABILITIES,
+      cgroup: { v1: true, v2: true, systemd: false, systemdUser: false },
+      mountExtensions: { idmap: { enabled: false } },
+    },
+  };
+  process.stdout.write(`${JSON.stringify(out, null, '    ')}\n`);
+  return 0;
+};
+export default features;

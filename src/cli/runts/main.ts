@@ -1,0 +1,73 @@
+// runts: an OCI runtime with runc's command line.
+
+import { parseArgs } from '../args.ts';
+import { Logger } from '../log.ts';
+import { RuntimeError } from '../../oci/errors.ts';
+import { type Command, makeContext } from './context.ts';
+
+const COMMANDS: Record<string, () => Promise<{ default: Command }>> = {
+  spec: () => import('./spec.ts'),
+  create: () => import('./create.ts'),
+  start: () => import('./start.ts'),
+  run: () => import('./run.ts'),
+  state: () => import('./state.ts'),
+  list: () => import('./list.ts'),
+  ps: () => import('./ps.ts'),
+  kill: () => import('./kill.ts'),
+  delete: () => import('./delete.ts'),
+  exec: () => import('./exec.ts'),
+  features: () => import('./features.ts'),
+};
+
+const USAGE = `usage: runts [global options] command [command options] [arguments...]
+
+commands: ${Object.keys(COMMANDS).join(', ')}
+
+global options:
+  --root value        root directory for container state (default: "/run/runts")
+  --log value         log file (default: stderr)
+  --log-format value  text or json (default: "text")
+  --debug             enable debug logging
+  --version, -v       print the version
+`;
+
+export const VERSION = '0.1.0';
+
+export async function main(argv: string[]): Promise<number> {
+  const { flags, args } = parseArgs(argv, [
+    { name: 'root', type: 'string' },
+    { name: 'log', type: 'string' },
+    { name: 'log-format', type: 'string' },
+    { name: 'debug', type: 'bool' },
+    { name: 'systemd-cgroup', type: 'bool' },
+    { name: 'rootless', type: 'string' },
+    { name: 'criu', type: 'string' },
+    { name: 'version', alias: 'v', type: 'bool' },
+    { name: 'help', alias: 'h', type: 'bool' },
+  ]);
+  const log = new Logger(flags.log as string | undefined, flags['log-format'] as string | undefined, !!flags.debug);
+  if (flags.version) {
+    process.stdout.write(`runts version ${VERSION}\nspec: 1.3.0\n`);
+    return 0;
+  }
+  const [name, ...rest] = args;
+  if (!name || flags.help || name === 'help') {
+    process.stdout.write(USAGE);
+    return name || flags.help ? 0 : 1;
+  }
+  const load = COMMANDS[name];
+  if (!load) {
+    process.stderr.write(`runts: no such command "${name}"\n${USAGE}`);
+    return 1;
+  }
+  const ctx = makeContext(flags.root as string | undefined, log);
+  try {
+    const command = (await load()).default;
+    return await command(ctx, rest);
+  } catch (e) {
+    const msg = e instanceof RuntimeError ? e.message : (e as Error).stack ?? String(e);
+    log.error(msg);
+    process.stderr.write(`runts: ${msg}\n`);
+    return 1;
+  }
+}

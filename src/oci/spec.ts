@@ -1,0 +1,149 @@
+// OCI runtime-spec 1.3 configuration and state, as TypeScript types (Linux).
+
+export const OCI_VERSION = '1.3.0';
+
+export interface Spec {
+  ociVersion: string;
+  root?: Root;
+  mounts?: Mount[];
+  process?: Process;
+  hostname?: string;
+  domainname?: string;
+  hooks?: Hooks;
+  annotations?: Record<string, string>;
+  linux?: Linux;
+}
+
+export interface Root {
+  path: string;
+  readonly?: boolean;
+}
+
+export interface Mount {
+  destination: string;
+  type?: string;
+  source?: string;
+  options?: string[];
+  uidMappings?: IdMapping[];
+  gidMappings?: IdMapping[];
+}
+
+export interface Process {
+  terminal?: boolean;
+  consoleSize?: { height: number; width: number };
+  user: User;
+  args?: string[];
+  commandLine?: string;
+  env?: string[];
+  cwd: string;
+  capabilities?: Capabilities;
+  rlimits?: Rlimit[];
+  noNewPrivileges?: boolean;
+  apparmorProfile?: string;
+  oomScoreAdj?: number;
+  selinuxLabel?: string;
+  scheduler?: unknown;
+  ioPriority?: unknown;
+  execCPUAffinity?: unknown;
+}
+
+export interface User {
+  uid: number;
+  gid: number;
+  umask?: number;
+  additionalGids?: number[];
+  username?: string;
+}
+
+export interface Capabilities {
+  bounding?: string[];
+  effective?: string[];
+  inheritable?: string[];
+  permitted?: string[];
+  ambient?: string[];
+}
+
+export interface Rlimit {
+  type: string;
+  soft: number;
+  hard: number;
+}
+
+export interface Hook {
+  path: string;
+  args?: string[];
+  env?: string[];
+  timeout?: number;
+}
+
+export const HOOK_KINDS = [
+  'prestart',
+  'createRuntime',
+  'createContainer',
+  'startContainer',
+  'poststart',
+  'poststop',
+] as const;
+export type HookKind = (typeof HOOK_KINDS)[number];
+export type Hooks = Partial<Record<HookKind, Hook[]>>;
+
+export interface IdMapping {
+  containerID: number;
+  hostID: number;
+  size: number;
+}
+
+export const NAMESPACE_TYPES = ['pid', 'network', 'mount', 'ipc', 'uts', 'user', 'cgroup', 'time'] as const;
+export type NamespaceType = (typeof NAMESPACE_TYPES)[number];
+
+export interface Namespace {
+  type: NamespaceType;
+  path?: string;
+}
+
+export interface Device {
+  type: 'c' | 'b' | 'u' | 'p';
+  path: string;
+  major?: number;
+  minor?: number;
+  fileMode?: number;
+  uid?: number;
+  gid?: number;
+}
+
+export interface DeviceCgroupRule {
+  allow: boolean;
+  type?: string;
+  major?: number;
+  minor?: number;
+  access?: string;
+}
+
+export interface Linux {
+  namespaces?: Namespace[];
+  uidMappings?: IdMapping[];
+  gidMappings?: IdMapping[];
+  timeOffsets?: Record<string, { secs?: number; nanosecs?: number }>;
+  devices?: Device[];
+  cgroupsPath?: string;
+  resources?: { devices?: DeviceCgroupRule[]; [key: string]: unknown };
+  rootfsPropagation?: string;
+  seccomp?: unknown;
+  sysctl?: Record<string, string>;
+  maskedPaths?: string[];
+  readonlyPaths?: string[];
+  mountLabel?: string;
+  personality?: unknown;
+  intelRdt?: unknown;
+}
+
+export type Status = 'creating' | 'created' | 'running' | 'stopped';
+
+export interface State {
+  ociVersion: string;
+  id: string;
+  status: Status;
+  pid?: number;
+  bundle: string;
+  annotations?: Record<string, string>;
+}

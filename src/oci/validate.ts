@@ -1,0 +1,263 @@
+// The one boundary where config.json is checked: schema shape and the
+// spec's semantic rules. Everything past it trusts the Spec it returns.
+
+import { ConfigError } from './errors.ts';
+import { CAPABILITIES, MOUNT_FLAGS, PROPAGATION_FLAGS, RECURSIVE_ATTRS, RLIMITS } from './linux.ts';
+import { HOOK_KINDS, NAMESPACE_TYPES, type IdMapping, type Process, type Spec } from './spec.ts';
+
+type Json = unknown;
+
+function isObject(v: Json): v is Record<string, Json> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+class Checker {
+  fail(field: string, message: string): never {
+    throw new ConfigError(field, message);
+  }
+  object(v: Json, field: string): Record<string, Json> {
+    if (!isObject(v)) this.fail(field, `must be an object, got ${describe(v)}`);
+    return v;
+  }
+  optObject(v: Json, field: string): Record<string, Json> | undefined {
+    return v === undefined ? undefined : this.object(v, field);
+  }
+  string(v: Json, field: string): string {
+    if (typeof v !== 'string') this.fail(field, `must be a string, got ${describe(v)}`);
+    return v;
+  }
+  optString(v: Json, field: string): string | undefined {
+    return v === undefined ? undefined : this.string(v, field);
+  }
+  bool(v: Json, field: string): boolean | undefined {
+    if (v !== undefined && typeof v !== 'boolean') this.fail(field, `must be a boolean, got ${describe(v)}`);
+    return v as boolean | undefined;
+  }
+  int(v: Json, field: string, min = -Infinity, max = Infinity): number {
+    if (typeof v !== 'number' || !Number.isInteger(v)) this.fail(field, `must be an integer, got ${describe(v)}`);
+    if (v < min || v > max) this.fail(field, `must be between ${min} and ${max}, got ${v}`);
+    return v;
+  }
+  optInt(v: Json, field: string, min?: number, max?: number): number | undefined {
+    return v === undefined ? undefined : this.int(v, field, min, max);
+  }
+  array(v: Json, field: string): Json[] {
+    if (!Array.isArray(v)) this.fail(field, `must be an array, got ${describe(v)}`);
+    return v;
+  }
+  optArray(v: Json, field: string): Json[] {
+    return v === undefined || v === null ? [] : this.array(v, field);
+  }
+  strings(v: Json, field: string): string[] {
+    return this.optArray(v, field).map((s, i) => this.string(s, `${field}[${i}]`));
+  }
+  absolute(v: Json, field: string): string {
+    const s = this.string(v, field);
+    if (!s.startsWith('/')) this.fail(field, `must be an absolute path, got "${s}"`);
+    return s;
+  }
+}
+
+function describe(v: Json): string {
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return 'an array';
+  return typeof v === 'string' ? `"${v}"` : typeof v === 'object' ? 'an object' : String(v);
+}
+
+const UINT32 = 0xffffffff;
+
+/** Parses and validates config.json text; throws ConfigError naming the field. */
+export function parseSpec(text: string): Spec {
+  let raw: Json;
+  try {
+    raw = JSON.parse(text);
+  } catch (e) {
+    throw new ConfigError('(document)', `not valid JSON: ${(e as Error).message}`);
+  }
+  return validateSpec(raw);
+}
+
+export function validateSpec(raw: Json): Spec {
+  const c = new Checker();
+  const spec = c.object(raw, '(document)');
+  const version = c.string(spec.ociVersion, 'ociVersion');
+  if (!/^1\.\d+\.\d+(-[\w.+-]+)?(\+[\w.-]+)?$/.test(version))
+    c.fail('ociVersion', `unsupported version "${version}" (this runtime implements 1.x)`);
+
+  const root = c.optObject(spec.root, 'root');
+  if (root) {
+    c.string(root.path, 'root.path');
+    if (root.path === '') c.fail('root.path', 'must not be empty');
+    c.bool(root.readonly, 'root.readonly');
+  }
+  c.optString(spec.hostname, 'hostname');
+  c.optString(spec.domainname, 'domainname');
+  checkMounts(c, spec.mounts);
+  checkProcess(c, spec.process);
+  checkHooks(c, spec.hooks);
+  const annotations = c.optObject(spec.annotations, 'annotations');
+  for (const [k, v] of Object.entries(annotations ?? {})) c.string(v, `annotations.${k}`);
+  const namespaces = checkLinux(c, spec.linux);
+
+  if (spec.hostname !== undefined && spec.hostname !== '' && !namespaces.has('uts'))
+    c.fail('hostname', 'setting the hostname requires a new uts namespace (linux.namespaces has none)');
+  if (spec.domainname !== undefined && spec.domainname !== '' && !namespaces.has('uts'))
+    c.fail('domainname', 'setting the domainname requires a new uts namespace (linux.namespaces has none)');
+  return raw as Spec;
+}
+
+function checkMounts(c: Checker, v: Json): void {
+  c.optArray(v, 'mounts').forEach((m, i) => {
+    const f = `mounts[${i}]`;
+    const mount = c.object(m, f);
+    c.absolute(mount.destination, `${f}.destination`);
+    c.optString(mount.type, `${f}.type`);
+    c.optString(mount.source, `${f}.source`);
+    for (const [j, opt] of c.strings(mount.options, `${f}.options`).entries()) {
+      const name = opt.split('=')[0];
+      const known = name in MOUNT_FLAGS || name in PROPAGATION_FLAGS || name in RECURSIVE_ATTRS || opt.includes('=');
+      const isBindOnly = name === 'idmap' || name === 'ridmap' || name === 'tmpcopyup';
+      if (!known && !isBindOnly && !/^[\w.-]+$/.test(opt)) c.fail(`${f}.options[${j}]`, `malformed option "${opt}"`);
+    }
+    idMappings(c, mount.uidMappings, `${f}.uidMappings`);
+    idMappings(c, mount.gidMappings, `${f}.gidMappings`);
+  });
+}
+
+/** Validates a process.json given to exec --process. */
+export function validateProcess(raw: Json): Process {
+  checkProcess(new Checker(), raw, 'process');
+  return raw as Process;
+}
+
+function checkProcess(c: Checker, v: Json, _root = 'process'): void {
+  const p = c.optObject(v, 'process');
+  if (!p) return;
+  c.bool(p.terminal, 'process.terminal');
+  const size = c.optObject(p.consoleSize, 'process.consoleSize');
+  if (size) {
+    c.int(size.height, 'process.consoleSize.height', 0, 65535);
+    c.int(size.width, 'process.consoleSize.width', 0, 65535);
+  }
+  const user = c.object(p.user, 'process.user');
+  c.int(user.uid, 'process.user.uid', 0, UINT32);
+  c.int(user.gid, 'process.user.gid', 0, UINT32);
+  c.optInt(user.umask, 'process.user.umask', 0, 0o777);
+  c.optArray(user.additionalGids, 'process.user.additionalGids').forEach((g, i) =>
+    c.int(g, `process.user.additionalGids[${i}]`, 0, UINT32),
+  );
+  const args = c.strings(p.args, 'process.args');
+  if (args.length === 0 && p.commandLine === undefined) c.fail('process.args', 'must name the program to run');
+  for (const [i, e] of c.strings(p.env, 'process.env').entries())
+    if (!e.includes('=')) c.fail(`process.env[${i}]`, `must be KEY=value, got "${e}"`);
+  c.absolute(p.cwd, 'process.cwd');
+  const caps = c.optObject(p.capabilities, 'process.capabilities');
+  for (const set of ['bounding', 'effective', 'inheritable', 'permitted', 'ambient']) {
+    for (const [i, name] of c.strings(caps?.[set], `process.capabilities.${set}`).entries())
+      if (!(CAPABILITIES as readonly string[]).includes(name))
+        c.fail(`process.capabilities.${set}[${i}]`, `unknown capability "${name}"`);
+  }
+  const seen = new Set<string>();
+  c.optArray(p.rlimits, 'process.rlimits').forEach((r, i) => {
+    const f = `process.rlimits[${i}]`;
+    const rl = c.object(r, f);
+    const type = c.string(rl.type, `${f}.type`);
+    if (!(type in RLIMITS)) c.fail(`${f}.type`, `unknown rlimit "${type}"`);
+    if (seen.has(type)) c.fail(`${f}.type`, `duplicate rlimit "${type}"`);
+    seen.add(type);
+    const soft = c.int(rl.soft, `${f}.soft`, 0);
+    const hard = c.int(rl.hard, `${f}.hard`, 0);
+    if (soft > hard) c.fail(`${f}.soft`, `soft limit ${soft} exceeds hard limit ${hard}`);
+  });
+  c.bool(p.noNewPrivileges, 'process.noNewPrivileges');
+  c.optInt(p.oomScoreAdj, 'process.oomScoreAdj', -1000, 1000);
+  c.optString(p.apparmorProfile, 'process.apparmorProfile');
+  c.optString(p.selinuxLabel, 'process.selinuxLabel');
+}
+
+function checkHooks(c: Checker, v: Json): void {
+  const hooks = c.optObject(v, 'hooks');
+  if (!hooks) return;
+  for (const kind of Object.keys(hooks)) {
+    if (!(HOOK_KINDS as readonly string[]).includes(kind)) c.fail(`hooks.${kind}`, 'unknown hook kind');
+    c.optArray(hooks[kind], `hooks.${kind}`).forEach((h, i) => {
+      const f = `hooks.${kind}[${i}]`;
+      const hook = c.object(h, f);
+      c.absolute(hook.path, `${f}.path`);
+      c.strings(hook.args, `${f}.args`);
+      c.strings(hook.env, `${f}.env`);
+      c.optInt(hook.timeout, `${f}.timeout`, 1);
+    });
+  }
+}
+
+function idMappings(c: Checker, v: Json, field: string): IdMapping[] {
+  return c.optArray(v, field).map((m, i) => {
+    const o = c.object(m, `${field}[${i}]`);
+    return {
+      containerID: c.int(o.containerID, `${field}[${i}].containerID`, 0, UINT32),
+      hostID: c.int(o.hostID, `${field}[${i}].hostID`, 0, UINT32),
+      size: c.int(o.size, `${field}[${i}].size`, 1, UINT32),
+    };
+  });
+}
+
+/** Returns the set of namespace types the container gets (new or joined). */
+function checkLinux(c: Checker, v: Json): Set<string> {
+  const linux = c.optObject(v, 'linux');
+  const types = new Set<string>();
+  if (!linux) return types;
+  c.optArray(linux.namespaces, 'linux.namespaces').forEach((n, i) => {
+    const f = `linux.namespaces[${i}]`;
+    const ns = c.object(n, f);
+    const type = c.string(ns.type, `${f}.type`);
+    if (!(NAMESPACE_TYPES as readonly string[]).includes(type))
+      c.fail(`${f}.type`, `unknown namespace type "${type}" (valid: ${NAMESPACE_TYPES.join(', ')})`);
+    if (types.has(type)) c.fail(`${f}.type`, `duplicate namespace "${type}"`);
+    types.add(type);
+    if (ns.path !== undefined) c.absolute(ns.path, `${f}.path`);
+  });
+  const uid = idMappings(c, linux.uidMappings, 'linux.uidMappings');
+  const gid = idMappings(c, linux.gidMappings, 'linux.gidMappings');
+  if ((uid.length || gid.length) && !types.has('user'))
+    c.fail(uid.length ? 'linux.uidMappings' : 'linux.gidMappings', 'mappings require a user namespace');
+  const userNs = c.optArray(linux.namespaces, 'linux.namespaces').find((n) => isObject(n) && n.type === 'user') as
+    | Record<string, Json>
+    | undefined;
+  if (userNs && userNs.path === undefined) {
+    if (!uid.length) c.fail('linux.uidMappings', 'a new user namespace needs uid mappings');
+    if (!gid.length) c.fail('linux.gidMappings', 'a new user namespace needs gid mappings');
+  }
+  if (userNs?.path !== undefined && (uid.length || gid.length))
+    c.fail('linux.uidMappings', 'mappings cannot be set when joining an existing user namespace');
+  const offsets = c.optObject(linux.timeOffsets, 'linux.timeOffsets');
+  for (const [clock, off] of Object.entries(offsets ?? {})) {
+    if (clock !== 'monotonic' && clock !== 'boottime') c.fail(`linux.timeOffsets.${clock}`, 'unknown clock');
+    const o = c.object(off, `linux.timeOffsets.${clock}`);
+    c.optInt(o.secs, `linux.timeOffsets.${clock}.secs`);
+    c.optInt(o.nanosecs, `linux.timeOffsets.${clock}.nanosecs`, 0, 999999999);
+  }
+  if (offsets && !types.has('time')) c.fail('linux.timeOffsets', 'time offsets require a time namespace');
+  c.optArray(linux.devices, 'linux.devices').forEach((d, i) => {
+    const f = `linux.devices[${i}]`;
+    const dev = c.object(d, f);
+    const type = c.string(dev.type, `${f}.type`);
+    if (!['c', 'b', 'u', 'p'].includes(type)) c.fail(`${f}.type`, `unknown device type "${type}"`);
+    c.absolute(dev.path, `${f}.path`);
+    if (type !== 'p') {
+      c.int(dev.major, `${f}.major`, 0);
+      c.int(dev.minor, `${f}.minor`, 0);
+    }
+    c.optInt(dev.fileMode, `${f}.fileMode`, 0, 0o7777);
+    c.optInt(dev.uid, `${f}.uid`, 0, UINT32);
+    c.optInt(dev.gid, `${f}.gid`, 0, UINT32);
+  });
+  c.optString(linux.cgroupsPath, 'linux.cgroupsPath');
+  const prop = c.optString(linux.rootfsPropagation, 'linux.rootfsPropagation');
+  if (prop !== undefined && !['private', 'shared', 'slave', 'unbindable', 'rprivate', 'rshared', 'rslave', 'runbindable'].includes(prop))
+    c.fail('linux.rootfsPropagation', `unknown propagation "${prop}"`);
+  for (const [k, val] of Object.entries(c.optObject(linux.sysctl, 'linux.sysctl') ?? {})) c.string(val, `linux.sysctl.${k}`);
+  c.strings(linux.maskedPaths, 'linux.maskedPaths').forEach((p, i) => c.absolute(p, `linux.maskedPaths[${i}]`));
+  c.strings(linux.readonlyPaths, 'linux.readonlyPaths').forEach((p, i) => c.absolute(p, `linux.readonlyPaths[${i}]`));
+  return types;
+}

@@ -1,0 +1,125 @@
+// Places a container in cgroups: one directory per hierarchy, created on
+// create and removed on delete. Resource limits come with the resources issue.
+
+import { mkdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
+import { dirname, join, posix } from 'node:path';
+import type { CgroupMountSource } from '../plan/mounts.ts';
+import { type Hierarchy, hostHierarchies } from './hierarchy.ts';
+
+export interface CgroupPlacement {
+  /** The container's directory in each hierarchy. */
+  dirs: string[];
+  /** Directories this runtime created, deepest last; removed in reverse on delete. */
+  created: string[];
+  /** Directory name under a cgroup mount inside the container, per dir ("" on pure v2). */
+  names: string[];
+  /** Shared parents this runtime owns (/runts): removed when the last container goes. */
+  parents: string[];
+}
+
+/** The container's path inside each hierarchy (runc semantics for relative paths). */
+export function cgroupPathIn(h: Hierarchy, cgroupsPath: string | undefined, id: string): string {
+  const path = cgroupsPath || `/runts/${id}`;
+  return path.startsWith('/') ? posix.normalize(path) : posix.join(h.current, path);
+}
+
+function hostDir(h: Hierarchy, path: string): string {
+  const rel = h.root !== '/' && path.startsWith(h.root) ? path.slice(h.root.length) : path;
+  return join(h.mountPoint, rel);
+}
+
+export function planPlacement(cgroupsPath: string | undefined, id: string, hierarchies = hostHierarchies()): CgroupPlacement {
+  const dirs: string[] = [];
+  const names: string[] = [];
+  const parents: string[] = [];
+  const onlyV2 = hierarchies.every((h) => h.version === 2);
+  for (const h of hierarchies) {
+    const dir = hostDir(h, cgroupPathIn(h, cgroupsPath, id));
+    dirs.push(dir);
+    if (!cgroupsPath) parents.push(dirname(dir));
+    names.push(onlyV2 ? '' : h.version === 2 ? 'unified' : h.mountPoint.split('/').pop() ?? h.controllers.join(','));
+  }
+  return { dirs, created: [], names, parents };
+}
+
+function mkdirTracked(dir: string, created: string[]): void {
+  const first = mkdirSync(dir, { recursive: true });
+  if (first === undefined) return;
+  // mkdirSync returns the first directory it made; record it and its descendants.
+  for (let d = dir; d.length >= first.length; d = dirname(d)) created.push(d);
+  created.sort((a, b) => a.length - b.length);
+}
+
+/** cpuset v1 refuses tasks until cpus and mems are set; inherit the parent's. */
+function initCpuset(dir: string, stopAt: string): void {
+  const parent = dirname(dir);
+  if (dir === stopAt || parent.length < stopAt.length) return;
+  for (const file of ['cpuset.cpus', 'cpuset.mems']) {
+    if (readFileSync(join(dir, file), 'utf8').trim() !== '') continue;
+    if (readFileSync(join(parent, file), 'utf8').trim() === '') initCpuset(parent, stopAt);
+    writeFileSync(join(dir, file), readFileSync(join(parent, file), 'utf8').trim());
+  }
+}
+
+export function createCgroups(p: CgroupPlacement, hierarchies = hostHierarchies()): void {
+  p.dirs.forEach((dir, i) => {
+    mkdirTracked(dir, p.created);
+    const h = hierarchies[i];
+    if (h?.version === 1 && h.controllers.includes('cpuset')) initCpuset(dir, h.mountPoint);
+  });
+}
+
+export function procsFiles(p: CgroupPlacement): string[] {
+  return p.dirs.map((d) => join(d, 'cgroup.procs'));
+}
+
+export function cgroupMountSources(p: CgroupPlacement, hierarchies = hostHierarchies()): CgroupMountSource[] {
+  return p.dirs.map((dir, i) => {
+    const name = p.names[i];
+    const h = hierarchies[i];
+    const aliases = h && h.version === 1 && h.controllers.length > 1 && name.includes(',') ? h.controllers : [];
+    return { name, hostPath: dir, aliases };
+  });
+}
+
+/** Pids in the container's cgroup (read from the first hierarchy that answers). */
+export function cgroupPids(p: CgroupPlacement): number[] {
+  for (const dir of p.dirs) {
+    try {
+      return readFileSync(join(dir, 'cgroup.procs'), 'utf8')
+        .split('\n')
+        .filter(Boolean)
+        .map(Number);
+    } catch {
+      continue;
+    }
+  }
+  return [];
+}
+
+/** Removes what create made; a directory still busy (processes exiting) is retried briefly. */
+export async function removeCgroups(p: CgroupPlacement): Promise<void> {
+  const removals = [...p.created].sort((a, b) => b.length - a.length);
+  for (const dir of removals) {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        rmdirSync(dir);
+        break;
+      } catch (e) {
+        const code = (e as NodeJS.ErrnoException).code;
+        if (code === 'ENOENT') break;
+        // A shared parent (/runts) still used by other containers stays.
+        if (code === 'ENOTEMPTY' || (code === 'EBUSY' && !p.dirs.includes(dir))) break;
+        if (code !== 'EBUSY' || attempt > 200) throw e;
+        await new Promise((r) => setTimeout(r, 5));
+      }
+    }
+  }
+  for (const dir of p.parents) {
+    try {
+      rmdirSync(dir);
+    } catch {
+      // Still holds other containers, or already gone.
+    }
+  }
+}

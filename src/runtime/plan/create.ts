@@ -1,0 +1,101 @@
+// The plan for creating a container: from a validated spec to the executor's
+// steps. Pure: every host fact it needs comes in through the input.
+
+import { ConfigError } from '../../oci/errors.ts';
+import { MS, PROPAGATION_FLAGS } from '../../oci/linux.ts';
+import type { Spec } from '../../oci/spec.ts';
+import { deviceSteps, defaultDevSteps } from './devices.ts';
+import { type CgroupMountSource, type HostFacts, mountSteps } from './mounts.ts';
+import { hasNamespace, hasNewNamespace, namespaceSteps } from './namespaces.ts';
+import { Op, type Plan, step } from './ops.ts';
+import { credentialSteps, execSteps, finalExec, rlimitSteps } from './process.ts';
+
+export interface CreatePlanInput {
+  id: string;
+  spec: Spec;
+  /** Absolute host path of the root filesystem. */
+  rootfs: string;
+  /** "wait": the executor stays as the container's parent and exits with its status. */
+  mode: 'detach' | 'wait';
+  cgroupProcs: string[];
+  cgroupMounts: CgroupMountSource[];
+  /** Name of the socket `start` connects to; absent when create and start are one operation. */
+  startSocket?: string;
+  consoleSocket?: string;
+  terminalRelay?: boolean;
+  noPivot?: boolean;
+  noNewKeyring?: boolean;
+  host: HostFacts;
+}
+
+/** Hooks that make the init stop and ask the runtime for the container state. */
+export function needsStateSync(spec: Spec): boolean {
+  const h = spec.hooks ?? {};
+  return [h.prestart, h.createRuntime, h.createContainer, h.startContainer].some((l) => (l?.length ?? 0) > 0);
+}
+
+export function buildCreatePlan(input: CreatePlanInput): Plan {
+  const { spec, rootfs } = input;
+  const linux = spec.linux ?? {};
+  const proc = spec.process;
+  if (!proc) throw new ConfigError('process', 'is required to create a container');
+  if (!hasNewNamespace(linux, 'mount') && !hasNamespace(linux, 'mount'))
+    throw new ConfigError('linux.namespaces', 'a mount namespace is required');
+  if (proc.terminal && !input.consoleSocket && !input.terminalRelay)
+    throw new ConfigError('process.terminal', 'a terminal needs --console-socket (or a foreground run)');
+  if (!proc.terminal && input.consoleSocket)
+    throw new ConfigError('process.terminal', '--console-socket given but the process has no terminal');
+  const userNs = hasNamespace(linux, 'user');
+
+  const plan: Plan = [step(Op.MODE, input.mode)];
+  for (const procs of input.cgroupProcs) plan.push(step(Op.CGROUP_PROCS, procs));
+  plan.push(...namespaceSteps(linux));
+  if (input.startSocket) plan.push(step(Op.START_SOCKET, input.startSocket));
+  if (input.consoleSocket) plan.push(step(Op.CONSOLE_SOCKET, input.consoleSocket));
+  if (input.terminalRelay && proc.terminal) plan.push(step(Op.TERMINAL_RELAY));
+
+  // Mount propagation: nothing the container mounts may reach the host.
+  plan.push(step(Op.MOUNT, '', '/', '', MS.SLAVE | MS.REC, '', '0'));
+  plan.push(step(Op.MOUNT, rootfs, rootfs, '', MS.BIND | MS.REC, '', '0'));
+  const mounts = spec.mounts ?? [];
+  for (const m of mounts) plan.push(...mountSteps(rootfs, m, input.host, input.cgroupMounts));
+  const configured = linux.devices ?? [];
+  if (mounts.some((m) => m.destination === '/dev')) plan.push(...defaultDevSteps(rootfs, configured, userNs));
+  for (const dev of configured) plan.push(...deviceSteps(rootfs, dev, userNs));
+  plan.push(step(Op.MKDIR_IN_ROOT, rootfs, proc.cwd, 0o755));
+  if (proc.oomScoreAdj !== undefined) plan.push(step(Op.WRITE_FILE, '/proc/self/oom_score_adj', proc.oomScoreAdj));
+
+  if (needsStateSync(spec)) plan.push(step(Op.SYNC, 'createRuntime'));
+  for (const hook of spec.hooks?.createContainer ?? []) plan.push(hookStep(hook));
+
+  plan.push(input.noPivot ? step(Op.CHROOT, rootfs) : step(Op.PIVOT_ROOT, rootfs));
+  if (linux.rootfsPropagation) plan.push(step(Op.MOUNT, '', '/', '', PROPAGATION_FLAGS[linux.rootfsPropagation], '', '0'));
+  if (spec.root?.readonly) plan.push(step(Op.REMOUNT_RO, '/'));
+  for (const p of linux.maskedPaths ?? []) plan.push(step(Op.MASK_PATH, p));
+  for (const p of linux.readonlyPaths ?? []) plan.push(step(Op.READONLY_PATH, p));
+  if (spec.hostname) plan.push(step(Op.SETHOSTNAME, spec.hostname));
+  if (spec.domainname) plan.push(step(Op.SETDOMAINNAME, spec.domainname));
+  for (const [key, value] of Object.entries(linux.sysctl ?? {}))
+    plan.push(step(Op.WRITE_FILE, `/proc/sys/${key.replaceAll('.', '/')}`, value));
+
+  plan.push(...rlimitSteps(proc));
+  if (!input.noNewKeyring) plan.push(step(Op.SESSION_KEYRING, `_ses.${input.id}`));
+  if (proc.terminal)
+    plan.push(step(Op.TERMINAL, proc.consoleSize?.height ?? 0, proc.consoleSize?.width ?? 0, proc.user.uid));
+  plan.push(...credentialSteps(proc, { setgroupsAllowed: true }));
+  plan.push(step(Op.UMASK, proc.user.umask ?? 0o022));
+  plan.push(step(Op.CHDIR, proc.cwd));
+  plan.push(...execSteps(proc));
+  if (input.startSocket) {
+    plan.push(step(Op.READY));
+    plan.push(step(Op.WAIT_START));
+  }
+  for (const hook of spec.hooks?.startContainer ?? []) plan.push(hookStep(hook));
+  plan.push(finalExec(proc));
+  return plan;
+}
+
+export function hookStep(hook: { path: string; args?: string[]; env?: string[]; timeout?: number }) {
+  const args = hook.args?.length ? hook.args : [hook.path];
+  return step(Op.HOOK, hook.path, (hook.timeout ?? 0) * 1000, args.length, ...args, ...(hook.env ?? []));
+}

@@ -1,0 +1,39 @@
+// The plan for `exec`: join every namespace and cgroup of a running
+// container, become the configured process, exec.
+
+import { ConfigError } from '../../oci/errors.ts';
+import type { Namespace, Process } from '../../oci/spec.ts';
+import { joinSteps } from './namespaces.ts';
+import { Op, type Plan, step } from './ops.ts';
+import { credentialSteps, execSteps, finalExec, rlimitSteps } from './process.ts';
+
+export interface ExecPlanInput {
+  process: Process;
+  /** The container's namespaces, each with the path to join. */
+  namespaces: Namespace[];
+  cgroupProcs: string[];
+  mode: 'detach' | 'wait';
+  consoleSocket?: string;
+  terminalRelay?: boolean;
+  noNewKeyring?: boolean;
+}
+
+export function buildExecPlan(input: ExecPlanInput): Plan {
+  const p = input.process;
+  if (p.terminal && !input.consoleSocket && !input.terminalRelay)
+    throw new ConfigError('process.terminal', 'a terminal needs --console-socket (or a foreground exec)');
+  const plan: Plan = [step(Op.MODE, input.mode)];
+  for (const procs of input.cgroupProcs) plan.push(step(Op.CGROUP_PROCS, procs));
+  plan.push(...joinSteps(input.namespaces));
+  if (input.consoleSocket) plan.push(step(Op.CONSOLE_SOCKET, input.consoleSocket));
+  if (input.terminalRelay && p.terminal) plan.push(step(Op.TERMINAL_RELAY));
+  plan.push(...rlimitSteps(p));
+  if (p.oomScoreAdj !== undefined) plan.push(step(Op.WRITE_FILE, '/proc/self/oom_score_adj', p.oomScoreAdj));
+  if (p.terminal) plan.push(step(Op.TERMINAL, p.consoleSize?.height ?? 0, p.consoleSize?.width ?? 0, p.user.uid));
+  plan.push(...credentialSteps(p, { setgroupsAllowed: true }));
+  plan.push(step(Op.UMASK, p.user.umask ?? 0o022));
+  plan.push(step(Op.CHDIR, p.cwd));
+  plan.push(...execSteps(p));
+  plan.push(finalExec(p));
+  return plan;
+}

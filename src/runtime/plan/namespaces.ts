@@ -1,0 +1,53 @@
+// Namespace settings: which to join (in a safe order), which to create, and
+// the user namespace maps and time offsets that go with them.
+
+import { CLONE_FLAGS } from '../../oci/linux.ts';
+import type { IdMapping, Linux, Namespace } from '../../oci/spec.ts';
+import { Op, step, type Step } from './ops.ts';
+
+// The user namespace first (it owns the others); the mount namespace last,
+// since joining it changes how the remaining paths resolve.
+const JOIN_ORDER = ['user', 'ipc', 'uts', 'network', 'pid', 'cgroup', 'time', 'mount'];
+
+export function mapText(maps: readonly IdMapping[]): string {
+  return maps.map((m) => `${m.containerID} ${m.hostID} ${m.size}\n`).join('');
+}
+
+export function joinSteps(namespaces: readonly Namespace[]): Step[] {
+  return namespaces
+    .filter((ns) => ns.path !== undefined)
+    .sort((a, b) => JOIN_ORDER.indexOf(a.type) - JOIN_ORDER.indexOf(b.type))
+    .map((ns) => step(Op.NS_JOIN, CLONE_FLAGS[ns.type], ns.path as string));
+}
+
+export function namespaceSteps(linux: Linux): Step[] {
+  const namespaces = linux.namespaces ?? [];
+  const steps = joinSteps(namespaces);
+  let flags = 0;
+  for (const ns of namespaces) {
+    if (ns.path !== undefined) continue;
+    if (ns.type === 'user') {
+      steps.push(step(Op.USERNS));
+      steps.push(step(Op.SETGROUPS, 'allow'));
+      steps.push(step(Op.UID_MAP, mapText(linux.uidMappings ?? [])));
+      steps.push(step(Op.GID_MAP, mapText(linux.gidMappings ?? [])));
+    } else flags |= CLONE_FLAGS[ns.type];
+  }
+  if (flags) steps.push(step(Op.NS_UNSHARE, flags));
+  const offsets = linux.timeOffsets;
+  if (offsets && Object.keys(offsets).length) {
+    const text = Object.entries(offsets)
+      .map(([clock, o]) => `${clock} ${o.secs ?? 0} ${o.nanosecs ?? 0}\n`)
+      .join('');
+    steps.push(step(Op.TIMENS_OFFSETS, text));
+  }
+  return steps;
+}
+
+export function hasNewNamespace(linux: Linux | undefined, type: Namespace['type']): boolean {
+  return (linux?.namespaces ?? []).some((ns) => ns.type === type && ns.path === undefined);
+}
+
+export function hasNamespace(linux: Linux | undefined, type: Namespace['type']): boolean {
+  return (linux?.namespaces ?? []).some((ns) => ns.type === type);
+}

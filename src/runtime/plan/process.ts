@@ -1,0 +1,62 @@
+// Steps that turn the set-up process into the configured user process:
+// rlimits, terminal, credentials, capabilities, cwd and the program lookup.
+
+import { capabilityBit, RLIMITS } from '../../oci/linux.ts';
+import type { Process } from '../../oci/spec.ts';
+import { Op, step, type Step } from './ops.ts';
+
+export const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+
+export function capMask(names: readonly string[] = []): bigint {
+  let mask = 0n;
+  for (const n of names) mask |= 1n << BigInt(capabilityBit(n));
+  return mask;
+}
+
+export function rlimitSteps(p: Process): Step[] {
+  return (p.rlimits ?? []).map((r) => step(Op.SETRLIMIT, RLIMITS[r.type], r.soft, r.hard));
+}
+
+export interface CredentialOptions {
+  /** setgroups(2) is refused when a user namespace's setgroups is "deny". */
+  setgroupsAllowed: boolean;
+}
+
+/** Credentials and capabilities, in the only order that works: bounding set
+ * while CAP_SETPCAP is still held, ids with KEEPCAPS, then the other sets. */
+export function credentialSteps(p: Process, opts: CredentialOptions): Step[] {
+  const steps: Step[] = [];
+  const caps = p.capabilities;
+  if (caps) {
+    steps.push(step(Op.CAP_BOUND, capMask(caps.bounding)));
+    steps.push(step(Op.KEEPCAPS));
+  }
+  if (opts.setgroupsAllowed) steps.push(step(Op.SETGROUPS_LIST, ...(p.user.additionalGids ?? [])));
+  steps.push(step(Op.SETGID, p.user.gid));
+  steps.push(step(Op.SETUID, p.user.uid));
+  if (caps) {
+    steps.push(step(Op.CAPSET, capMask(caps.effective), capMask(caps.permitted), capMask(caps.inheritable)));
+    // The kernel raises an ambient capability only if it is permitted and
+    // inheritable; runc skips the others, and so do we.
+    const ambient = capMask(caps.ambient) & capMask(caps.inheritable) & capMask(caps.permitted);
+    if (ambient) steps.push(step(Op.AMBIENT, ambient));
+  }
+  if (p.noNewPrivileges) steps.push(step(Op.NO_NEW_PRIVS));
+  return steps;
+}
+
+export function envPath(env: readonly string[] = []): string {
+  const entry = env.findLast((e) => e.startsWith('PATH='));
+  return entry ? entry.slice(5) : DEFAULT_PATH;
+}
+
+export function execSteps(p: Process): Step[] {
+  const args = p.args ?? [];
+  const env = p.env ?? [];
+  return [step(Op.FIND_EXEC, args[0], envPath(env))];
+}
+
+export function finalExec(p: Process): Step {
+  const args = p.args ?? [];
+  return step(Op.EXEC, args.length, ...args, ...(p.env ?? []));
+}

@@ -1,0 +1,322 @@
+// The OCI runtime as a library: create, start, run, kill, delete, state,
+// list, exec. The runts CLI is a thin layer over this; the engine and CRI
+// call it in-process.
+
+import { readFileSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { connect } from 'node:net';
+import { join, resolve } from 'node:path';
+import { ConfigError, NotFoundError, RuntimeError, StateError, StepError } from '../oci/errors.ts';
+import { NS_PROC_NAMES, parseSignal } from '../oci/linux.ts';
+import { OCI_VERSION, type Process, type Spec, type State, type Status } from '../oci/spec.ts';
+import { parseSpec } from '../oci/validate.ts';
+import {
+  cgroupMountSources,
+  cgroupPids,
+  createCgroups,
+  planPlacement,
+  procsFiles,
+  removeCgroups,
+} from './cgroups/manager.ts';
+import { type ExecutorResult, runExecutor } from './executor.ts';
+import { runHooks, runHooksWarn } from './hooks.ts';
+import { buildCreatePlan } from './plan/create.ts';
+import { buildExecPlan } from './plan/exec.ts';
+import { type ContainerRecord, procStartTime, START_SOCKET, StateStore, statusOf } from './state-store.ts';
+
+export type Stdio = (number | 'inherit' | 'ignore' | 'pipe')[];
+
+export interface CreateOptions {
+  bundle: string;
+  pidFile?: string;
+  consoleSocket?: string;
+  noPivot?: boolean;
+  noNewKeyring?: boolean;
+  /** fds 0..2 and any preserved fds after them; defaults to inheriting 0..2. */
+  stdio?: Stdio;
+  /** Keep the executor as the container's parent, so `exit` reports its status. */
+  wait?: boolean;
+  /** Relay the runtime's own stdio to the container's terminal (foreground run -t). */
+  terminalRelay?: boolean;
+}
+
+export interface Created {
+  id: string;
+  pid: number;
+  /** The container's exit status; only with wait. */
+  exit?: Promise<number>;
+}
+
+export interface ExecOptions {
+  process: Process;
+  detach?: boolean;
+  pidFile?: string;
+  consoleSocket?: string;
+  stdio?: Stdio;
+  terminalRelay?: boolean;
+}
+
+export interface RuntimeOptions {
+  root?: string;
+  warn?: (msg: string) => void;
+}
+
+const HOST_FACTS = {
+  isDirectory(path: string): boolean {
+    try {
+      return statSync(path).isDirectory();
+    } catch {
+      return true;
+    }
+  },
+};
+
+export class Runtime {
+  readonly store: StateStore;
+  private readonly warn: (msg: string) => void;
+
+  constructor(opts: RuntimeOptions = {}) {
+    this.store = new StateStore(opts.root);
+    this.warn = opts.warn ?? ((msg) => process.emitWarning(msg));
+  }
+
+  /** Loads and validates a bundle's config.json and checks its rootfs. */
+  loadBundle(bundle: string): { spec: Spec; rootfs: string } {
+    const dir = resolve(bundle);
+    let text: string;
+    try {
+      text = readFileSync(join(dir, 'config.json'), 'utf8');
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      throw new NotFoundError(`bundle ${dir}: cannot read config.json${code ? ` (${code})` : ''}`);
+    }
+    const spec = parseSpec(text);
+    if (!spec.root) throw new ConfigError('root', 'is required on Linux');
+    const rootfs = resolve(dir, spec.root.path);
+    let isDir = false;
+    try {
+      isDir = statSync(rootfs).isDirectory();
+    } catch {
+      throw new ConfigError('root.path', `${rootfs} does not exist`);
+    }
+    if (!isDir) throw new ConfigError('root.path', `${rootfs} is not a directory`);
+    return { spec, rootfs };
+  }
+
+  async create(id: string, opts: CreateOptions): Promise<Created> {
+    return this.createContainer(id, opts, true);
+  }
+
+  /** create and start as one operation: no start socket, no second process. */
+  async run(id: string, opts: CreateOptions): Promise<Created> {
+    return this.createContainer(id, opts, false);
+  }
+
+  private async createContainer(id: string, opts: CreateOptions, split: boolean): Promise<Created> {
+    const bundle = resolve(opts.bundle);
+    const { spec, rootfs } = this.loadBundle(bundle);
+    const dir = this.store.claim(id);
+    const cgroups = planPlacement(spec.linux?.cgroupsPath, id);
+    const rec: ContainerRecord = {
+      id,
+      bundle,
+      rootfs,
+      pid: 0,
+      pidStartTime: '',
+      created: new Date().toISOString(),
+      creating: true,
+      spec,
+      cgroups,
+      noPivot: opts.noPivot,
+    };
+    let result: ExecutorResult | undefined;
+    try {
+      createCgroups(cgroups);
+      const plan = buildCreatePlan({
+        id,
+        spec,
+        rootfs,
+        mode: opts.wait ? 'wait' : 'detach',
+        cgroupProcs: procsFiles(cgroups),
+        cgroupMounts: cgroupMountSources(cgroups),
+        startSocket: split ? START_SOCKET : undefined,
+        consoleSocket: opts.consoleSocket ? resolve(opts.consoleSocket) : undefined,
+        terminalRelay: opts.terminalRelay,
+        noPivot: opts.noPivot,
+        noNewKeyring: opts.noNewKeyring,
+        host: HOST_FACTS,
+      });
+      result = await runExecutor({
+        plan,
+        cwd: dir,
+        stdio: opts.stdio ?? ['inherit', 'inherit', 'inherit'],
+        onPid: (pid) => {
+          rec.pid = pid;
+          rec.pidStartTime = procStartTime(pid) ?? '';
+          this.store.write(rec);
+        },
+        onSync: async () => {
+          const state = this.stateOf(rec, 'creating');
+          await runHooks('prestart', spec.hooks?.prestart, state);
+          await runHooks('createRuntime', spec.hooks?.createRuntime, state);
+          return JSON.stringify({ ...state, status: 'created' });
+        },
+      });
+      if (split && !result.ready) throw new RuntimeError('EINIT', 'container init exited before it was created');
+      rec.creating = false;
+      this.store.write(rec);
+      if (opts.pidFile) writeFileSync(resolve(opts.pidFile), String(rec.pid));
+    } catch (e) {
+      await this.destroy(rec, rec.pid !== 0);
+      throw e;
+    }
+    if (!split) await runHooksWarn('poststart', spec.hooks?.poststart, this.stateOf(rec, 'running'), this.warn);
+    return { id, pid: rec.pid, exit: opts.wait ? result.exit : undefined };
+  }
+
+  async start(id: string): Promise<void> {
+    const rec = this.store.read(id);
+    const status = statusOf(this.store, rec);
+    if (status !== 'created') throw new StateError(`cannot start container "${id}": it is ${status}, not created`);
+    const state = JSON.stringify(this.stateOf(rec, 'created'));
+    const dir = this.store.dir(id);
+    await new Promise<void>((resolveStart, reject) => {
+      const sock = connect(join(dir, START_SOCKET));
+      let received = '';
+      sock.on('data', (d) => {
+        received += d.toString();
+        if (received.startsWith('SYNC start\n')) {
+          received = received.slice('SYNC start\n'.length);
+          try {
+            unlinkSync(join(dir, START_SOCKET));
+          } catch {
+            // Another start won the race; the container is starting either way.
+          }
+          sock.write(`OK ${Buffer.byteLength(state)}\n${state}`);
+        }
+      });
+      sock.on('error', (e) => reject(new StateError(`cannot start container "${id}": ${e.message}`)));
+      sock.on('close', () => {
+        const err = /^ERR (-?\d+) (\S+) (\d+) (.*)$/m.exec(received);
+        if (err) reject(new StepError(Number(err[1]), err[2], Number(err[3]), err[4]));
+        else resolveStart();
+      });
+    });
+    await runHooksWarn('poststart', rec.spec.hooks?.poststart, this.stateOf(rec, 'running'), this.warn);
+  }
+
+  kill(id: string, signal: string | number = 'SIGTERM', all = false): void {
+    const sig = parseSignal(signal);
+    if (sig === undefined) throw new RuntimeError('EINVAL', `unknown signal "${signal}"`);
+    const rec = this.store.read(id);
+    const status = statusOf(this.store, rec);
+    if (status === 'stopped') throw new StateError(`cannot kill container "${id}": it is not running`);
+    const pids = all ? cgroupPids(rec.cgroups) : [rec.pid];
+    for (const pid of pids) {
+      try {
+        process.kill(pid, sig);
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== 'ESRCH') throw e;
+      }
+    }
+  }
+
+  async delete(id: string, force = false): Promise<void> {
+    let rec: ContainerRecord;
+    try {
+      rec = this.store.read(id);
+    } catch (e) {
+      if (force && e instanceof NotFoundError) return;
+      throw e;
+    }
+    const status = statusOf(this.store, rec);
+    if ((status === 'running' || status === 'creating') && !force)
+      throw new StateError(`cannot delete container "${id}": it is ${status} (stop it first, or use --force)`);
+    await this.destroy(rec, true);
+  }
+
+  /** Kills what is left, removes cgroups and state, runs poststop hooks. */
+  private async destroy(rec: ContainerRecord, existed: boolean): Promise<void> {
+    const pids = new Set([...(rec.pid ? [rec.pid] : []), ...cgroupPids(rec.cgroups)]);
+    for (const pid of pids) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        // Already gone.
+      }
+    }
+    await waitGone(rec);
+    await removeCgroups(rec.cgroups);
+    if (existed) await runHooksWarn('poststop', rec.spec.hooks?.poststop, this.stateOf(rec, 'stopped'), this.warn);
+    try {
+      this.store.remove(rec.id);
+    } catch (e) {
+      if (!(e instanceof NotFoundError)) throw e;
+    }
+  }
+
+  state(id: string): State {
+    const rec = this.store.read(id);
+    return this.stateOf(rec, statusOf(this.store, rec));
+  }
+
+  list(): (State & { created: string })[] {
+    const out = [];
+    for (const id of this.store.ids()) {
+      try {
+        out.push({ ...this.state(id), created: this.store.read(id).created });
+      } catch (e) {
+        if (!(e instanceof NotFoundError)) throw e;
+      }
+    }
+    return out;
+  }
+
+  record(id: string): ContainerRecord {
+    return this.store.read(id);
+  }
+
+  async exec(id: string, opts: ExecOptions): Promise<Created> {
+    const rec = this.store.read(id);
+    const status = statusOf(this.store, rec);
+    if (status !== 'running' && status !== 'created')
+      throw new StateError(`cannot exec in container "${id}": it is ${status}`);
+    const namespaces = (rec.spec.linux?.namespaces ?? []).map((ns) => ({
+      type: ns.type,
+      path: `/proc/${rec.pid}/ns/${NS_PROC_NAMES[ns.type]}`,
+    }));
+    const plan = buildExecPlan({
+      process: opts.process,
+      namespaces,
+      cgroupProcs: procsFiles(rec.cgroups),
+      mode: opts.detach ? 'detach' : 'wait',
+      consoleSocket: opts.consoleSocket ? resolve(opts.consoleSocket) : undefined,
+      terminalRelay: opts.terminalRelay,
+      noNewKeyring: true,
+    });
+    const result = await runExecutor({
+      plan,
+      cwd: this.store.dir(id),
+      stdio: opts.stdio ?? ['inherit', 'inherit', 'inherit'],
+    });
+    if (opts.pidFile) writeFileSync(resolve(opts.pidFile), String(result.pid));
+    return { id, pid: result.pid, exit: opts.detach ? undefined : result.exit };
+  }
+
+  private stateOf(rec: ContainerRecord, status: Status): State {
+    const state: State = { ociVersion: OCI_VERSION, id: rec.id, status, bundle: rec.bundle };
+    if (status !== 'stopped' && rec.pid) state.pid = rec.pid;
+    if (rec.spec.annotations) state.annotations = rec.spec.annotations;
+    return state;
+  }
+}
+
+/** Waits until the init and every process of the cgroup are gone. */
+async function waitGone(rec: ContainerRecord): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  while (Date.now() < deadline) {
+    const alive = (rec.pid && procStartTime(rec.pid) === rec.pidStartTime) || cgroupPids(rec.cgroups).length > 0;
+    if (!alive) return;
+    await new Promise((r) => setTimeout(r, 2));
+  }
+  throw new RuntimeError('ETIMEDOUT', `container "${rec.id}" processes did not exit within 10s`);
+}

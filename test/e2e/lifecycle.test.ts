@@ -1,0 +1,182 @@
+// The lifecycle through the CLI, as runc's clients drive it, and the
+// guarantee that bad input leaves nothing behind.
+
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import { makeBundle, uniqueId } from '../helpers/bundle.ts';
+import { cgroupDirsOf, Runts } from '../helpers/runts.ts';
+
+const runts = new Runts();
+after(() => runts.cleanup());
+
+function assertNothingLeft(id: string, bundleDir?: string): void {
+  assert.ok(!existsSync(join(runts.root, id)), `state dir of ${id} left behind`);
+  assert.deepEqual(cgroupDirsOf(id), [], `cgroups of ${id} left behind`);
+  if (bundleDir) assert.ok(!readFileSync('/proc/self/mountinfo', 'utf8').includes(bundleDir), 'mounts left behind');
+}
+
+describe('lifecycle', () => {
+  it('run executes the process and returns its exit status', () => {
+    const b = makeBundle(undefined, ['sh', '-c', 'echo out; echo err >&2; exit 3']);
+    const id = uniqueId();
+    const r = runts.run(['run', '--bundle', b.dir, id]);
+    assert.equal(r.code, 3);
+    assert.equal(r.stdout, 'out\n');
+    assert.equal(r.stderr, 'err\n');
+    assertNothingLeft(id, b.dir);
+    b.cleanup();
+  });
+
+  it('goes creating -> created -> running -> stopped, and delete removes everything', async () => {
+    const b = makeBundle(undefined, ['sleep', '30']);
+    const id = uniqueId();
+    const pidFile = join(b.dir, 'pid');
+    runts.ok(['create', '--bundle', b.dir, '--pid-file', pidFile, id]);
+    const created = runts.state(id);
+    assert.equal(created.status, 'created');
+    assert.equal(created.pid, Number(readFileSync(pidFile, 'utf8')));
+    assert.equal(created.bundle, b.dir);
+    // The user process has not run yet: the init still waits in the executor.
+    assert.match(readFileSync(`/proc/${created.pid}/cmdline`, 'utf8'), /runts-executor/);
+    assert.equal(cgroupDirsOf(id).length > 0, true);
+    runts.ok(['start', id]);
+    assert.equal(runts.state(id).status, 'running');
+    assert.match(readFileSync(`/proc/${created.pid}/cmdline`, 'utf8'), /^sleep\0/);
+    const list = JSON.parse(runts.ok(['list', '--format', 'json']));
+    assert.ok(list.some((c: { id: string; status: string }) => c.id === id && c.status === 'running'));
+    assert.match(runts.ok(['list', '-q']), new RegExp(`^${id}$`, 'm'));
+    runts.ok(['kill', id, 'KILL']);
+    for (let i = 0; i < 500 && runts.state(id).status !== 'stopped'; i++) await new Promise((r) => setTimeout(r, 10));
+    assert.equal(runts.state(id).status, 'stopped');
+    assert.equal(runts.state(id).pid, undefined);
+    runts.ok(['delete', id]);
+    assertNothingLeft(id, b.dir);
+    assert.notEqual(runts.run(['state', id]).code, 0);
+    b.cleanup();
+  });
+
+  it('delete --force kills a running container; delete of a created one needs no force', () => {
+    const b = makeBundle(undefined, ['sleep', '30']);
+    const a = uniqueId();
+    const c = uniqueId();
+    runts.ok(['run', '-d', '--bundle', b.dir, a]);
+    const pid = runts.state(a).pid!;
+    const refused = runts.run(['delete', a]);
+    assert.notEqual(refused.code, 0);
+    assert.match(refused.stderr, /running/);
+    runts.ok(['delete', '--force', a]);
+    assert.ok(!existsSync(`/proc/${pid}/cmdline`) || !readFileSync(`/proc/${pid}/cmdline`, 'utf8').startsWith('sleep'));
+    assertNothingLeft(a);
+    runts.ok(['create', '--bundle', b.dir, c]);
+    runts.ok(['delete', c]);
+    assertNothingLeft(c, b.dir);
+    b.cleanup();
+  });
+
+  it('kill --all signals every process of the container', async () => {
+    const b = makeBundle(undefined, ['sh', '-c', 'sleep 30 & sleep 30 & wait']);
+    const id = uniqueId();
+    runts.ok(['run', '-d', '--bundle', b.dir, id]);
+    const ps = () => JSON.parse(runts.ok(['ps', '--format', 'json', id])) as number[];
+    for (let i = 0; i < 200 && ps().length < 3; i++) await new Promise((r) => setTimeout(r, 10));
+    assert.equal(ps().length, 3);
+    runts.ok(['kill', '--all', id, 'SIGKILL']);
+    for (let i = 0; i < 500 && runts.state(id).status !== 'stopped'; i++) await new Promise((r) => setTimeout(r, 10));
+    assert.equal(runts.state(id).status, 'stopped');
+    runts.ok(['delete', id]);
+    b.cleanup();
+  });
+});
+
+describe('bad input leaves nothing behind', () => {
+  it('an invalid config names the field', () => {
+    const b = makeBundle((s) => (s.linux!.namespaces![1].type = 'netwrok' as never));
+    const id = uniqueId();
+    const r = runts.run(['run', '--bundle', b.dir, id]);
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /linux\.namespaces\[1\]\.type: unknown namespace type "netwrok"/);
+    assertNothingLeft(id);
+    b.cleanup();
+  });
+
+  it('a malformed config.json, a missing one and a missing rootfs are named', () => {
+    const b = makeBundle();
+    const id = uniqueId();
+    const run = () => runts.run(['create', '--bundle', b.dir, id]);
+    b.spec.root!.path = 'nope';
+    b.write();
+    assert.match(run().stderr, /root\.path: .*nope does not exist/);
+    writeFileSync(join(b.dir, 'config.json'), '{"ociVersion": "1.0.2",');
+    assert.match(run().stderr, /config\.json: \(document\): not valid JSON/);
+    b.cleanup();
+    const r = run();
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /cannot read config\.json/);
+    assertNothingLeft(id);
+  });
+
+  it('an id that exists is refused without touching the existing container', () => {
+    const b = makeBundle(undefined, ['sleep', '30']);
+    const id = uniqueId();
+    runts.ok(['create', '--bundle', b.dir, id]);
+    const pid = runts.state(id).pid;
+    const r = runts.run(['create', '--bundle', b.dir, id]);
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /already exists/);
+    assert.equal(runts.state(id).status, 'created');
+    assert.equal(runts.state(id).pid, pid);
+    runts.ok(['delete', '--force', id]);
+    b.cleanup();
+  });
+
+  it('invalid ids are refused', () => {
+    const b = makeBundle();
+    for (const id of ['../escape', 'a/b', '']) {
+      const r = runts.run(['create', '--bundle', b.dir, id]);
+      assert.equal(r.code, 1);
+      assert.match(r.stderr, /container id/);
+    }
+    b.cleanup();
+  });
+
+  it('a create that fails half way (a mount step) reports the step and cleans up', () => {
+    const b = makeBundle((s) => s.mounts!.push({ destination: '/data', type: 'bind', source: '/nonexistent-source', options: ['bind'] }));
+    const id = uniqueId();
+    const r = runts.run(['create', '--bundle', b.dir, id]);
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /mount \/nonexistent-source on \/data.*ENOENT.*\(step \d+, mount\)/);
+    assertNothingLeft(id, b.dir);
+    b.cleanup();
+  });
+
+  it('a program that does not exist fails create, not start', () => {
+    const b = makeBundle(undefined, ['no-such-program']);
+    const id = uniqueId();
+    const r = runts.run(['create', '--bundle', b.dir, id]);
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /"no-such-program": executable file not found in \$PATH/);
+    assertNothingLeft(id, b.dir);
+    b.cleanup();
+  });
+
+  it('operations in the wrong state, unknown signals and unknown containers fail clearly', async () => {
+    const b = makeBundle(undefined, ['sleep', '30']);
+    const id = uniqueId();
+    runts.ok(['run', '-d', '--bundle', b.dir, id]);
+    assert.match(runts.run(['start', id]).stderr, /it is running, not created/);
+    assert.match(runts.run(['kill', id, 'SIGNOPE']).stderr, /unknown signal "SIGNOPE"/);
+    runts.ok(['kill', id, '9']);
+    for (let i = 0; i < 500 && runts.state(id).status !== 'stopped'; i++) await new Promise((r) => setTimeout(r, 10));
+    assert.match(runts.run(['kill', id]).stderr, /not running/);
+    assert.match(runts.run(['exec', id, 'true']).stderr, /it is stopped/);
+    runts.ok(['delete', id]);
+    assert.match(runts.run(['state', id]).stderr, /does not exist/);
+    assert.match(runts.run(['delete', id]).stderr, /does not exist/);
+    assert.equal(runts.run(['delete', '--force', id]).code, 0);
+    assert.match(runts.run(['start']).stderr, /requires a container id/);
+    assert.match(runts.run(['create', '--bogus', 'x']).stderr, /flag provided but not defined: -bogus/);
+    b.cleanup();
+  });
+});

@@ -1,0 +1,46 @@
+// Test bundles: a busybox-static rootfs and runc's default config, adjusted
+// per test. Each bundle lives in its own temporary directory.
+
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { defaultSpec } from '../../src/oci/default-spec.ts';
+import type { Spec } from '../../src/oci/spec.ts';
+
+const APPLETS = ['sh', 'cat', 'echo', 'ls', 'id', 'hostname', 'sleep', 'true', 'false', 'mount', 'grep', 'env', 'pwd',
+  'readlink', 'stat', 'touch', 'mkdir', 'ps', 'wc', 'head', 'domainname', 'umask', 'test', 'printf', 'tty', 'stty'];
+
+export interface Bundle {
+  dir: string;
+  rootfs: string;
+  spec: Spec;
+  write(): void;
+  cleanup(): void;
+}
+
+export function makeBundle(edit?: (spec: Spec) => void, args?: string[]): Bundle {
+  const dir = mkdtempSync(join(tmpdir(), 'runts-test-'));
+  const rootfs = join(dir, 'rootfs');
+  mkdirSync(join(rootfs, 'bin'), { recursive: true });
+  for (const d of ['proc', 'sys', 'dev', 'etc', 'tmp']) mkdirSync(join(rootfs, d));
+  copyFileSync('/bin/busybox', join(rootfs, 'bin', 'busybox'));
+  for (const a of APPLETS) symlinkSync('busybox', join(rootfs, 'bin', a));
+  const spec = defaultSpec();
+  spec.process!.terminal = false;
+  spec.process!.args = args ?? ['true'];
+  edit?.(spec);
+  const bundle: Bundle = {
+    dir,
+    rootfs,
+    spec,
+    write: () => writeFileSync(join(dir, 'config.json'), JSON.stringify(bundle.spec, null, 2)),
+    cleanup: () => rmSync(dir, { recursive: true, force: true }),
+  };
+  bundle.write();
+  return bundle;
+}
+
+let counter = 0;
+export function uniqueId(prefix = 't'): string {
+  return `${prefix}-${process.pid}-${++counter}`;
+}

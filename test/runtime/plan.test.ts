@@ -1,0 +1,130 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { defaultSpec } from '../../src/oci/default-spec.ts';
+import { CLONE_FLAGS, MS } from '../../src/oci/linux.ts';
+import { buildCreatePlan, type CreatePlanInput } from '../../src/runtime/plan/create.ts';
+import { encodePlan } from '../../src/runtime/plan/encode.ts';
+import { buildExecPlan } from '../../src/runtime/plan/exec.ts';
+import { parseMountOptions } from '../../src/runtime/plan/mounts.ts';
+import { Op, opName, type Plan } from '../../src/runtime/plan/ops.ts';
+
+function input(edit?: (i: CreatePlanInput) => void): CreatePlanInput {
+  const spec = defaultSpec();
+  spec.process!.terminal = false;
+  const i: CreatePlanInput = {
+    id: 'c', spec, rootfs: '/b/rootfs', mode: 'detach', cgroupProcs: ['/sys/fs/cgroup/pids/runts/c/cgroup.procs'],
+    cgroupMounts: [], startSocket: 'exec.sock', host: { isDirectory: () => true },
+  };
+  edit?.(i);
+  return i;
+}
+
+const ops = (plan: Plan) => plan.map((s) => opName(s.op));
+
+describe('create plan', () => {
+  it('creates namespaces, mounts before pivot_root, credentials after, and waits for start before exec', () => {
+    const plan = buildCreatePlan(input());
+    const names = ops(plan);
+    const unshare = plan.find((s) => s.op === Op.NS_UNSHARE)!;
+    const flags = ['pid', 'network', 'ipc', 'uts', 'mount', 'cgroup'].reduce((f, t) => f | CLONE_FLAGS[t], 0);
+    assert.equal(unshare.args[0], flags);
+    const idx = (n: string) => names.indexOf(n);
+    assert.ok(idx('mount') < idx('pivot-root'));
+    assert.ok(idx('pivot-root') < idx('mask-path'));
+    assert.ok(idx('cap-bounding') < idx('setuid') && idx('setuid') < idx('capset'));
+    assert.ok(idx('find-exec') < idx('ready') && idx('ready') < idx('wait-start') && idx('wait-start') < idx('exec'));
+    assert.equal(names.at(-1), 'exec');
+  });
+
+  it('omits the start socket and sync when create and start are one operation without hooks', () => {
+    const names = ops(buildCreatePlan(input((i) => delete i.startSocket)));
+    assert.ok(!names.includes('wait-start') && !names.includes('ready') && !names.includes('sync'));
+  });
+
+  it('asks the runtime for state only when hooks need it, and runs createContainer hooks before pivot_root', () => {
+    const plan = buildCreatePlan(input((i) => (i.spec.hooks = { createContainer: [{ path: '/bin/true' }] })));
+    const names = ops(plan);
+    assert.ok(names.indexOf('sync') < names.indexOf('hook') && names.indexOf('hook') < names.indexOf('pivot-root'));
+  });
+
+  it('orders user namespace maps and joins user first, mount last', () => {
+    const plan = buildCreatePlan(
+      input((i) => {
+        i.spec.linux!.namespaces = [
+          { type: 'mount', path: '/proc/1/ns/mnt' }, { type: 'network', path: '/proc/1/ns/net' },
+          { type: 'user', path: '/proc/1/ns/user' }, { type: 'pid' },
+        ];
+      }),
+    );
+    const joins = plan.filter((s) => s.op === Op.NS_JOIN).map((s) => s.args[1]);
+    assert.deepEqual(joins, ['/proc/1/ns/user', '/proc/1/ns/net', '/proc/1/ns/mnt']);
+  });
+
+  it('binds devices inside a user namespace instead of mknod', () => {
+    const plan = buildCreatePlan(
+      input((i) => {
+        i.spec.linux!.namespaces!.push({ type: 'user' });
+        i.spec.linux!.uidMappings = [{ containerID: 0, hostID: 100000, size: 65536 }];
+        i.spec.linux!.gidMappings = [{ containerID: 0, hostID: 100000, size: 65536 }];
+      }),
+    );
+    assert.ok(!ops(plan).includes('mknod'));
+    assert.equal(plan.find((s) => s.op === Op.UID_MAP)!.args[0], '0 100000 65536\n');
+    assert.ok(plan.some((s) => s.op === Op.MOUNT && s.args[0] === '/dev/null' && s.args[3] === MS.BIND));
+  });
+
+  it('remounts bind mounts to apply their flags, and applies propagation separately', () => {
+    const plan = buildCreatePlan(
+      input((i) => i.spec.mounts!.push({ destination: '/data', type: 'bind', source: '/srv', options: ['rbind', 'ro', 'rshared'] })),
+    );
+    const data = plan.filter((s) => s.op === Op.MOUNT && s.args[1] === '/data');
+    assert.deepEqual(data.map((s) => s.args[3]), [MS.BIND | MS.REC, MS.BIND | MS.REMOUNT | MS.RDONLY, MS.SHARED | MS.REC]);
+  });
+
+  it('raises only ambient capabilities that are also inheritable and permitted', () => {
+    const plan = buildCreatePlan(
+      input((i) => {
+        i.spec.process!.capabilities = { permitted: ['CAP_KILL', 'CAP_CHOWN'], inheritable: ['CAP_KILL'], ambient: ['CAP_KILL', 'CAP_CHOWN'] };
+      }),
+    );
+    assert.equal(plan.find((s) => s.op === Op.AMBIENT)!.args[0], 1n << 5n);
+  });
+
+  it('refuses a terminal without a console socket', () => {
+    assert.throws(() => buildCreatePlan(input((i) => (i.spec.process!.terminal = true))), /console-socket/);
+  });
+
+  it('parses mount options into flags, data, propagation and recursive attributes', () => {
+    const o = parseMountOptions(['nosuid', 'rw', 'mode=755', 'rprivate', 'rro', 'noatime']);
+    assert.equal(o.flags, MS.NOSUID | MS.NOATIME);
+    assert.deepEqual(o.data, ['mode=755']);
+    assert.deepEqual(o.propagation, [MS.PRIVATE | MS.REC]);
+    assert.equal(o.attrSet, 1);
+  });
+});
+
+describe('exec plan', () => {
+  it('joins the container namespaces and cgroups and execs without waiting', () => {
+    const p = defaultSpec().process!;
+    const plan = buildExecPlan({
+      process: { ...p, terminal: false }, namespaces: [{ type: 'pid', path: '/proc/9/ns/pid' }, { type: 'mount', path: '/proc/9/ns/mnt' }],
+      cgroupProcs: ['/x/cgroup.procs'], mode: 'wait',
+    });
+    assert.deepEqual(plan.filter((s) => s.op === Op.NS_JOIN).map((s) => s.args[1]), ['/proc/9/ns/pid', '/proc/9/ns/mnt']);
+    assert.ok(!ops(plan).includes('wait-start'));
+    assert.equal(ops(plan).at(-1), 'exec');
+  });
+});
+
+describe('plan encoding', () => {
+  it('writes the header, length-prefixed arguments and the end marker', () => {
+    const buf = encodePlan([{ op: Op.SETHOSTNAME, args: ['box'] }, { op: Op.CAP_BOUND, args: [0x20n] }]);
+    assert.equal(buf.subarray(0, 4).toString(), 'RTS1');
+    assert.equal(buf.readUInt32LE(4), Op.SETHOSTNAME);
+    assert.equal(buf.readUInt32LE(8), 1);
+    assert.equal(buf.readUInt32LE(12), 3);
+    assert.equal(buf.subarray(16, 19).toString(), 'box');
+    assert.equal(buf.subarray(31, 35).toString(), '0x20');
+    assert.equal(buf.readUInt32LE(buf.length - 4), 0);
+  });
+});
