@@ -35,114 +35,114 @@ int inroot_open(const char *rootfs, const char *path, int flags) {
   return fd;
 }
 
-/* Creates every missing directory of path; returns an O_PATH fd of the last. */
-static int mkdir_all_at(int rootfd, const char *path, mode_t mode) {
-  char buf[4096];
-  size_t len = strlen(path);
-  if (len >= sizeof buf) {
-    errno = ENAMETOOLONG;
-    return -1;
-  }
-  memcpy(buf, path, len + 1);
-  int parent = dup(rootfd);
-  char *p = buf;
-  while (*p == '/') p++;
-  while (*p) {
-    char *end = strchr(p, '/');
-    if (end) *end = 0;
-    int fd = openat_in_root(rootfd, buf, O_PATH | O_DIRECTORY);
-    if (fd < 0 && errno == ENOENT) {
-      /* The parent fd was resolved in-root; create the last component under it. */
-      if (mkdirat(parent, p, mode) < 0 && errno != EEXIST) {
-        close(parent);
+/* Walks path inside the root one component at a time: symlinks are read and
+ * followed within the root, ".." is clamped at it, and missing directories are
+ * created when mkdirs (all of them, or all but the last unless last_too).
+ * Writes the resolved path, free of symlinks, to out. */
+static int resolve_in_root(int rootfd, const char *path, int mkdirs, int last_too, mode_t mode, char *out,
+                           size_t outlen) {
+  char rest[8192], tmp[8192], cur[4096] = "";
+  int links = 0;
+  if (snprintf(rest, sizeof rest, "%s", path) >= (int)sizeof rest) goto toolong;
+  char *p = rest;
+  for (;;) {
+    while (*p == '/') p++;
+    if (!*p) break;
+    size_t n = strcspn(p, "/");
+    char comp[256];
+    if (n >= sizeof comp) goto toolong;
+    memcpy(comp, p, n);
+    comp[n] = 0;
+    p += n;
+    while (*p == '/') p++;
+    int last = *p == 0;
+    if (strcmp(comp, ".") == 0) continue;
+    if (strcmp(comp, "..") == 0) {
+      char *slash = strrchr(cur, '/');
+      if (slash) *slash = 0;
+      else cur[0] = 0;
+      continue;
+    }
+    int dirfd = openat_in_root(rootfd, cur, O_PATH | O_DIRECTORY);
+    if (dirfd < 0) return -1;
+    struct stat st;
+    int rc = fstatat(dirfd, comp, &st, AT_SYMLINK_NOFOLLOW);
+    if (rc == 0 && S_ISLNK(st.st_mode)) {
+      char target[4096];
+      ssize_t len = readlinkat(dirfd, comp, target, sizeof target - 1);
+      close(dirfd);
+      if (len < 0) return -1;
+      target[len] = 0;
+      if (++links > 40) {
+        errno = ELOOP;
         return -1;
       }
-      fd = openat_in_root(rootfd, buf, O_PATH | O_DIRECTORY);
+      if (target[0] == '/') cur[0] = 0;
+      if (snprintf(tmp, sizeof tmp, "%s/%s", target, p) >= (int)sizeof tmp) goto toolong;
+      memcpy(rest, tmp, sizeof rest);
+      p = rest;
+      continue;
     }
-    if (fd < 0) {
-      int saved = errno;
-      close(parent);
+    if (rc < 0 && errno == ENOENT && mkdirs && (!last || last_too)) {
+      if (mkdirat(dirfd, comp, mode) < 0 && errno != EEXIST) rc = -1;
+      else rc = 0;
+    } else if (rc < 0 && errno == ENOENT) {
+      rc = 0; /* a missing final (or, without mkdirs, any) component is the caller's to handle */
+    }
+    int saved = errno;
+    close(dirfd);
+    if (rc < 0) {
       errno = saved;
       return -1;
     }
-    close(parent);
-    parent = fd;
-    if (!end) break;
-    *end = '/';
-    p = end + 1;
-    while (*p == '/') p++;
+    size_t used = strlen(cur);
+    if (used + n + 2 > sizeof cur) goto toolong;
+    snprintf(cur + used, sizeof cur - used, "%s%s", used ? "/" : "", comp);
   }
-  return parent;
+  if (snprintf(out, outlen, "%s", cur) >= (int)outlen) goto toolong;
+  return 0;
+toolong:
+  errno = ENAMETOOLONG;
+  return -1;
 }
 
 int inroot_mkdir_all(const char *rootfs, const char *path, mode_t mode) {
   int rootfd = open_root(rootfs);
   if (rootfd < 0) return -1;
-  int fd = mkdir_all_at(rootfd, path, mode);
+  char resolved[4096];
+  int rc = resolve_in_root(rootfd, path, 1, 1, mode, resolved, sizeof resolved);
   int saved = errno;
   close(rootfd);
-  if (fd < 0) {
-    errno = saved;
-    return -1;
-  }
-  close(fd);
-  return 0;
+  errno = saved;
+  return rc;
 }
 
-/* Splits path into its parent (created) and final name; returns the parent fd. */
-static int parent_of(int rootfd, const char *path, char *name, size_t namelen) {
-  char dir[4096];
-  size_t len = strlen(path);
-  while (len > 1 && path[len - 1] == '/') len--;
-  if (len >= sizeof dir) {
-    errno = ENAMETOOLONG;
-    return -1;
-  }
-  memcpy(dir, path, len);
-  dir[len] = 0;
-  char *slash = strrchr(dir, '/');
-  const char *base = slash ? slash + 1 : dir;
-  if (strlen(base) >= namelen || !*base) {
-    errno = EINVAL;
-    return -1;
-  }
-  strcpy(name, base);
-  if (slash) *slash = 0;
-  else dir[0] = 0;
-  return mkdir_all_at(rootfd, dir, 0755);
-}
-
-/* Runs fn on the parent directory fd of path, unless path already exists. */
+/* Runs fn in the (created) parent directory of path, unless path exists. */
 static int create_in_root(const char *rootfs, const char *path, int (*fn)(int, const char *, const void *),
                           const void *arg) {
   int rootfd = open_root(rootfs);
   if (rootfd < 0) return -1;
-  int existing = openat_in_root(rootfd, path, O_PATH);
-  if (existing >= 0) {
-    close(existing);
-    close(rootfd);
-    errno = EEXIST;
-    return -1;
-  }
-  char name[256];
-  int parent = parent_of(rootfd, path, name, sizeof name);
-  int rc = -1, saved;
-  if (parent >= 0) {
-    /* O_PATH fds cannot be used for creation: reopen the directory itself. */
-    char proc[64];
-    snprintf(proc, sizeof proc, "/proc/self/fd/%d", parent);
-    int dirfd = open(proc, O_DIRECTORY | O_RDONLY | O_CLOEXEC);
-    if (dirfd >= 0) {
+  char resolved[4096];
+  int rc = resolve_in_root(rootfd, path, 1, 0, 0755, resolved, sizeof resolved);
+  int saved = errno;
+  if (rc == 0) {
+    char name[256];
+    char *slash = strrchr(resolved, '/');
+    const char *base = slash ? slash + 1 : resolved;
+    if (strlen(base) >= sizeof name) base = "";
+    memcpy(name, base, strlen(base) + 1);
+    if (slash) *slash = 0;
+    else resolved[0] = 0;
+    int dirfd = openat_in_root(rootfd, resolved, O_PATH | O_DIRECTORY);
+    struct stat st;
+    if (dirfd < 0 || !*name) rc = -1, saved = dirfd < 0 ? errno : EINVAL;
+    else if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0) rc = -1, saved = EEXIST;
+    else {
       rc = fn(dirfd, name, arg);
       saved = errno;
-      close(dirfd);
-      errno = saved;
     }
-    saved = errno;
-    close(parent);
-    errno = saved;
+    if (dirfd >= 0) close(dirfd);
   }
-  saved = errno;
   close(rootfd);
   errno = saved;
   return rc;

@@ -1,7 +1,7 @@
 // Test bundles: a busybox-static rootfs and runc's default config, adjusted
 // per test. Each bundle lives in its own temporary directory.
 
-import { copyFileSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { defaultSpec } from '../../src/oci/default-spec.ts';
@@ -20,6 +20,8 @@ export interface Bundle {
 
 export function makeBundle(edit?: (spec: Spec) => void, args?: string[]): Bundle {
   const dir = mkdtempSync(join(tmpdir(), 'runts-test-'));
+  // Reachable by a container root mapped to another host uid.
+  chmodSync(dir, 0o755);
   const rootfs = join(dir, 'rootfs');
   mkdirSync(join(rootfs, 'bin'), { recursive: true });
   for (const d of ['proc', 'sys', 'dev', 'etc', 'tmp']) mkdirSync(join(rootfs, d));

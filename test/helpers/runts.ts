@@ -2,7 +2,7 @@
 // state root per test file so tests never see each other's containers.
 
 import { spawn, spawnSync } from 'node:child_process';
-import { closeSync, existsSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { closeSync, existsSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
@@ -26,16 +26,20 @@ export class Runts {
 
   /** Output goes to files, not pipes: a detached container keeps its stdio
    * open, and a pipe would keep the caller waiting for it. */
-  run(args: string[], opts: { cwd?: string; timeout?: number } = {}): Result {
+  run(args: string[], opts: { cwd?: string; timeout?: number; fd3?: string } = {}): Result {
     const dir = mkdtempSync(join(tmpdir(), 'runts-out-'));
     const out = openSync(join(dir, 'out'), 'w+');
     const err = openSync(join(dir, 'err'), 'w+');
+    const extra: number[] = [];
+    if (opts.fd3 !== undefined) {
+      writeFileSync(join(dir, 'fd3'), opts.fd3);
+      extra.push(openSync(join(dir, 'fd3'), 'r'));
+    }
     try {
-      const r = spawnSync(RUNTS, this.args(args), { cwd: opts.cwd, stdio: ['ignore', out, err], timeout: opts.timeout ?? 60_000 });
+      const r = spawnSync(RUNTS, this.args(args), { cwd: opts.cwd, stdio: ['ignore', out, err, ...extra], timeout: opts.timeout ?? 60_000 });
       return { code: r.status ?? -1, stdout: readFileSync(join(dir, 'out'), 'utf8'), stderr: readFileSync(join(dir, 'err'), 'utf8') };
     } finally {
-      closeSync(out);
-      closeSync(err);
+      for (const fd of [out, err, ...extra]) closeSync(fd);
       rmSync(dir, { recursive: true, force: true });
     }
   }

@@ -1,0 +1,238 @@
+// The content store: blobs addressed by digest under blobs/<alg>/<encoded>.
+// A blob appears there only whole and verified: bytes are hashed and counted
+// while they stream into ingest/<alg>-<encoded>/data, and renamed into place
+// only when size and digest match. An interrupted write leaves its partial
+// data in ingest/ to be resumed from its length; a mismatch removes it.
+
+import { createReadStream, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
+import { open, readFile } from 'node:fs/promises';
+import { once } from 'node:events';
+import { join } from 'node:path';
+import type { Readable, Writable } from 'node:stream';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Descriptor } from '../../oci/image-spec.ts';
+import { digestOf, hasher, parseDigest } from '../digest.ts';
+import { BlobNotFoundError, DigestMismatchError, SizeMismatchError } from '../errors.ts';
+import { pidAlive, tryLock, unlock } from './lock.ts';
+
+export interface Expected {
+  digest: string;
+  size: number;
+}
+
+export interface IngestOptions {
+  /** Opens the source from a byte offset (0, or the length of a resumed partial). */
+  open: (offset: number) => Promise<Readable>;
+  /** Also receives every verified-so-far byte from 0, in order (for unpacking while downloading). */
+  tee?: Writable;
+  /** Called with bytes written so far. */
+  progress?: (done: number, total: number) => void;
+  /** Names the blob in errors, e.g. "docker.io/library/busybox layer 2". */
+  what?: string;
+}
+
+export class ContentStore {
+  readonly root: string;
+  private readonly inflight = new Map<string, Promise<void>>();
+
+  constructor(root: string) {
+    this.root = root;
+    mkdirSync(join(root, 'blobs'), { recursive: true });
+    mkdirSync(join(root, 'ingest'), { recursive: true });
+  }
+
+  path(digest: string): string {
+    const { algorithm, encoded } = parseDigest(digest);
+    return join(this.root, 'blobs', algorithm, encoded);
+  }
+
+  has(digest: string): boolean {
+    return existsSync(this.path(digest));
+  }
+
+  size(digest: string): number {
+    try {
+      return statSync(this.path(digest)).size;
+    } catch {
+      throw new BlobNotFoundError(digest);
+    }
+  }
+
+  /** Reads a (small) blob whole and checks it against its digest and size limit. */
+  async read(digest: string, maxSize = 64 << 20): Promise<Buffer> {
+    const path = this.path(digest);
+    let data: Buffer;
+    try {
+      if (statSync(path).size > maxSize) throw new SizeMismatchError(`blob ${digest}`, maxSize, statSync(path).size);
+      data = await readFile(path);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new BlobNotFoundError(digest);
+      throw e;
+    }
+    const actual = digestOf(data, parseDigest(digest).algorithm);
+    if (actual !== digest) throw new DigestMismatchError(`blob ${digest} in content store`, digest, actual);
+    return data;
+  }
+
+  readSync(digest: string): Buffer {
+    try {
+      return readFileSync(this.path(digest));
+    } catch {
+      throw new BlobNotFoundError(digest);
+    }
+  }
+
+  stream(digest: string): Readable {
+    if (!this.has(digest)) throw new BlobNotFoundError(digest);
+    return createReadStream(this.path(digest), { highWaterMark: 1 << 20 });
+  }
+
+  /** Stores bytes already in memory; returns their descriptor fields. */
+  async put(data: Uint8Array, expected?: Expected, what?: string): Promise<Expected> {
+    const digest = expected?.digest ?? digestOf(data);
+    const size = expected?.size ?? data.length;
+    await this.ingest({ digest, size }, {
+      what,
+      open: async () => {
+        const { Readable } = await import('node:stream');
+        return Readable.from([Buffer.from(data)]);
+      },
+    });
+    return { digest, size };
+  }
+
+  /** Writes a blob from a stream, verified; concurrent ingests of one digest write it once. */
+  async ingest(expected: Expected, opts: IngestOptions): Promise<void> {
+    const { digest } = expected;
+    parseDigest(digest);
+    if (this.has(digest) && !opts.tee) return;
+    for (;;) {
+      const running = this.inflight.get(digest);
+      if (!running) break;
+      await running.catch(() => undefined);
+    }
+    const p = this.ingestOnce(expected, opts);
+    this.inflight.set(digest, p);
+    try {
+      await p;
+    } finally {
+      if (this.inflight.get(digest) === p) this.inflight.delete(digest);
+    }
+  }
+
+  private async ingestOnce(expected: Expected, opts: IngestOptions): Promise<void> {
+    const { digest, size } = expected;
+    const { algorithm, encoded } = parseDigest(digest);
+    const what = opts.what ?? `blob ${digest}`;
+    if (this.has(digest)) {
+      if (opts.tee) await feed(createReadStream(this.path(digest), { highWaterMark: 1 << 20 }), opts.tee, true);
+      return;
+    }
+    const dir = join(this.root, 'ingest', `${algorithm}-${encoded}`);
+    mkdirSync(dir, { recursive: true });
+    const lock = join(dir, 'lock');
+    // Another process is writing the same blob: wait for it rather than race.
+    while (!tryLock(lock)) {
+      await sleep(20);
+      if (this.has(digest)) {
+        if (opts.tee) await feed(createReadStream(this.path(digest)), opts.tee, true);
+        return;
+      }
+      mkdirSync(dir, { recursive: true });
+    }
+    const data = join(dir, 'data');
+    let keepPartial = true;
+    try {
+      const hash = hasher(algorithm);
+      let offset = 0;
+      if (existsSync(data)) {
+        offset = statSync(data).size;
+        if (offset > size) {
+          rmSync(data);
+          offset = 0;
+        } else if (offset > 0) {
+          // The hash of the partial bytes is not kept, so recompute it.
+          for await (const chunk of createReadStream(data, { highWaterMark: 1 << 20 })) {
+            hash.update(chunk as Buffer);
+            if (opts.tee && !opts.tee.write(chunk)) await once(opts.tee, 'drain');
+          }
+        }
+      }
+      const fh = await open(data, offset > 0 ? 'a' : 'w', 0o644);
+      let written = offset;
+      try {
+        if (written < size || size === 0) {
+          const src = await opts.open(offset);
+          for await (const c of src) {
+            const chunk = c as Buffer;
+            written += chunk.length;
+            if (written > size) {
+              keepPartial = false;
+              src.destroy();
+              throw new SizeMismatchError(what, size, written);
+            }
+            hash.update(chunk);
+            await fh.write(chunk);
+            if (opts.tee && !opts.tee.write(chunk)) await once(opts.tee, 'drain');
+            opts.progress?.(written, size);
+          }
+        }
+      } finally {
+        await fh.close();
+      }
+      if (written !== size) throw new SizeMismatchError(what, size, written);
+      const actual = `${algorithm}:${hash.digest('hex')}`;
+      if (actual !== digest) {
+        keepPartial = false;
+        throw new DigestMismatchError(what, digest, actual);
+      }
+      mkdirSync(join(this.root, 'blobs', algorithm), { recursive: true });
+      renameSync(data, this.path(digest));
+      keepPartial = false;
+      opts.tee?.end();
+    } catch (e) {
+      if (!keepPartial) rmSync(data, { force: true });
+      opts.tee?.destroy(e as Error);
+      throw e;
+    } finally {
+      unlock(lock);
+      if (!existsSync(data)) rmSync(dir, { recursive: true, force: true });
+    }
+  }
+
+  list(): string[] {
+    const out: string[] = [];
+    const blobs = join(this.root, 'blobs');
+    for (const alg of readdirSync(blobs)) for (const enc of readdirSync(join(blobs, alg))) out.push(`${alg}:${enc}`);
+    return out;
+  }
+
+  delete(digest: string): void {
+    rmSync(this.path(digest), { force: true });
+  }
+
+  /** Partial ingests whose writer is gone: kept for resume, removable by prune. */
+  staleIngests(): string[] {
+    const out: string[] = [];
+    const root = join(this.root, 'ingest');
+    for (const name of readdirSync(root)) {
+      let owner = 0;
+      try {
+        owner = Number(readFileSync(join(root, name, 'lock'), 'utf8'));
+      } catch {
+        // no lock: nobody is writing it
+      }
+      if (!pidAlive(owner)) out.push(join(root, name));
+    }
+    return out;
+  }
+
+  descriptor(mediaType: string, data: Uint8Array): Descriptor {
+    return { mediaType, digest: digestOf(data), size: data.length };
+  }
+}
+
+async function feed(src: Readable, dst: Writable, end: boolean): Promise<void> {
+  for await (const chunk of src) if (!dst.write(chunk)) await once(dst, 'drain');
+  if (end) dst.end();
+}

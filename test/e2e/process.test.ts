@@ -1,0 +1,107 @@
+// The process: user, groups, umask, cwd, env, capabilities, rlimits,
+// no_new_privs and oom_score_adj, each observed from inside the container.
+
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { after, describe, it } from 'node:test';
+import { capMask } from '../../src/runtime/plan/process.ts';
+import type { Spec } from '../../src/oci/spec.ts';
+import { makeBundle, uniqueId } from '../helpers/bundle.ts';
+import { Runts } from '../helpers/runts.ts';
+
+const runts = new Runts();
+after(() => runts.cleanup());
+
+/** Runs a shell script in a fresh container and returns its stdout. */
+export function inside(script: string, edit?: (s: Spec) => void): string {
+  const b = makeBundle(edit, ['sh', '-c', script]);
+  try {
+    const r = runts.run(['run', '--bundle', b.dir, uniqueId()]);
+    assert.equal(r.code, 0, r.stderr);
+    return r.stdout;
+  } finally {
+    b.cleanup();
+  }
+}
+
+const status = (out: string, key: string) => new RegExp(`^${key}:\\s*(.*)$`, 'm').exec(out)?.[1];
+
+describe('process', () => {
+  it('runs as the configured uid, gid, additional gids and umask, in cwd with env', () => {
+    const out = inside('id -u; id -g; id -G; umask; pwd; echo $FOO', (s) => {
+      s.process!.user = { uid: 1000, gid: 1001, additionalGids: [2000, 2001], umask: 0o027 };
+      s.process!.cwd = '/work/dir';
+      s.process!.env!.push('FOO=bar baz');
+    });
+    assert.deepEqual(out.split('\n').slice(0, 6), ['1000', '1001', '1001 2000 2001', '0027', '/work/dir', 'bar baz']);
+  });
+
+  it('sets all five capability sets', () => {
+    const out = inside('cat /proc/self/status', (s) => {
+      s.process!.user = { uid: 1000, gid: 1000 };
+      s.process!.capabilities = {
+        bounding: ['CAP_NET_BIND_SERVICE', 'CAP_KILL', 'CAP_CHOWN'],
+        permitted: ['CAP_NET_BIND_SERVICE', 'CAP_KILL'],
+        effective: ['CAP_KILL'],
+        inheritable: ['CAP_NET_BIND_SERVICE'],
+        ambient: ['CAP_NET_BIND_SERVICE'],
+      };
+    });
+    const hex = (names: string[]) => capMask(names).toString(16).padStart(16, '0');
+    assert.equal(status(out, 'CapBnd'), hex(['CAP_NET_BIND_SERVICE', 'CAP_KILL', 'CAP_CHOWN']));
+    // execve recomputes: permitted/effective of a non-root user come from ambient.
+    assert.equal(status(out, 'CapAmb'), hex(['CAP_NET_BIND_SERVICE']));
+    assert.equal(status(out, 'CapInh'), hex(['CAP_NET_BIND_SERVICE']));
+    assert.equal(status(out, 'CapPrm'), hex(['CAP_NET_BIND_SERVICE']));
+    assert.equal(status(out, 'CapEff'), hex(['CAP_NET_BIND_SERVICE']));
+  });
+
+  it('root keeps exactly the configured capabilities', () => {
+    const out = inside('cat /proc/self/status', (s) => {
+      s.process!.capabilities = { bounding: ['CAP_SYS_ADMIN', 'CAP_KILL'], permitted: ['CAP_SYS_ADMIN', 'CAP_KILL'], effective: ['CAP_SYS_ADMIN'] };
+    });
+    const hex = (names: string[]) => capMask(names).toString(16).padStart(16, '0');
+    assert.equal(status(out, 'CapBnd'), hex(['CAP_SYS_ADMIN', 'CAP_KILL']));
+    assert.equal(status(out, 'CapPrm'), hex(['CAP_SYS_ADMIN', 'CAP_KILL']));
+  });
+
+  it('applies rlimits, no_new_privs and oom_score_adj', () => {
+    const out = inside('cat /proc/self/limits; cat /proc/self/status; cat /proc/self/oom_score_adj', (s) => {
+      s.process!.rlimits = [
+        { type: 'RLIMIT_NOFILE', soft: 512, hard: 768 },
+        { type: 'RLIMIT_NPROC', soft: 100, hard: 200 },
+      ];
+      s.process!.noNewPrivileges = true;
+      s.process!.oomScoreAdj = 500;
+    });
+    assert.match(out, /Max open files\s+512\s+768/);
+    assert.match(out, /Max processes\s+100\s+200/);
+    assert.equal(status(out, 'NoNewPrivs'), '1');
+    assert.match(out, /^500$/m);
+  });
+
+  it('an rlimit above the host hard limit is applied with CAP_SYS_RESOURCE, else fails naming the step', () => {
+    const limit = 1 << 20;
+    const b = makeBundle((s) => (s.process!.rlimits = [{ type: 'RLIMIT_NOFILE', soft: limit, hard: limit }]), ['sh', '-c', 'ulimit -n']);
+    const r = runts.run(['run', '--bundle', b.dir, uniqueId()]);
+    b.cleanup();
+    const eff = BigInt(`0x${status(readFileSync('/proc/self/status', 'utf8'), 'CapEff')}`);
+    const hostHard = Number(/Max open files\s+\d+\s+(\d+)/.exec(readFileSync('/proc/self/limits', 'utf8'))![1]);
+    if ((eff & (1n << 24n)) !== 0n || hostHard >= limit) {
+      assert.equal(r.code, 0, r.stderr);
+      assert.equal(r.stdout.trim(), String(limit));
+    } else {
+      assert.equal(r.code, 1);
+      assert.match(r.stderr, /setrlimit 7 .*EPERM.*\(step \d+, setrlimit\)/);
+    }
+  });
+
+  it('passes extra fds with --preserve-fds', () => {
+    const b = makeBundle(undefined, ['sh', '-c', 'cat <&3']);
+    const id = uniqueId();
+    const r = runts.run(['run', '--preserve-fds', '1', '--bundle', b.dir, id], { fd3: 'from fd 3\n' });
+    b.cleanup();
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stdout, 'from fd 3\n');
+  });
+});

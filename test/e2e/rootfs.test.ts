@@ -1,0 +1,157 @@
+// Root filesystem, mounts, /dev and path safety, observed in mountinfo and
+// the files the container sees.
+
+import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import type { Spec } from '../../src/oci/spec.ts';
+import { type Bundle, makeBundle, uniqueId } from '../helpers/bundle.ts';
+import { Runts } from '../helpers/runts.ts';
+
+const runts = new Runts();
+after(() => runts.cleanup());
+
+function inside(script: string, edit?: (s: Spec, b: Bundle) => void, flags: string[] = []): string {
+  const b = makeBundle(undefined, ['sh', '-c', script]);
+  edit?.(b.spec, b);
+  b.write();
+  try {
+    const r = runts.run(['run', ...flags, '--bundle', b.dir, uniqueId()]);
+    assert.equal(r.code, 0, r.stderr);
+    return r.stdout;
+  } finally {
+    b.cleanup();
+  }
+}
+
+/** mountinfo line for a mount point, as "fs-type options super-options". */
+function mountOf(mountinfo: string, point: string): string | undefined {
+  for (const line of mountinfo.split('\n')) {
+    const f = line.split(' ');
+    if (f[4] === point) return line;
+  }
+  return undefined;
+}
+
+describe('root filesystem', () => {
+  it('pivots into the rootfs and makes it read-only when root.readonly', () => {
+    const out = inside('cat /proc/self/mountinfo; touch /x 2>&1; echo rc=$?');
+    assert.match(mountOf(out, '/')!, /\sro[,\s]/);
+    assert.match(out, /Read-only file system/);
+    const points = out.split('\n').filter((l) => l.includes(' - ')).map((l) => l.split(' ')[4]);
+    assert.ok(points.every((p) => !p.startsWith('/tmp')), `host mounts still visible: ${points}`);
+  });
+
+  it('is writable when root.readonly is false', () => {
+    const out = inside('touch /x && echo written', (s) => (s.root!.readonly = false));
+    assert.equal(out, 'written\n');
+  });
+
+  it('--no-pivot chroots instead', () => {
+    const out = inside('ls /; echo $$', undefined, ['--no-pivot']);
+    assert.match(out, /^bin$/m);
+    assert.match(out, /^1$/m);
+  });
+
+  it('applies mount options and per-mount propagation', () => {
+    const out = inside('cat /proc/self/mountinfo', (s) => {
+      s.mounts!.push({ destination: '/scratch', type: 'tmpfs', source: 'tmpfs', options: ['nosuid', 'noexec', 'nodev', 'size=1m', 'mode=700', 'shared'] });
+    });
+    const line = mountOf(out, '/scratch')!;
+    assert.match(line, /nosuid,nodev,noexec/);
+    assert.match(line, /shared:\d+/);
+    assert.match(line, /tmpfs tmpfs rw,size=1024k,mode=700/);
+  });
+
+  it('bind-mounts files and directories read-only and recursively read-only', () => {
+    const host = mkdtempSync(join(tmpdir(), 'runts-src-'));
+    writeFileSync(join(host, 'file'), 'content\n');
+    mkdirSync(join(host, 'sub'));
+    try {
+      const out = inside('cat /data/file /one; touch /data/new 2>&1; sh -c "echo >> /one" 2>&1; cat /proc/self/mountinfo', (s) => {
+        s.mounts!.push({ destination: '/data', type: 'bind', source: host, options: ['rbind', 'rro'] });
+        s.mounts!.push({ destination: '/one', type: 'bind', source: join(host, 'file'), options: ['bind', 'ro'] });
+      });
+      assert.match(out, /^content\ncontent\n/);
+      assert.equal((out.match(/Read-only file system/g) ?? []).length, 2);
+      assert.match(mountOf(out, '/data')!, /\sro[,\s]/);
+      assert.match(mountOf(out, '/one')!, /\sro[,\s]/);
+    } finally {
+      rmSync(host, { recursive: true });
+    }
+  });
+
+  it('resolves a mount destination through a symlink inside the rootfs, never outside it', () => {
+    const escape = mkdtempSync(join(tmpdir(), 'runts-escape-'));
+    try {
+      const out = inside('cat /proc/self/mountinfo', (s, b) => {
+        // /evil -> /../../../<escape> must land inside the rootfs.
+        symlinkSync(`/../../../../..${escape}`, join(b.rootfs, 'evil'));
+        s.mounts!.push({ destination: '/evil', type: 'tmpfs', source: 'tmpfs', options: ['size=1m'] });
+      });
+      assert.ok(mountOf(out, escape), `mount should be at ${escape} inside the container`);
+      assert.ok(!readFileSync('/proc/self/mountinfo', 'utf8').includes(escape), 'mount escaped to the host');
+    } finally {
+      rmSync(escape, { recursive: true });
+    }
+  });
+
+  it('masks and makes read-only the configured paths', () => {
+    const out = inside('cat /proc/keys 2>&1 | wc -c; ls /sys/firmware | wc -l; sh -c "echo 1 > /proc/sys/kernel/domainname" 2>&1; cat /proc/self/mountinfo', (s) => {
+      s.linux!.readonlyPaths = ['/proc/sys'];
+    });
+    const [kcore, firmware] = out.split('\n');
+    assert.equal(kcore.trim(), '0');
+    assert.equal(firmware.trim(), '0');
+    assert.match(out, /Read-only file system/);
+    assert.match(mountOf(out, '/proc/sys')!, /\sro[,\s]/);
+  });
+
+  it('sets rootfsPropagation on the container root', () => {
+    const out = inside('cat /proc/self/mountinfo', (s) => (s.linux!.rootfsPropagation = 'shared'));
+    assert.match(mountOf(out, '/')!, /shared:\d+/);
+  });
+
+  it('mounts cgroups read-only, showing the container cgroup', () => {
+    const out = inside('ls /sys/fs/cgroup; cat /proc/self/mountinfo');
+    assert.match(out, /^(memory|unified)$/m);
+    assert.match(mountOf(out, '/sys/fs/cgroup')!, /\sro[,\s]/);
+  });
+});
+
+describe('/dev', () => {
+  it('has the default devices, links, /dev/pts, /dev/shm and /dev/mqueue', () => {
+    const out = inside('stat -c "%n %F %t:%T %a" /dev/null /dev/zero /dev/full /dev/random /dev/urandom /dev/tty; for l in fd stdin stdout stderr ptmx; do readlink /dev/$l; done; cat /proc/self/mountinfo');
+    for (const [name, maj, min] of [['null', 1, 3], ['zero', 1, 5], ['full', 1, 7], ['random', 1, 8], ['urandom', 1, 9], ['tty', 5, 0]])
+      assert.match(out, new RegExp(`/dev/${name} character special file ${maj.toString(16)}:${min.toString(16)} 666`));
+    assert.match(out, /\/proc\/self\/fd\n\/proc\/self\/fd\/0\n\/proc\/self\/fd\/1\n\/proc\/self\/fd\/2\npts\/ptmx/);
+    assert.match(mountOf(out, '/dev/pts')!, /devpts/);
+    assert.match(mountOf(out, '/dev/shm')!, /tmpfs/);
+    assert.match(mountOf(out, '/dev/mqueue')!, /mqueue/);
+  });
+
+  it('creates configured devices with their mode and owner', () => {
+    const out = inside('stat -c "%n %F %t:%T %a %u:%g" /dev/mydev /dev/myblk /dev/fifo', (s) => {
+      s.linux!.devices = [
+        { type: 'c', path: '/dev/mydev', major: 1, minor: 3, fileMode: 0o620, uid: 1000, gid: 1001 },
+        { type: 'b', path: '/dev/myblk', major: 7, minor: 200, fileMode: 0o600 },
+        { type: 'p', path: '/dev/fifo', fileMode: 0o644 },
+      ];
+    });
+    assert.match(out, /\/dev\/mydev character special file 1:3 620 1000:1001/);
+    assert.match(out, /\/dev\/myblk block special file 7:c8 600 0:0/);
+    assert.match(out, /\/dev\/fifo fifo 0:0 644 0:0/);
+  });
+
+  it('binds devices from the host inside a user namespace', () => {
+    const out = inside('echo ok > /dev/null && stat -c "%t:%T" /dev/null /dev/zero', (s) => {
+      s.linux!.namespaces!.push({ type: 'user' });
+      s.linux!.uidMappings = [{ containerID: 0, hostID: 100000, size: 65536 }];
+      s.linux!.gidMappings = [{ containerID: 0, hostID: 100000, size: 65536 }];
+      s.mounts = s.mounts!.filter((m) => m.type !== 'cgroup');
+    });
+    assert.equal(out, '1:3\n1:5\n');
+  });
+});
