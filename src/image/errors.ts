@@ -79,6 +79,13 @@ export class UnsafeEntryError extends ImageError {
   }
 }
 
+/** Unpacking a layer failed for a reason of the host (disk full, permissions...). */
+export class UnpackError extends ImageError {
+  constructor(layer: string, entry: string, why: string, options?: { cause?: unknown }) {
+    super('EUNPACK', `layer ${layer}: entry "${entry}": ${why}`, options);
+  }
+}
+
 export class TarFormatError extends ImageError {
   constructor(where: string, why: string) {
     super('ETAR', `${where}: ${why}`);

@@ -8,7 +8,7 @@ import { createReadStream, existsSync, mkdirSync, readdirSync, readFileSync, ren
 import { open, readFile } from 'node:fs/promises';
 import { once } from 'node:events';
 import { join } from 'node:path';
-import type { Readable, Writable } from 'node:stream';
+import { Readable, type Writable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Descriptor } from '../../oci/image-spec.ts';
 import { digestOf, hasher, parseDigest } from '../digest.ts';
@@ -22,7 +22,7 @@ export interface Expected {
 
 export interface IngestOptions {
   /** Opens the source from a byte offset (0, or the length of a resumed partial). */
-  open: (offset: number) => Promise<Readable>;
+  open: (offset: number) => Promise<AsyncIterable<Buffer>> | AsyncIterable<Buffer>;
   /** Also receives every verified-so-far byte from 0, in order (for unpacking while downloading). */
   tee?: Writable;
   /** Called with bytes written so far. */
@@ -93,10 +93,7 @@ export class ContentStore {
     const size = expected?.size ?? data.length;
     await this.ingest({ digest, size }, {
       what,
-      open: async () => {
-        const { Readable } = await import('node:stream');
-        return Readable.from([Buffer.from(data)]);
-      },
+      open: async () => Readable.from([Buffer.from(data)]),
     });
     return { digest, size };
   }
@@ -105,7 +102,11 @@ export class ContentStore {
   async ingest(expected: Expected, opts: IngestOptions): Promise<void> {
     const { digest } = expected;
     parseDigest(digest);
-    if (this.has(digest) && !opts.tee) return;
+    if (this.has(digest)) {
+      const have = this.size(digest);
+      if (have !== expected.size) throw new SizeMismatchError(opts.what ?? `blob ${digest}`, expected.size, have);
+      if (!opts.tee) return;
+    }
     for (;;) {
       const running = this.inflight.get(digest);
       if (!running) break;
@@ -154,7 +155,7 @@ export class ContentStore {
           // The hash of the partial bytes is not kept, so recompute it.
           for await (const chunk of createReadStream(data, { highWaterMark: 1 << 20 })) {
             hash.update(chunk as Buffer);
-            if (opts.tee && !opts.tee.write(chunk)) await once(opts.tee, 'drain');
+            if (opts.tee) await teeWrite(opts.tee, chunk as Buffer);
           }
         }
       }
@@ -168,12 +169,11 @@ export class ContentStore {
             written += chunk.length;
             if (written > size) {
               keepPartial = false;
-              src.destroy();
               throw new SizeMismatchError(what, size, written);
             }
             hash.update(chunk);
             await fh.write(chunk);
-            if (opts.tee && !opts.tee.write(chunk)) await once(opts.tee, 'drain');
+            if (opts.tee) await teeWrite(opts.tee, chunk as Buffer);
             opts.progress?.(written, size);
           }
         }
@@ -233,6 +233,19 @@ export class ContentStore {
 }
 
 async function feed(src: Readable, dst: Writable, end: boolean): Promise<void> {
-  for await (const chunk of src) if (!dst.write(chunk)) await once(dst, 'drain');
+  for await (const chunk of src) await teeWrite(dst, chunk as Buffer);
   if (end) dst.end();
+}
+
+/** Writes with backpressure, failing (not hanging) if the consumer has died. */
+async function teeWrite(dst: Writable, chunk: Buffer): Promise<void> {
+  if (dst.destroyed) throw dst.errored ?? new Error('consumer closed');
+  if (dst.write(chunk)) return;
+  const ac = new AbortController();
+  try {
+    await Promise.race([once(dst, 'drain', { signal: ac.signal }), once(dst, 'close', { signal: ac.signal })]);
+  } finally {
+    ac.abort();
+  }
+  if (dst.destroyed) throw dst.errored ?? new Error('consumer closed');
 }

@@ -1,0 +1,118 @@
+// Snapshots: one committed, read-only snapshot per layer chain ID, and
+// active (writable) ones for containers on top. A committed snapshot appears
+// only whole: it is built in tmp/ and renamed into place.
+
+import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, existsSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseDigest } from '../digest.ts';
+import { SnapshotError } from '../errors.ts';
+import { pidAlive } from '../store/lock.ts';
+import type { WhiteoutMode } from '../unpack.ts';
+import { removeTree } from '../unpack.ts';
+
+export interface Mounted {
+  /** The container's root filesystem, ready to use. */
+  rootfs: string;
+}
+
+export abstract class Snapshotter {
+  abstract readonly kind: 'overlay' | 'copy';
+  /** overlay unpacks each layer alone (so in parallel); copy needs its parent first. */
+  abstract readonly whiteouts: WhiteoutMode;
+  readonly root: string;
+
+  constructor(root: string) {
+    this.root = root;
+    for (const d of ['layers', 'tmp', 'active']) mkdirSync(join(root, d), { recursive: true });
+  }
+
+  protected layerDir(chainId: string): string {
+    return join(this.root, 'layers', parseDigest(chainId).encoded);
+  }
+
+  has(chainId: string): boolean {
+    return existsSync(join(this.layerDir(chainId), 'fs'));
+  }
+
+  /** Chain IDs of committed snapshots. */
+  list(): string[] {
+    return readdirSync(join(this.root, 'layers')).map((e) => `sha256:${e}`);
+  }
+
+  /** Builds the snapshot for chainId: fill() writes the layer into the given directory. */
+  async commit(chainId: string, parent: string | undefined, fill: (dir: string) => Promise<void>): Promise<void> {
+    if (this.has(chainId)) return;
+    const tmp = join(this.root, 'tmp', `${process.pid}-${Math.random().toString(36).slice(2, 10)}`);
+    mkdirSync(tmp);
+    try {
+      const fs = join(tmp, 'fs');
+      await this.seed(fs, parent);
+      await fill(fs);
+      if (parent) writeFileSync(join(tmp, 'parent'), parent);
+      if (this.has(chainId)) return; // someone else committed it meanwhile
+      try {
+        renameSync(tmp, this.layerDir(chainId));
+      } catch (e) {
+        if (!this.has(chainId)) throw e;
+      }
+    } finally {
+      if (existsSync(tmp)) removeTree(join(tmp, 'fs'));
+      rmSync(tmp, { recursive: true, force: true });
+    }
+  }
+
+  /** Prepares the directory a layer is unpacked into (empty, or a copy of the parent). */
+  protected abstract seed(dir: string, parent: string | undefined): Promise<void>;
+
+  parent(chainId: string): string | undefined {
+    try {
+      return readFileSync(join(this.layerDir(chainId), 'parent'), 'utf8');
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** chainId, its parent, ... down to the base layer. */
+  chain(chainId: string): string[] {
+    const out: string[] = [];
+    for (let c: string | undefined = chainId; c; c = this.parent(c)) {
+      if (!this.has(c)) throw new SnapshotError(chainId, `layer snapshot ${c} is missing`);
+      out.push(c);
+    }
+    return out;
+  }
+
+  /** A writable root filesystem for a container on top of chainId, at target. */
+  abstract mount(key: string, chainId: string, target: string): Promise<Mounted>;
+  abstract unmount(key: string, target: string): Promise<void>;
+
+  /** Active snapshots, with the chain each is built on (their layers must be kept). */
+  active(): { key: string; parent: string }[] {
+    const out: { key: string; parent: string }[] = [];
+    for (const key of readdirSync(join(this.root, 'active'))) {
+      try {
+        out.push({ key, parent: readFileSync(join(this.root, 'active', key, 'parent'), 'utf8') });
+      } catch {
+        // half-created: its creator still holds it or died; prune handles it
+      }
+    }
+    return out;
+  }
+
+  remove(chainId: string): void {
+    const dir = this.layerDir(chainId);
+    if (!existsSync(dir)) return;
+    // Renamed away first so no reader ever sees it half-removed.
+    const doomed = join(this.root, 'tmp', `0-rm-${parseDigest(chainId).encoded}`);
+    renameSync(dir, doomed);
+    removeTree(doomed);
+  }
+
+  /** Leftovers of builds whose process died. */
+  cleanTmp(): void {
+    for (const name of readdirSync(join(this.root, 'tmp'))) {
+      const pid = Number(name.split('-')[0]);
+      if (!pidAlive(pid)) removeTree(join(this.root, 'tmp', name));
+    }
+  }
+}

@@ -1,0 +1,337 @@
+// Applies a layer (a tar stream) to a directory, safely as root.
+//
+// Every path is resolved here, component by component with lstat, inside the
+// target: ".." and absolute entry names are refused, a symlinked parent is
+// followed only while it stays inside the target (absolute link targets are
+// taken relative to it, as they resolve in the container), and the final
+// component is never followed. Nothing is written outside the target.
+//
+// Two whiteout styles: "overlay" writes them as overlayfs expects in a fresh
+// layer directory (0/0 character devices and trusted.overlay.opaque), "apply"
+// carries them out on a full tree (the plain-copy snapshotter).
+
+import { spawnSync } from 'node:child_process';
+import {
+  closeSync, fchmodSync, fchownSync, futimesSync, linkSync, lchownSync, lstatSync, lutimesSync, mkdirSync, openSync,
+  readdirSync, readlinkSync, rmSync, chmodSync, symlinkSync, writeSync, ftruncateSync, type Stats,
+} from 'node:fs';
+import { join } from 'node:path';
+import { hasher } from './digest.ts';
+import { decompress } from './compression.ts';
+import { UnpackError, UnsafeEntryError } from './errors.ts';
+import type { TarHeader } from './tar/header.ts';
+import { readTar } from './tar/reader.ts';
+
+export type WhiteoutMode = 'overlay' | 'apply';
+
+export interface UnpackOptions {
+  target: string;
+  whiteouts: WhiteoutMode;
+  /** Names the layer in errors (its digest). */
+  layer: string;
+}
+
+export interface UnpackResult {
+  /** Digest of the uncompressed tar: the layer's diff ID. */
+  diffId: string;
+  entries: number;
+  bytes: number;
+}
+
+const WH = '.wh.';
+const OPAQUE = '.wh..wh..opq';
+const MAX_HOPS = 40;
+const isRoot = process.getuid?.() === 0;
+
+function lstatOrNull(p: string): Stats | null {
+  try {
+    return lstatSync(p);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw e;
+  }
+}
+
+/** Entry name -> components; refuses absolute names and "..". */
+function components(name: string, fail: (why: string) => never): string[] {
+  if (name.includes('\0')) fail('name contains a NUL byte');
+  if (name.startsWith('/')) fail('absolute path');
+  const parts = name.split('/').filter((c) => c !== '' && c !== '.');
+  if (parts.includes('..')) fail('path contains ".."');
+  return parts;
+}
+
+class Unpacker {
+  private readonly root: string;
+  private readonly mode: WhiteoutMode;
+  private readonly layer: string;
+  private readonly dirMeta: { rel: string[]; h: TarHeader }[] = [];
+  private readonly xattrs: { rel: string[]; name: string; value: Buffer }[] = [];
+  private readonly createdHere = new Set<string>();
+  private whiteoutTemplate?: string;
+  entry = '';
+
+  constructor(opts: UnpackOptions) {
+    this.root = opts.target;
+    this.mode = opts.whiteouts;
+    this.layer = opts.layer;
+  }
+
+  fail(why: string): never {
+    throw new UnsafeEntryError(this.layer, this.entry, why);
+  }
+
+  /** Resolves a directory path inside the root; returns its real components. */
+  resolveDir(parts: string[], create: boolean, follow = true): string[] | null {
+    const out: string[] = [];
+    const queue = [...parts];
+    let hops = 0;
+    while (queue.length) {
+      const c = queue.shift()!;
+      if (c === '..') {
+        if (out.length === 0) this.fail('a symlinked parent points outside the root');
+        out.pop();
+        continue;
+      }
+      const p = join(this.root, ...out, c);
+      const st = lstatOrNull(p);
+      if (!st) {
+        if (!create) return null;
+        mkdirSync(p, 0o755);
+        this.createdHere.add([...out, c].join('/'));
+        out.push(c);
+      } else if (st.isDirectory()) {
+        out.push(c);
+      } else if (st.isSymbolicLink() && follow) {
+        if (++hops > MAX_HOPS) this.fail('too many levels of symbolic links');
+        const t = readlinkSync(p);
+        if (t.startsWith('/')) out.length = 0;
+        queue.unshift(...t.split('/').filter((x) => x !== '' && x !== '.'));
+      } else {
+        this.fail(`parent "${[...out, c].join('/')}" is not a directory`);
+      }
+    }
+    return out;
+  }
+
+  async entryFrom(h: TarHeader, data: () => AsyncGenerator<Buffer>): Promise<void> {
+    this.entry = h.name;
+    const parts = components(h.name, (w) => this.fail(w));
+    if (parts.length === 0) return; // the root itself ("./")
+    const base = parts[parts.length - 1];
+    if (base.startsWith(WH)) return this.whiteout(parts.slice(0, -1), base);
+    const dirRel = this.resolveDir(parts.slice(0, -1), true)!;
+    const rel = [...dirRel, base];
+    const path = join(this.root, ...rel);
+    const existing = lstatOrNull(path);
+    if (existing && !(existing.isDirectory() && h.type === 'dir')) {
+      if (h.type === 'link' && this.linkTarget(h) === path) return;
+      rmSync(path, { recursive: true, force: true });
+    }
+    this.createdHere.add(rel.join('/'));
+    switch (h.type) {
+      case 'dir':
+        if (!existing || !existing.isDirectory()) mkdirSync(path, 0o700);
+        this.dirMeta.push({ rel, h });
+        this.queueXattrs(rel, h);
+        return;
+      case 'file':
+        await this.writeFile(path, h, data);
+        this.queueXattrs(rel, h);
+        return;
+      case 'symlink':
+        symlinkSync(h.linkname, path);
+        if (isRoot) lchownSync(path, h.uid, h.gid);
+        lutimesSync(path, h.mtime, h.mtime);
+        return;
+      case 'link':
+        linkSync(this.linkTarget(h), path);
+        return;
+      case 'char':
+      case 'block':
+      case 'fifo':
+        this.mknod(path, h);
+        this.queueXattrs(rel, h);
+        return;
+    }
+  }
+
+  private linkTarget(h: TarHeader): string {
+    const parts = components(h.linkname, (w) => this.fail(`hard link target "${h.linkname}": ${w}`));
+    if (parts.length === 0) this.fail('hard link to the root');
+    const dir = this.resolveDir(parts.slice(0, -1), false);
+    const target = dir && join(this.root, ...dir, parts[parts.length - 1]);
+    const st = target ? lstatOrNull(target) : null;
+    if (!st) this.fail(`hard link target "${h.linkname}" does not exist in this layer`);
+    if (st.isDirectory()) this.fail(`hard link target "${h.linkname}" is a directory`);
+    return target!;
+  }
+
+  private async writeFile(path: string, h: TarHeader, data: () => AsyncGenerator<Buffer>): Promise<void> {
+    const fd = openSync(path, 'wx', 0o600);
+    try {
+      if (h.sparse) {
+        let seg = 0;
+        let segLeft = h.sparse.map[0]?.[1] ?? 0;
+        let pos = h.sparse.map[0]?.[0] ?? 0;
+        for await (const chunk of data()) {
+          let off = 0;
+          while (off < chunk.length) {
+            while (segLeft === 0) {
+              seg++;
+              if (seg >= h.sparse.map.length) this.fail('sparse data longer than its map');
+              [pos, segLeft] = h.sparse.map[seg];
+            }
+            const n = Math.min(segLeft, chunk.length - off);
+            writeSync(fd, chunk, off, n, pos);
+            off += n;
+            pos += n;
+            segLeft -= n;
+          }
+        }
+        ftruncateSync(fd, h.sparse.realSize);
+      } else {
+        for await (const chunk of data()) {
+          let off = 0;
+          while (off < chunk.length) off += writeSync(fd, chunk, off, chunk.length - off);
+        }
+      }
+      // chown before chmod: chown clears set-id bits.
+      if (isRoot) fchownSync(fd, h.uid, h.gid);
+      fchmodSync(fd, h.mode);
+      futimesSync(fd, h.mtime, h.mtime);
+    } finally {
+      closeSync(fd);
+    }
+  }
+
+  private mknod(path: string, h: TarHeader): void {
+    const args = h.type === 'fifo' ? [path, 'p'] : [path, h.type === 'char' ? 'c' : 'b', String(h.devmajor), String(h.devminor)];
+    const r = spawnSync('mknod', ['-m', (h.mode & 0o7777).toString(8), ...args], { encoding: 'utf8' });
+    if (r.status !== 0) this.fail(`mknod failed: ${(r.stderr || r.error?.message || '').trim()}`);
+    if (isRoot) lchownSync(path, h.uid, h.gid);
+    chmodSync(path, h.mode);
+    lutimesSync(path, h.mtime, h.mtime);
+  }
+
+  private whiteout(dirParts: string[], base: string): void {
+    if (base === OPAQUE) {
+      const dir = this.resolveDir(dirParts, this.mode === 'overlay');
+      if (!dir) return;
+      if (this.mode === 'overlay') {
+        this.xattrs.push({ rel: dir, name: 'trusted.overlay.opaque', value: Buffer.from('y') });
+        return;
+      }
+      // Opaque: what lower layers put in this directory disappears, this layer's entries stay.
+      const prefix = dir.join('/');
+      for (const child of readdirSync(join(this.root, ...dir))) {
+        const key = prefix ? `${prefix}/${child}` : child;
+        if (!this.createdHere.has(key)) rmSync(join(this.root, ...dir, child), { recursive: true, force: true });
+      }
+      return;
+    }
+    if (base.startsWith(`${WH}${WH}`)) return; // other AUFS metadata (.wh..wh.plnk...): nothing to do
+    const name = base.slice(WH.length);
+    if (!name || name === '.' || name === '..' || name.includes('/')) this.fail('invalid whiteout name');
+    if (this.mode === 'apply') {
+      const dir = this.resolveDir(dirParts, false);
+      if (dir) rmSync(join(this.root, ...dir, name), { recursive: true, force: true });
+      return;
+    }
+    const dir = this.resolveDir(dirParts, true)!;
+    const path = join(this.root, ...dir, name);
+    if (lstatOrNull(path)) rmSync(path, { recursive: true, force: true });
+    linkSync(this.template(), path);
+    this.createdHere.add([...dir, name].join('/'));
+  }
+
+  /** One 0/0 device made per layer; every whiteout is a hard link to it (one mknod, not one per file). */
+  private template(): string {
+    if (!this.whiteoutTemplate) {
+      const t = `${this.root}.whiteout`;
+      rmSync(t, { force: true });
+      const r = spawnSync('mknod', ['-m', '0', t, 'c', '0', '0'], { encoding: 'utf8' });
+      if (r.status !== 0) this.fail(`cannot make an overlay whiteout: ${(r.stderr || r.error?.message || '').trim()}`);
+      this.whiteoutTemplate = t;
+    }
+    return this.whiteoutTemplate;
+  }
+
+  private queueXattrs(rel: string[], h: TarHeader): void {
+    for (const [name, value] of Object.entries(h.xattrs)) this.xattrs.push({ rel, name, value });
+  }
+
+  /** Deferred work (directory modes and times, xattrs) re-checks that each path is still a
+   * real directory chain: a later entry may have replaced a parent with a symlink. */
+  finish(): void {
+    if (this.whiteoutTemplate) rmSync(this.whiteoutTemplate, { force: true });
+    const still = (rel: string[]): string | null => {
+      const dir = this.resolveDir(rel.slice(0, -1), false, false);
+      if (!dir || dir.join('/') !== rel.slice(0, -1).join('/')) return null;
+      const p = join(this.root, ...rel);
+      return lstatOrNull(p) ? p : null;
+    };
+    if (this.xattrs.length) {
+      let dump = '';
+      for (const x of this.xattrs) {
+        const p = x.rel.length ? still(x.rel) : this.root;
+        if (!p) continue;
+        dump += `# file: ${escapeName(p)}\n${x.name}=0x${x.value.toString('hex')}\n\n`;
+      }
+      if (dump) {
+        const r = spawnSync('setfattr', ['-h', '--restore=-'], { input: dump, encoding: 'utf8' });
+        if (r.status !== 0) {
+          this.entry = '(xattrs)';
+          this.fail(`setfattr failed: ${(r.stderr || r.error?.message || '').trim()}`);
+        }
+      }
+    }
+    for (let i = this.dirMeta.length - 1; i >= 0; i--) {
+      const { rel, h } = this.dirMeta[i];
+      const p = still(rel);
+      if (!p || !lstatSync(p).isDirectory()) continue;
+      if (isRoot) lchownSync(p, h.uid, h.gid);
+      chmodSync(p, h.mode);
+      lutimesSync(p, h.mtime, h.mtime);
+    }
+  }
+}
+
+/** getfattr's escaping: setfattr --restore reads octal escapes for unusual bytes. */
+function escapeName(p: string): string {
+  let out = '';
+  for (const b of Buffer.from(p)) out += b < 0x21 || b > 0x7e || b === 0x5c ? `\\${b.toString(8).padStart(3, '0')}` : String.fromCharCode(b);
+  return out;
+}
+
+/** Unpacks a (possibly compressed) layer stream into opts.target. */
+export async function unpackLayer(src: AsyncIterable<Buffer | Uint8Array> | Iterable<Buffer | Uint8Array>, opts: UnpackOptions): Promise<UnpackResult> {
+  const u = new Unpacker(opts);
+  const diff = hasher('sha256');
+  let bytes = 0;
+  const hashed = async function* (): AsyncGenerator<Buffer> {
+    for await (const c of decompress(src)) {
+      diff.update(c);
+      bytes += c.length;
+      yield c;
+    }
+  };
+  let entries = 0;
+  try {
+    for await (const e of readTar(hashed(), `layer ${opts.layer}`)) {
+      await u.entryFrom(e.header, e.data);
+      entries++;
+    }
+    u.finish();
+  } catch (e) {
+    if (typeof (e as NodeJS.ErrnoException).syscall === 'string') throw new UnpackError(opts.layer, u.entry, (e as Error).message, { cause: e });
+    throw e;
+  }
+  return { diffId: `sha256:${diff.digest('hex')}`, entries, bytes };
+}
+
+/** Removes an unpacked tree and its whiteout template, whatever state it is in. */
+export function removeTree(path: string): void {
+  rmSync(path, { recursive: true, force: true });
+  rmSync(`${path}.whiteout`, { force: true });
+}
