@@ -31,7 +31,7 @@ export interface PullResult {
 
 async function fetchManifest(svc: ImageService, ref: Reference, reference: string, lease: Lease, mediaTypeHint?: string): Promise<{ desc: Descriptor; data: Buffer }> {
   const got = await svc.registry.getManifest(ref, reference);
-  const name = `${formatReference({ ...ref, tag: undefined, digest: undefined })}@${reference}`;
+  const name = `${formatReference({ ...ref, tag: undefined, digest: undefined })}${reference.includes(':') ? '@' : ':'}${reference}`;
   const expected = reference.includes(':') ? reference : got.digest;
   let digest = digestOf(got.data);
   if (expected) {

@@ -191,7 +191,7 @@ export class ContentStore {
       keepPartial = false;
       opts.tee?.end();
     } catch (e) {
-      if (!keepPartial) rmSync(data, { force: true });
+      if (!keepPartial || (existsSync(data) && statSync(data).size === 0)) rmSync(data, { force: true });
       opts.tee?.destroy(e as Error);
       throw e;
     } finally {
