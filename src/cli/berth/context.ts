@@ -1,0 +1,48 @@
+// What every berth subcommand gets: the store root and registry settings
+// from the global flags, and the image service built from them on first use.
+
+import { readFileSync } from 'node:fs';
+import { UsageError } from '../../oci/errors.ts';
+import type { HostOptions } from '../../image/registry/client.ts';
+import { ImageService } from '../../image/service.ts';
+import type { Flags } from '../args.ts';
+
+export interface Context {
+  root: string;
+  service(): ImageService;
+  out(s: string): void;
+}
+
+export type Command = (ctx: Context, args: string[]) => Promise<number>;
+
+function hostValue(v: string, flag: string): [string, string] {
+  const eq = v.indexOf('=');
+  if (eq <= 0) throw new UsageError(`--${flag}: expected HOST=VALUE, got "${v}"`);
+  return [v.slice(0, eq), v.slice(eq + 1)];
+}
+
+export function makeContext(flags: Flags): Context {
+  const root = (flags.root as string | undefined) ?? '/var/lib/berth';
+  const hosts: Record<string, HostOptions> = {};
+  const host = (h: string): HostOptions => (hosts[h] ??= {});
+  for (const h of (flags['insecure-registry'] as string[] | undefined) ?? []) host(h).plainHttp = true;
+  for (const v of (flags['registry-ca'] as string[] | undefined) ?? []) {
+    const [h, file] = hostValue(v, 'registry-ca');
+    host(h).tls = { ca: readFileSync(file) };
+  }
+  for (const v of (flags.mirror as string[] | undefined) ?? []) {
+    const [h, url] = hostValue(v, 'mirror');
+    (host(h).mirrors ??= []).push(url);
+  }
+  const snap = flags.snapshotter as string | undefined;
+  if (snap && !['overlay', 'copy', 'auto'].includes(snap)) throw new UsageError(`--snapshotter: expected overlay, copy or auto, got "${snap}"`);
+  let svc: ImageService | undefined;
+  return {
+    root,
+    service: () => (svc ??= new ImageService(root, {
+      snapshotter: snap as 'overlay' | 'copy' | 'auto' | undefined,
+      registry: { hosts, authFile: flags['auth-file'] as string | undefined },
+    })),
+    out: (s) => process.stdout.write(s),
+  };
+}

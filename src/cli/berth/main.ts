@@ -1,0 +1,60 @@
+// berth: images (and, to come, containers) in Podman's idiom, daemonless.
+
+import { parseArgs } from '../args.ts';
+import { RuntimeError } from '../../oci/errors.ts';
+import { type Command, makeContext } from './context.ts';
+
+const COMMANDS: Record<string, () => Promise<{ default: Command }>> = {
+  pull: () => import('./pull.ts'),
+  push: () => import('./push.ts'),
+  images: () => import('./images.ts'),
+  image: () => import('./image.ts'),
+  inspect: () => import('./inspect.ts'),
+  tag: () => import('./tag.ts'),
+  rmi: () => import('./rmi.ts'),
+  save: () => import('./save.ts'),
+  load: () => import('./load.ts'),
+};
+
+const USAGE = `usage: berth [global options] command [arguments...]
+
+commands: ${Object.keys(COMMANDS).join(', ')}
+  image {ls|inspect|prune|rm|tag|pull|push|save|load}
+
+global options:
+  --root DIR                  store root (default: "/var/lib/berth")
+  --snapshotter NAME          overlay, copy or auto (default: auto)
+  --insecure-registry HOST    speak plain HTTP to HOST (repeatable)
+  --registry-ca HOST=FILE     trust the PEM CA in FILE for HOST (repeatable)
+  --mirror HOST=URL           try URL before HOST when pulling (repeatable)
+  --auth-file FILE            docker config.json with credentials (default: ~/.docker/config.json)
+`;
+
+export async function main(argv: string[]): Promise<number> {
+  try {
+    const { flags, args } = parseArgs(argv, [
+      { name: 'root', type: 'string' },
+      { name: 'snapshotter', type: 'string' },
+      { name: 'insecure-registry', type: 'multi' },
+      { name: 'registry-ca', type: 'multi' },
+      { name: 'mirror', type: 'multi' },
+      { name: 'auth-file', type: 'string' },
+      { name: 'help', alias: 'h', type: 'bool' },
+    ]);
+    const [name, ...rest] = args;
+    if (!name || flags.help || name === 'help') {
+      process.stdout.write(USAGE);
+      return name || flags.help ? 0 : 1;
+    }
+    const load = COMMANDS[name];
+    if (!load) {
+      process.stderr.write(`berth: no such command "${name}"\n${USAGE}`);
+      return 1;
+    }
+    return await (await load()).default(makeContext(flags), rest);
+  } catch (e) {
+    const msg = e instanceof RuntimeError ? e.message : (e as Error).stack ?? String(e);
+    process.stderr.write(`berth: ${msg}\n`);
+    return e instanceof RuntimeError && e.code === 'EUSAGE' ? 2 : 1;
+  }
+}

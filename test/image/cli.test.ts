@@ -1,0 +1,124 @@
+// The berth CLI as a user drives it: pull, images, inspect, tag, save, rmi,
+// load, prune; an interrupted pull that is restarted; interop with skopeo.
+
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { after, before, describe, it } from 'node:test';
+import { importLayout } from '../../src/image/layout.ts';
+import { ImageService } from '../../src/image/service.ts';
+import { buildImage, pushImage, type BuiltImage } from './helpers/images.ts';
+import { busyboxRootfs, file } from './helpers/layers.ts';
+import { startProxy, type Proxy } from './helpers/proxy.ts';
+import { startRegistry, type TestRegistry } from './helpers/registry.ts';
+
+const BERTH = resolve(import.meta.dirname, '..', '..', 'bin', 'berth');
+let reg: TestRegistry;
+let proxy: Proxy;
+let big: BuiltImage;
+const tmp = mkdtempSync(join(tmpdir(), 'berth-cli-'));
+
+function berth(root: string, args: string[], host = reg.host): { code: number; stdout: string; stderr: string } {
+  const r = spawnSync(BERTH, ['--root', root, '--insecure-registry', host, ...args], { encoding: 'utf8', timeout: 60_000 });
+  return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+}
+
+before(async () => {
+  reg = await startRegistry();
+  proxy = await startProxy(reg.host);
+  await pushImage(reg.url, 'cli/app', 'v1', await buildImage([busyboxRootfs(), [file('hello', 'world')]]));
+  // Incompressible, so the throttled transfer takes a while.
+  const noise = Buffer.alloc(4 << 20);
+  for (let i = 0; i < noise.length; i += 4) noise.writeUInt32LE((Math.random() * 2 ** 32) >>> 0, i);
+  big = await buildImage([busyboxRootfs(), [file('noise', noise)]]);
+  await pushImage(reg.url, 'cli/big', 'v1', big);
+});
+
+after(async () => {
+  await proxy?.stop();
+  await reg?.stop();
+  rmSync(tmp, { recursive: true, force: true });
+});
+
+describe('berth CLI', () => {
+  it('pull, images, inspect, tag, save, rmi, load, prune', () => {
+    const root = join(tmp, 'r1');
+    const name = `${reg.host}/cli/app:v1`;
+    let r = berth(root, ['pull', '-q', `${reg.host}/cli/app:v1`]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stdout, `${name}\n`);
+    r = berth(root, ['images']);
+    assert.match(r.stdout, /^NAME\s+DIGEST\s+SIZE\s+CREATED\n/);
+    assert.ok(r.stdout.includes(name));
+    const info = JSON.parse(berth(root, ['image', 'inspect', name]).stdout);
+    assert.equal(info[0].Os, 'linux');
+    assert.deepEqual(info[0].Config.Cmd, ['sh']);
+    assert.equal(berth(root, ['tag', name, 'example.com/other:v2']).code, 0);
+    const archive = join(tmp, 'app.tar');
+    r = berth(root, ['save', '-o', archive, name, 'example.com/other:v2']);
+    assert.equal(r.code, 0, r.stderr);
+    // skopeo reads the archive both as docker-archive and as an OCI layout tar
+    const sk = spawnSync('skopeo', ['inspect', '--raw', `docker-archive:${archive}:example.com/other:v2`], { encoding: 'utf8' });
+    assert.equal(sk.status, 0, sk.stderr);
+    r = berth(root, ['rmi', name, 'example.com/other:v2']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.deepEqual(JSON.parse(berth(root, ['images', '--format', 'json']).stdout), []);
+    assert.deepEqual(readdirSync(join(root, 'content', 'blobs', 'sha256')), []);
+    assert.deepEqual(readdirSync(join(root, 'snapshots', 'overlay', 'layers')), []);
+    r = berth(root, ['load', '-i', archive]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stdout, `Loaded image: ${name}\nLoaded image: docker.io/example.com/other:v2\n`.replace('docker.io/example.com/other', 'example.com/other'));
+    assert.equal(berth(root, ['rmi', 'example.com/other:v2']).code, 0);
+    r = berth(root, ['image', 'prune']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(JSON.parse(berth(root, ['images', '--format', 'json']).stdout).length, 1);
+  });
+
+  it('fails with a clear message and a non-zero status on bad input', () => {
+    const root = join(tmp, 'r2');
+    let r = berth(root, ['pull', 'UPPER/case']);
+    assert.equal(r.code, 1);
+    assert.equal(r.stderr, 'berth: invalid reference "UPPER/case": repository name must be lowercase\n');
+    r = berth(root, ['pull', `${reg.host}/cli/missing:v1`]);
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /cli\/missing\/manifests\/v1: HTTP 404: MANIFEST_UNKNOWN/);
+    r = berth(root, ['image', 'inspect', 'nothing:here']);
+    assert.match(r.stderr, /image "nothing:here" not found/);
+  });
+
+  it('resumes a pull killed midway: nothing half-done is kept, the rerun fetches only the rest', async () => {
+    const root = join(tmp, 'r3');
+    const layer = big.manifest.layers[1];
+    proxy.faults = [{ match: `/blobs/${layer.digest}`, throttle: 64 << 10 }];
+    const child = spawn(BERTH, ['--root', root, '--insecure-registry', proxy.host, 'pull', '-q', `${proxy.host}/cli/big:v1`], { stdio: 'ignore' });
+    while ((proxy.bytesSent.get(`/blobs/${layer.digest}`) ?? 0) < 1 << 20) await sleep(20);
+    child.kill('SIGKILL');
+    await new Promise((r) => child.once('exit', r));
+    assert.ok(!existsSync(join(root, 'content', 'blobs', 'sha256', layer.digest.slice(7))), 'partial blob kept as a blob');
+    assert.deepEqual(readdirSync(join(root, 'snapshots', 'overlay', 'layers')).length <= 1, true);
+    assert.equal(readdirSync(join(root, 'content', 'ingest')).length, 1);
+    proxy.faults = [];
+    proxy.seen = [];
+    // Asynchronously: the proxy lives in this process and must keep serving.
+    const rerun = spawn(BERTH, ['--root', root, '--insecure-registry', proxy.host, 'pull', '-q', `${proxy.host}/cli/big:v1`], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    rerun.stderr.on('data', (d) => (stderr += d));
+    assert.equal(await new Promise((r) => rerun.once('exit', r)), 0, stderr);
+    const resumed = proxy.seen.find((s) => s.path.includes(layer.digest));
+    assert.match(resumed?.range ?? '', /^bytes=[1-9]\d*-$/);
+    assert.deepEqual(readdirSync(join(root, 'content', 'ingest')), []);
+    assert.deepEqual(readdirSync(join(root, 'snapshots', 'overlay', 'tmp')), []);
+    assert.equal(readdirSync(join(root, 'snapshots', 'overlay', 'layers')).length, 2);
+  });
+
+  it('imports an OCI layout written by skopeo', async () => {
+    const layout = join(tmp, 'skopeo-layout');
+    const sk = spawnSync('skopeo', ['copy', '--src-tls-verify=false', `docker://${reg.host}/cli/app:v1`, `oci:${layout}:v1`], { encoding: 'utf8' });
+    assert.equal(sk.status, 0, sk.stderr);
+    const svc = new ImageService(join(tmp, 'r4'));
+    assert.deepEqual(await importLayout(svc, layout, { name: 'example.com/imported' }), ['example.com/imported:v1']);
+  });
+});
