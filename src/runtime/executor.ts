@@ -25,7 +25,7 @@ export interface ExecutorOptions {
   cwd: string;
   /** fds 0..2, then any preserved fds (3, 4, ...) for the container. */
   stdio: (number | 'inherit' | 'ignore' | 'pipe')[];
-  onPid?: (pid: number) => void | Promise<void>;
+  onPid?: (pid: number) => void;
   /** Answers a SYNC: the bytes returned become the stdin of in-container hooks. Throw to fail. */
   onSync?: (name: string) => Promise<Buffer | string>;
 }
@@ -52,17 +52,19 @@ export function runExecutor(opts: ExecutorOptions): Promise<ExecutorResult> {
     let failure: Error | undefined;
     let buffered = '';
     let pending = Promise.resolve();
+    // The init can ask SYNC before the parent's PID line arrives: both write
+    // to this socket. A SYNC is answered only once the pid is known.
+    let pidKnown: () => void;
+    const havePid = new Promise<void>((r) => (pidKnown = r));
     child.on('error', (e) => {
       failure ??= new RuntimeError('EEXECUTOR', `cannot run executor: ${e.message}`);
     });
     const handle = async (line: string) => {
       const [kind, ...rest] = line.split(' ');
-      if (kind === 'PID') {
-        pid = Number(rest[0]);
-        await opts.onPid?.(pid);
-      } else if (kind === 'READY') ready = true;
+      if (kind === 'READY') ready = true;
       else if (kind === 'SYNC') {
         try {
+          await havePid;
           const data = Buffer.from((await opts.onSync?.(rest[0])) ?? '');
           sock.write(`OK ${data.length}\n`);
           sock.write(data);
@@ -81,6 +83,16 @@ export function runExecutor(opts: ExecutorOptions): Promise<ExecutorResult> {
       while ((nl = buffered.indexOf('\n')) >= 0) {
         const line = buffered.slice(0, nl);
         buffered = buffered.slice(nl + 1);
+        if (line.startsWith('PID ')) {
+          pid = Number(line.slice(4));
+          try {
+            opts.onPid?.(pid);
+          } catch (e) {
+            failure ??= e as Error;
+          }
+          pidKnown!();
+          continue;
+        }
         pending = pending.then(() => handle(line)).catch((e) => {
           failure ??= e as Error;
         });
@@ -88,6 +100,7 @@ export function runExecutor(opts: ExecutorOptions): Promise<ExecutorResult> {
     });
     sock.on('error', () => {});
     sock.on('close', async () => {
+      pidKnown!();
       await pending;
       if (failure) return reject(failure);
       if (!pid) {

@@ -155,10 +155,12 @@ export class Runtime {
           this.store.write(rec);
         },
         onSync: async () => {
-          const state = this.stateOf(rec, 'creating');
+          // runc and the runtime-tools suite give these hooks "created": the
+          // environment exists, only the user process is still to come.
+          const state = this.stateOf(rec, 'created');
           await runHooks('prestart', spec.hooks?.prestart, state);
           await runHooks('createRuntime', spec.hooks?.createRuntime, state);
-          return JSON.stringify({ ...state, status: 'created' });
+          return JSON.stringify(state);
         },
       });
       if (split && !result.ready) throw new RuntimeError('EINIT', 'container init exited before it was created');
@@ -197,7 +199,9 @@ export class Runtime {
       sock.on('error', (e) => reject(new StateError(`cannot start container "${id}": ${e.message}`)));
       sock.on('close', () => {
         const err = /^ERR (-?\d+) (\S+) (\d+) (.*)$/m.exec(received);
-        if (err) reject(new StepError(Number(err[1]), err[2], Number(err[3]), err[4]));
+        // Without a process the init ends its plan after start; that is the error to report.
+        if (!rec.spec.process) reject(new ConfigError('process', 'is not set: there is nothing to start'));
+        else if (err) reject(new StepError(Number(err[1]), err[2], Number(err[3]), err[4]));
         else resolveStart();
       });
     });
@@ -229,7 +233,7 @@ export class Runtime {
       throw e;
     }
     const status = statusOf(this.store, rec);
-    if ((status === 'running' || status === 'creating') && !force)
+    if (status !== 'stopped' && !force)
       throw new StateError(`cannot delete container "${id}": it is ${status} (stop it first, or use --force)`);
     await this.destroy(rec, true);
   }

@@ -62,7 +62,7 @@ describe('hooks', () => {
       assert.equal(state.bundle, b.dir);
       if (kind !== 'poststop') assert.equal(state.pid, pid, kind);
     }
-    assert.equal(JSON.parse(byKind.prestart.split('state=')[1]).status, 'creating');
+    assert.equal(JSON.parse(byKind.prestart.split('state=')[1]).status, 'created');
     assert.equal(JSON.parse(byKind.poststart.split('state=')[1]).status, 'running');
     assert.equal(JSON.parse(byKind.poststop.split('state=')[1]).status, 'stopped');
     b.cleanup();

@@ -57,7 +57,7 @@ describe('lifecycle', () => {
     b.cleanup();
   });
 
-  it('delete --force kills a running container; delete of a created one needs no force', () => {
+  it('delete refuses a running or created container; --force kills it', () => {
     const b = makeBundle(undefined, ['sleep', '30']);
     const a = uniqueId();
     const c = uniqueId();
@@ -70,7 +70,9 @@ describe('lifecycle', () => {
     assert.ok(!existsSync(`/proc/${pid}/cmdline`) || !readFileSync(`/proc/${pid}/cmdline`, 'utf8').startsWith('sleep'));
     assertNothingLeft(a);
     runts.ok(['create', '--bundle', b.dir, c]);
-    runts.ok(['delete', c]);
+    assert.match(runts.run(['delete', c]).stderr, /it is created/);
+    assert.equal(runts.state(c).status, 'created');
+    runts.ok(['delete', '--force', c]);
     assertNothingLeft(c, b.dir);
     b.cleanup();
   });

@@ -38,12 +38,12 @@ export function buildCreatePlan(input: CreatePlanInput): Plan {
   const { spec, rootfs } = input;
   const linux = spec.linux ?? {};
   const proc = spec.process;
-  if (!proc) throw new ConfigError('process', 'is required to create a container');
+  if (!proc && !input.startSocket) throw new ConfigError('process', 'is required to run a container');
   if (!hasNewNamespace(linux, 'mount') && !hasNamespace(linux, 'mount'))
     throw new ConfigError('linux.namespaces', 'a mount namespace is required');
-  if (proc.terminal && !input.consoleSocket && !input.terminalRelay)
+  if (proc?.terminal && !input.consoleSocket && !input.terminalRelay)
     throw new ConfigError('process.terminal', 'a terminal needs --console-socket (or a foreground run)');
-  if (!proc.terminal && input.consoleSocket)
+  if (!proc?.terminal && input.consoleSocket)
     throw new ConfigError('process.terminal', '--console-socket given but the process has no terminal');
   const userNs = hasNamespace(linux, 'user');
 
@@ -52,7 +52,7 @@ export function buildCreatePlan(input: CreatePlanInput): Plan {
   plan.push(...namespaceSteps(linux));
   if (input.startSocket) plan.push(step(Op.START_SOCKET, input.startSocket));
   if (input.consoleSocket) plan.push(step(Op.CONSOLE_SOCKET, input.consoleSocket));
-  if (input.terminalRelay && proc.terminal) plan.push(step(Op.TERMINAL_RELAY));
+  if (input.terminalRelay && proc?.terminal) plan.push(step(Op.TERMINAL_RELAY));
 
   // Mount propagation: nothing the container mounts may reach the host.
   plan.push(step(Op.MOUNT, '', '/', '', MS.SLAVE | MS.REC, '', '0'));
@@ -62,8 +62,8 @@ export function buildCreatePlan(input: CreatePlanInput): Plan {
   const configured = linux.devices ?? [];
   if (mounts.some((m) => m.destination === '/dev')) plan.push(...defaultDevSteps(rootfs, configured, userNs));
   for (const dev of configured) plan.push(...deviceSteps(rootfs, dev, userNs));
-  plan.push(step(Op.MKDIR_IN_ROOT, rootfs, proc.cwd, 0o755));
-  if (proc.oomScoreAdj !== undefined) plan.push(step(Op.WRITE_FILE, '/proc/self/oom_score_adj', proc.oomScoreAdj));
+  if (proc) plan.push(step(Op.MKDIR_IN_ROOT, rootfs, proc.cwd, 0o755));
+  if (proc?.oomScoreAdj !== undefined) plan.push(step(Op.WRITE_FILE, '/proc/self/oom_score_adj', proc.oomScoreAdj));
 
   if (needsStateSync(spec)) plan.push(step(Op.SYNC, 'createRuntime'));
   for (const hook of spec.hooks?.createContainer ?? []) plan.push(hookStep(hook));
@@ -78,18 +78,23 @@ export function buildCreatePlan(input: CreatePlanInput): Plan {
   for (const [key, value] of Object.entries(linux.sysctl ?? {}))
     plan.push(step(Op.WRITE_FILE, `/proc/sys/${key.replaceAll('.', '/')}`, value));
 
-  plan.push(...rlimitSteps(proc));
   if (!input.noNewKeyring) plan.push(step(Op.SESSION_KEYRING, `_ses.${input.id}`));
-  if (proc.terminal)
-    plan.push(step(Op.TERMINAL, proc.consoleSize?.height ?? 0, proc.consoleSize?.width ?? 0, proc.user.uid));
-  plan.push(...credentialSteps(proc, { setgroupsAllowed: true }));
-  plan.push(step(Op.UMASK, proc.user.umask ?? 0o022));
-  plan.push(step(Op.CHDIR, proc.cwd));
-  plan.push(...execSteps(proc));
+  if (proc) {
+    plan.push(...rlimitSteps(proc));
+    if (proc.terminal)
+      plan.push(step(Op.TERMINAL, proc.consoleSize?.height ?? 0, proc.consoleSize?.width ?? 0, proc.user.uid));
+    plan.push(...credentialSteps(proc, { setgroupsAllowed: true }));
+    plan.push(step(Op.UMASK, proc.user.umask ?? 0o022));
+    plan.push(step(Op.CHDIR, proc.cwd));
+    plan.push(...execSteps(proc));
+  }
   if (input.startSocket) {
     plan.push(step(Op.READY));
     plan.push(step(Op.WAIT_START));
   }
+  // Without a process (allowed by the spec until start) the plan ends here
+  // and the init reports that to start.
+  if (!proc) return plan;
   for (const hook of spec.hooks?.startContainer ?? []) plan.push(hookStep(hook));
   plan.push(finalExec(proc));
   return plan;
