@@ -11,10 +11,12 @@ import { RuntimeError, StepError } from '../oci/errors.ts';
 import { encodePlan } from './plan/encode.ts';
 import type { Plan } from './plan/ops.ts';
 
-const PACKAGE_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const HERE = dirname(fileURLToPath(import.meta.url));
+// From src/runtime the binary is ../../build/; from the stripped build/js/runtime it is ../../.
+const CANDIDATES = [join(HERE, '..', '..', 'build', 'runts-executor'), join(HERE, '..', '..', 'runts-executor')];
 
 export function executorPath(): string {
-  const path = process.env.RUNTS_EXECUTOR ?? join(PACKAGE_ROOT, 'build', 'runts-executor');
+  const path = process.env.RUNTS_EXECUTOR ?? CANDIDATES.find((p) => existsSync(p)) ?? CANDIDATES[0];
   if (!existsSync(path))
     throw new RuntimeError('ENOEXECUTOR', `executor not found at ${path}: run scripts/setup (or make -C native/executor)`);
   return path;
