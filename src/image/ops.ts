@@ -21,8 +21,8 @@ export async function remove(svc: ImageService, names: string[], force = false):
   const removed: string[] = [];
   for (const n of names) {
     const rec = findRecord(svc, n);
-    const byId = !svc.images.get(rec.name) || (n !== rec.name && !isNameOf(n, rec));
-    const all = byId ? svc.images.list().filter((r) => r.target.digest === rec.target.digest) : [rec];
+    const byName = n === rec.name || isNameOf(n, rec);
+    const all = byName ? [rec] : svc.images.list().filter((r) => r.target.digest === rec.target.digest);
     if (all.length > 1 && !force) throw new ImageError('ECONFLICT', `image ${rec.target.digest} is referenced by ${all.length} names (${all.map((r) => r.name).join(', ')}); remove by name or force`);
     for (const r of all) if (await svc.images.delete(r.name)) removed.push(r.name);
   }

@@ -15,6 +15,7 @@ import {
   closeSync, fchmodSync, fchownSync, futimesSync, linkSync, lchownSync, lstatSync, lutimesSync, mkdirSync, openSync,
   readdirSync, readlinkSync, rmSync, chmodSync, symlinkSync, writeSync, ftruncateSync, type Stats,
 } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { join } from 'node:path';
 import { hasher } from './digest.ts';
 import { decompress } from './compression.ts';
@@ -39,6 +40,12 @@ export interface UnpackResult {
 }
 
 const WH = '.wh.';
+/** Files up to this size are written by background jobs; larger ones stream in place. */
+const SMALL_FILE = 1 << 20;
+/** File creation on ext4 waits on the journal; several at once overlap those waits. */
+const MAX_JOBS = 6;
+let jobs = 0;
+const jobWaiters: (() => void)[] = [];
 const OPAQUE = '.wh..wh..opq';
 const MAX_HOPS = 40;
 const isRoot = process.getuid?.() === 0;
@@ -69,6 +76,9 @@ class Unpacker {
   private readonly xattrs: { rel: string[]; name: string; value: Buffer }[] = [];
   private readonly createdHere = new Set<string>();
   private whiteoutTemplate?: string;
+  /** Background writes of small files, by path: anything touching such a path waits for it first. */
+  private readonly pending = new Map<string, Promise<void>>();
+  private jobError: unknown;
   entry = '';
 
   constructor(opts: UnpackOptions) {
@@ -79,6 +89,26 @@ class Unpacker {
 
   fail(why: string): never {
     throw new UnsafeEntryError(this.layer, this.entry, why);
+  }
+
+  private async settle(path?: string): Promise<void> {
+    if (path === undefined) await Promise.all(this.pending.values());
+    else await this.pending.get(path);
+    if (this.jobError) throw this.jobError;
+  }
+
+  private async startJob(path: string, entry: string, job: () => Promise<void>): Promise<void> {
+    while (jobs >= MAX_JOBS) await new Promise<void>((r) => jobWaiters.push(r));
+    jobs++;
+    const p = job().catch((e) => {
+      this.jobError ??= typeof (e as NodeJS.ErrnoException).syscall === 'string' ? new UnpackError(this.layer, entry, (e as Error).message, { cause: e }) : e;
+    }).finally(() => {
+      jobs--;
+      jobWaiters.shift()?.();
+      if (this.pending.get(path) === p) this.pending.delete(path);
+    });
+    this.pending.set(path, p);
+    if (this.jobError) throw this.jobError;
   }
 
   /** Resolves a directory path inside the root; returns its real components. */
@@ -119,13 +149,19 @@ class Unpacker {
     const parts = components(h.name, (w) => this.fail(w));
     if (parts.length === 0) return; // the root itself ("./")
     const base = parts[parts.length - 1];
-    if (base.startsWith(WH)) return this.whiteout(parts.slice(0, -1), base);
+    if (base.startsWith(WH)) {
+      await this.settle();
+      return this.whiteout(parts.slice(0, -1), base);
+    }
     const dirRel = this.resolveDir(parts.slice(0, -1), true)!;
     const rel = [...dirRel, base];
     const path = join(this.root, ...rel);
+    await this.settle(path);
     const existing = lstatOrNull(path);
     if (existing && !(existing.isDirectory() && h.type === 'dir')) {
-      if (h.type === 'link' && this.linkTarget(h) === path) return;
+      if (h.type === 'link' && (await this.linkTarget(h)) === path) return;
+      // A directory going away may hold files still being written.
+      if (existing.isDirectory()) await this.settle();
       rmSync(path, { recursive: true, force: true });
     }
     this.createdHere.add(rel.join('/'));
@@ -136,16 +172,21 @@ class Unpacker {
         this.queueXattrs(rel, h);
         return;
       case 'file':
-        await this.writeFile(path, h, data);
         this.queueXattrs(rel, h);
-        return;
+        if (!h.sparse && h.size <= SMALL_FILE) {
+          const parts: Buffer[] = [];
+          for await (const c of data()) parts.push(Buffer.from(c));
+          const body = parts.length === 1 ? parts[0] : Buffer.concat(parts);
+          return this.startJob(path, h.name, () => writeSmall(path, h, body));
+        }
+        return this.writeFile(path, h, data);
       case 'symlink':
         symlinkSync(h.linkname, path);
         if (isRoot) lchownSync(path, h.uid, h.gid);
         lutimesSync(path, h.mtime, h.mtime);
         return;
       case 'link':
-        linkSync(this.linkTarget(h), path);
+        linkSync(await this.linkTarget(h), path);
         return;
       case 'char':
       case 'block':
@@ -156,11 +197,13 @@ class Unpacker {
     }
   }
 
-  private linkTarget(h: TarHeader): string {
+  /** The resolved hard link target, once any background write of it has finished. */
+  private async linkTarget(h: TarHeader): Promise<string> {
     const parts = components(h.linkname, (w) => this.fail(`hard link target "${h.linkname}": ${w}`));
     if (parts.length === 0) this.fail('hard link to the root');
     const dir = this.resolveDir(parts.slice(0, -1), false);
     const target = dir && join(this.root, ...dir, parts[parts.length - 1]);
+    if (target) await this.settle(target);
     const st = target ? lstatOrNull(target) : null;
     if (!st) this.fail(`hard link target "${h.linkname}" does not exist in this layer`);
     if (st.isDirectory()) this.fail(`hard link target "${h.linkname}" is a directory`);
@@ -257,13 +300,18 @@ class Unpacker {
     return this.whiteoutTemplate;
   }
 
+  pendingJobs(): Promise<void>[] {
+    return [...this.pending.values()];
+  }
+
   private queueXattrs(rel: string[], h: TarHeader): void {
     for (const [name, value] of Object.entries(h.xattrs)) this.xattrs.push({ rel, name, value });
   }
 
   /** Deferred work (directory modes and times, xattrs) re-checks that each path is still a
    * real directory chain: a later entry may have replaced a parent with a symlink. */
-  finish(): void {
+  async finish(): Promise<void> {
+    await this.settle();
     if (this.whiteoutTemplate) rmSync(this.whiteoutTemplate, { force: true });
     const still = (rel: string[]): string | null => {
       const dir = this.resolveDir(rel.slice(0, -1), false, false);
@@ -297,6 +345,26 @@ class Unpacker {
   }
 }
 
+const umask = process.umask();
+const myUid = process.getuid?.() ?? -1;
+const myGid = process.getgid?.() ?? -1;
+
+/** Each call is a thread-pool round trip, so the ones that would change nothing are skipped. */
+async function writeSmall(path: string, h: TarHeader, body: Buffer): Promise<void> {
+  const fh = await open(path, 'wx', h.mode & 0o777);
+  try {
+    let off = 0;
+    while (off < body.length) off += (await fh.write(body, off, body.length - off)).bytesWritten;
+    const chown = isRoot && (h.uid !== myUid || h.gid !== myGid);
+    if (chown) await fh.chown(h.uid, h.gid);
+    // chown clears set-id bits, and the umask may have taken bits from open's mode.
+    if (chown || h.mode & 0o7000 || h.mode & umask) await fh.chmod(h.mode);
+    await fh.utimes(h.mtime, h.mtime);
+  } finally {
+    await fh.close();
+  }
+}
+
 /** getfattr's escaping: setfattr --restore reads octal escapes for unusual bytes. */
 function escapeName(p: string): string {
   let out = '';
@@ -322,8 +390,9 @@ export async function unpackLayer(src: AsyncIterable<Buffer | Uint8Array> | Iter
       await u.entryFrom(e.header, e.data);
       entries++;
     }
-    u.finish();
+    await u.finish();
   } catch (e) {
+    await Promise.allSettled(u.pendingJobs());
     if (typeof (e as NodeJS.ErrnoException).syscall === 'string') throw new UnpackError(opts.layer, u.entry, (e as Error).message, { cause: e });
     throw e;
   }
