@@ -43,7 +43,7 @@ const WH = '.wh.';
 /** Files up to this size are written by background jobs; larger ones stream in place. */
 const SMALL_FILE = 1 << 20;
 /** File creation on ext4 waits on the journal; several at once overlap those waits. */
-const MAX_JOBS = 6;
+const MAX_JOBS = 12;
 let jobs = 0;
 const jobWaiters: (() => void)[] = [];
 const OPAQUE = '.wh..wh..opq';
