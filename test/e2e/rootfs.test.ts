@@ -155,3 +155,36 @@ describe('/dev', () => {
     assert.equal(out, '1:3\n1:5\n');
   });
 });
+
+describe('more mount types', () => {
+  it('mounts an overlay whose layers are host directories', () => {
+    const layers = mkdtempSync(join(tmpdir(), 'runts-ovl-'));
+    for (const d of ['lower', 'upper', 'work']) mkdirSync(join(layers, d));
+    writeFileSync(join(layers, 'lower', 'from-lower'), 'lower\n');
+    try {
+      const out = inside('cat /merged/from-lower; echo new > /merged/created; cat /proc/self/mountinfo', (s) => {
+        s.mounts!.push({
+          destination: '/merged', type: 'overlay', source: 'overlay',
+          options: [`lowerdir=${layers}/lower`, `upperdir=${layers}/upper`, `workdir=${layers}/work`],
+        });
+      });
+      assert.match(out, /^lower\n/);
+      assert.match(mountOf(out, '/merged')!, / - overlay overlay /);
+      assert.equal(readFileSync(join(layers, 'upper', 'created'), 'utf8'), 'new\n');
+    } finally {
+      rmSync(layers, { recursive: true });
+    }
+  });
+
+  it('binds /sys when a user namespace has no network namespace of its own', () => {
+    const out = inside('ls /sys/kernel >/dev/null && echo sys-ok; cat /proc/self/mountinfo', (s) => {
+      s.linux!.namespaces = s.linux!.namespaces!.filter((n) => n.type !== 'network');
+      s.linux!.namespaces!.push({ type: 'user' });
+      s.linux!.uidMappings = [{ containerID: 0, hostID: 100000, size: 65536 }];
+      s.linux!.gidMappings = [{ containerID: 0, hostID: 100000, size: 65536 }];
+      s.mounts = s.mounts!.filter((m) => m.type !== 'cgroup');
+    });
+    assert.match(out, /^sys-ok$/m);
+    assert.match(mountOf(out, '/sys')!, / - sysfs sysfs /);
+  });
+});

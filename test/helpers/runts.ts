@@ -44,15 +44,20 @@ export class Runts {
     }
   }
 
-  async runAsync(args: string[], opts: { input?: string; cwd?: string; stdio?: ('pipe' | number)[] } = {}): Promise<Result> {
-    const child = spawn(RUNTS, this.args(args), { cwd: opts.cwd, stdio: opts.stdio ?? ['pipe', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout?.on('data', (d) => (stdout += d));
-    child.stderr?.on('data', (d) => (stderr += d));
-    child.stdin?.end(opts.input ?? '');
-    const code = await new Promise<number>((r) => child.on('close', (c) => r(c ?? -1)));
-    return { code, stdout, stderr };
+  /** Like run, without blocking the event loop; output also goes to files. */
+  async runAsync(args: string[], opts: { cwd?: string } = {}): Promise<Result> {
+    const dir = mkdtempSync(join(tmpdir(), 'runts-out-'));
+    const out = openSync(join(dir, 'out'), 'w+');
+    const err = openSync(join(dir, 'err'), 'w+');
+    try {
+      const child = spawn(RUNTS, this.args(args), { cwd: opts.cwd, stdio: ['ignore', out, err] });
+      const code = await new Promise<number>((r) => child.on('exit', (c) => r(c ?? -1)));
+      return { code, stdout: readFileSync(join(dir, 'out'), 'utf8'), stderr: readFileSync(join(dir, 'err'), 'utf8') };
+    } finally {
+      closeSync(out);
+      closeSync(err);
+      rmSync(dir, { recursive: true, force: true });
+    }
   }
 
   ok(args: string[], opts?: { cwd?: string }): string {

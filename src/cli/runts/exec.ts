@@ -62,6 +62,7 @@ const exec: Command = async (ctx, argv) => {
   }
   const detach = !!flags.detach;
   const consoleSocket = flags['console-socket'] as string | undefined;
+  const signals = detach ? undefined : forwardSignals();
   const result = await rt.exec(id, {
     process: proc,
     detach,
@@ -70,10 +71,10 @@ const exec: Command = async (ctx, argv) => {
     terminalRelay: !detach && !consoleSocket,
     stdio: passthroughStdio(intFlag(flags, 'preserve-fds')),
   });
-  if (!result.exit) return 0;
-  const stop = forwardSignals(result.pid);
+  if (!signals || !result.exit) return 0;
+  signals.target(result.pid);
   const status = await result.exit;
-  stop();
+  signals.stop();
   return status;
 };
 export default exec;

@@ -13,6 +13,7 @@ const run: Command = async (ctx, argv) => {
   const rt = ctx.runtime();
   const detach = !!flags.detach;
   const consoleSocket = flags['console-socket'] as string | undefined;
+  const signals = detach ? undefined : forwardSignals();
   const created = await rt.run(id, {
     bundle: (flags.bundle as string) ?? '.',
     pidFile: flags['pid-file'] as string | undefined,
@@ -23,10 +24,10 @@ const run: Command = async (ctx, argv) => {
     wait: !detach,
     terminalRelay: !detach && !consoleSocket,
   });
-  if (detach || !created.exit) return 0;
-  const stop = forwardSignals(created.pid);
+  if (!signals || !created.exit) return 0;
+  signals.target(created.pid);
   const status = await created.exit;
-  stop();
+  signals.stop();
   if (!flags.keep) await rt.delete(id, true);
   return status;
 };

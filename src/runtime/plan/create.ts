@@ -58,7 +58,12 @@ export function buildCreatePlan(input: CreatePlanInput): Plan {
   plan.push(step(Op.MOUNT, '', '/', '', MS.SLAVE | MS.REC, '', '0'));
   plan.push(step(Op.MOUNT, rootfs, rootfs, '', MS.BIND | MS.REC, '', '0'));
   const mounts = spec.mounts ?? [];
-  for (const m of mounts) plan.push(...mountSteps(rootfs, m, input.host, input.cgroupMounts));
+  const mountCtx = {
+    host: input.host,
+    cgroups: input.cgroupMounts,
+    sysfsAsBind: userNs && !hasNewNamespace(linux, 'network'),
+  };
+  for (const m of mounts) plan.push(...mountSteps(rootfs, m, mountCtx));
   const configured = linux.devices ?? [];
   if (mounts.some((m) => m.destination === '/dev')) plan.push(...defaultDevSteps(rootfs, configured, userNs));
   for (const dev of configured) plan.push(...deviceSteps(rootfs, dev, userNs));

@@ -60,7 +60,20 @@ export interface CgroupMountSource {
   aliases?: string[];
 }
 
-export function mountSteps(rootfs: string, m: Mount, host: HostFacts, cgroups: CgroupMountSource[]): Step[] {
+export interface MountContext {
+  host: HostFacts;
+  cgroups: CgroupMountSource[];
+  /** sysfs can only be mounted by a user namespace that owns the network namespace. */
+  sysfsAsBind: boolean;
+}
+
+export function mountSteps(rootfs: string, mount: Mount, ctx: MountContext): Step[] {
+  const { host, cgroups } = ctx;
+  // As runc does: without its own network namespace, a user-namespaced
+  // container sees the host's /sys through a recursive bind instead.
+  const m: Mount = mount.type === 'sysfs' && ctx.sysfsAsBind
+    ? { ...mount, type: 'bind', source: '/sys', options: [...(mount.options ?? []), 'rbind'] }
+    : mount;
   const o = parseMountOptions(m.options);
   const dest = m.destination;
   const type = m.type ?? '';
