@@ -1,0 +1,579 @@
+// Lifecycle benchmark (issue 2, "Performance"): per-container wall time of a
+// busybox `true` on one bundle, through
+//   runts run (CLI) | runc run | crun run | the Runtime library in-process
+//   (create+start+exit+delete, and the fused run+exit+delete) | the floor
+//   (floor.c: clone with new pid/mnt/uts/ipc/net namespaces + exec + wait,
+//   bare and with cgroup placement), plus Node start-up and `runts --version`
+//   to split the CLI's time.
+//
+//   .toolchain/node/bin/node bench/lifecycle/run.ts [--n 50] [--warmup 5] [--gap 50] [--explore] [--json FILE]
+//
+// Each measured iteration follows --gap ms of idle time (untimed): the kernel
+// makes the first cgroup migration after an idle spell wait for an RCU grace
+// period (see bench/README.md), so back-to-back loops flatter whoever runs
+// them. The library is also measured back-to-back, as a busy engine runs it.
+//
+// As root. --explore also measures ways to start the CLI faster without
+// touching src/ (compile cache, an esbuild bundle, a startup snapshot, V8
+// flags); it installs esbuild with npm into the temp dir. Everything lives in
+// one temp dir, removed at the end; the run fails if anything is left behind.
+
+import { type SpawnSyncReturns, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmdirSync, rmSync, symlinkSync, copyFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { hostHierarchies } from '../../src/runtime/cgroups/hierarchy.ts';
+import { Runtime } from '../../src/runtime/runtime.ts';
+
+const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const NODE = existsSync(join(REPO, '.toolchain/node/bin/node')) ? join(REPO, '.toolchain/node/bin/node') : process.execPath;
+const RUNTS = join(REPO, 'bin/runts');
+const RUNC = '/usr/sbin/runc';
+const CRUN = '/usr/bin/crun';
+const BUSYBOX = '/bin/busybox';
+const STDIO = ['ignore', 'ignore', 'ignore'] as ('ignore')[];
+
+// ---- options ---------------------------------------------------------------
+
+function option(name: string, fallback: number): number {
+  const i = process.argv.indexOf(`--${name}`);
+  if (i < 0) return fallback;
+  const v = Number(process.argv[i + 1]);
+  if (!Number.isInteger(v) || v < 0) throw new Error(`--${name} wants a non-negative integer`);
+  return v;
+}
+const N = Math.max(1, option('n', 50));
+const WARMUP = option('warmup', 5);
+const GAP = option('gap', 50);
+const EXPLORE = process.argv.includes('--explore');
+const jsonAt = process.argv.indexOf('--json');
+const JSON_OUT = jsonAt >= 0 ? process.argv[jsonAt + 1] : undefined;
+
+// ---- statistics ------------------------------------------------------------
+
+function quantile(sorted: number[], q: number): number {
+  if (sorted.length === 0) return NaN;
+  const pos = (sorted.length - 1) * q;
+  const lo = Math.floor(pos);
+  const hi = Math.ceil(pos);
+  return sorted[lo] + (sorted[hi] - sorted[lo]) * (pos - lo);
+}
+
+interface Stats {
+  n: number;
+  median: number;
+  p90: number;
+  min: number;
+}
+
+function stats(samples: number[]): Stats {
+  const s = [...samples].sort((a, b) => a - b);
+  return { n: s.length, median: quantile(s, 0.5), p90: quantile(s, 0.9), min: s[0] ?? NaN };
+}
+
+const ms = (x: number): string => (Number.isFinite(x) ? x.toFixed(2) : '-');
+const ratio = (a: number, b: number): string => (Number.isFinite(a / b) ? `${(a / b).toFixed(2)}x` : '-');
+
+function table(rows: string[][]): string {
+  const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
+  return rows.map((r) => r.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]) : cell.padStart(widths[c]))).join('  ')).join('\n');
+}
+
+// ---- helpers ---------------------------------------------------------------
+
+function sh(cmd: string, args: string[], opts: { env?: NodeJS.ProcessEnv; cwd?: string } = {}): SpawnSyncReturns<string> {
+  return spawnSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], ...opts });
+}
+
+function must(r: SpawnSyncReturns<string>, what: string): string {
+  if (r.error) throw new Error(`${what}: ${r.error.message}`);
+  if (r.status !== 0) throw new Error(`${what}: exit ${r.status ?? r.signal}: ${r.stderr.trim()}`);
+  return r.stdout;
+}
+
+/** Wall time of one spawned command (spawnSync: nothing else runs meanwhile), in ms. */
+function timed(cmd: string, args: string[], env?: NodeJS.ProcessEnv, what = `${cmd} ${args.join(' ')}`): number {
+  const t0 = performance.now();
+  const r = spawnSync(cmd, args, { stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8', env });
+  const t = performance.now() - t0;
+  if (r.error || r.status !== 0) throw new Error(`${what}: exit ${r.status ?? r.signal} ${r.error?.message ?? r.stderr.trim()}`);
+  return t;
+}
+
+// ---- set-up ----------------------------------------------------------------
+
+if (process.getuid?.() !== 0) {
+  process.stderr.write('bench/lifecycle: run as root (containers on the real kernel)\n');
+  process.exit(2);
+}
+for (const [what, path] of [['busybox (busybox-static)', BUSYBOX], ['runc', RUNC], ['runts executor', join(REPO, 'build/runts-executor')]]) {
+  if (!existsSync(path)) {
+    process.stderr.write(`bench/lifecycle: ${what} not found at ${path}: run scripts/setup\n`);
+    process.exit(2);
+  }
+}
+
+const TMP = mkdtempSync(join(tmpdir(), 'berth-bench-'));
+const BUNDLE = join(TMP, 'bundle');
+const ROOTS = { runts: join(TMP, 'root-runts'), runc: join(TMP, 'root-runc'), crun: join(TMP, 'root-crun'), lib: join(TMP, 'root-lib') };
+const PREFIX = `bench${process.pid}`;
+/** Containers that may exist right now, per runtime, for clean-up after a failure. */
+const live = { runts: new Set<string>(), runc: new Set<string>(), lib: new Set<string>() };
+
+function buildBundle(): void {
+  mkdirSync(join(BUNDLE, 'rootfs/bin'), { recursive: true });
+  copyFileSync(BUSYBOX, join(BUNDLE, 'rootfs/bin/busybox'));
+  for (const applet of ['sh', 'true']) symlinkSync('busybox', join(BUNDLE, 'rootfs/bin', applet));
+  must(sh(RUNTS, ['spec', '--bundle', BUNDLE]), 'runts spec');
+  const configPath = join(BUNDLE, 'config.json');
+  const config = JSON.parse(readFileSync(configPath, 'utf8'));
+  config.process.terminal = false;
+  config.process.args = ['true'];
+  writeFileSync(configPath, JSON.stringify(config, null, 2));
+}
+
+function buildFloor(): string {
+  const out = join(TMP, 'floor');
+  must(sh('gcc', ['-O2', '-static', '-o', out, join(REPO, 'bench/lifecycle/floor.c')]), 'gcc floor.c');
+  return out;
+}
+
+// ---- the paths -------------------------------------------------------------
+
+interface Case {
+  name: string;
+  once(id: string): Promise<number>;
+  /** ms per phase, per call, for the library paths. */
+  phases?: Record<string, number[]>;
+}
+
+const runtime = new Runtime({ root: ROOTS.lib, warn: (m) => process.stderr.write(`warning: ${m}\n`) });
+
+function cliCase(name: string, kind: 'runts' | 'runc', cmd: string): Case {
+  return {
+    name,
+    async once(id) {
+      live[kind].add(id);
+      const t = timed(cmd, ['--root', ROOTS[kind], 'run', '--bundle', BUNDLE, id], undefined, `${name} ${id}`);
+      live[kind].delete(id);
+      return t;
+    },
+  };
+}
+
+function libSplit(): Case {
+  const phases: Record<string, number[]> = { create: [], start: [], exit: [], delete: [] };
+  return {
+    name: 'library create+start+exit+delete',
+    phases,
+    async once(id) {
+      live.lib.add(id);
+      const t0 = performance.now();
+      const c = await runtime.create(id, { bundle: BUNDLE, stdio: STDIO, wait: true });
+      const t1 = performance.now();
+      await runtime.start(id);
+      const t2 = performance.now();
+      const code = await c.exit;
+      const t3 = performance.now();
+      await runtime.delete(id);
+      const t4 = performance.now();
+      live.lib.delete(id);
+      if (code !== 0) throw new Error(`library container ${id} exited ${code}`);
+      phases.create.push(t1 - t0);
+      phases.start.push(t2 - t1);
+      phases.exit.push(t3 - t2);
+      phases.delete.push(t4 - t3);
+      return t4 - t0;
+    },
+  };
+}
+
+function libRun(): Case {
+  const phases: Record<string, number[]> = { run: [], exit: [], delete: [] };
+  return {
+    name: 'library run+exit+delete',
+    phases,
+    async once(id) {
+      live.lib.add(id);
+      const t0 = performance.now();
+      const c = await runtime.run(id, { bundle: BUNDLE, stdio: STDIO, wait: true });
+      const t1 = performance.now();
+      const code = await c.exit;
+      const t2 = performance.now();
+      await runtime.delete(id);
+      const t3 = performance.now();
+      live.lib.delete(id);
+      if (code !== 0) throw new Error(`library container ${id} exited ${code}`);
+      phases.run.push(t1 - t0);
+      phases.exit.push(t2 - t1);
+      phases.delete.push(t3 - t2);
+      return t3 - t0;
+    },
+  };
+}
+
+function spawnCase(name: string, cmd: string, args: string[], env?: NodeJS.ProcessEnv): Case {
+  return { name, once: async () => timed(cmd, args, env, name) };
+}
+
+/** Runs every case once per round, rotating the order, warm-up rounds discarded. */
+async function interleave(cases: Case[], n: number, warmup: number, tag: string, gap = GAP): Promise<Map<Case, number[]>> {
+  const out = new Map<Case, number[]>(cases.map((c) => [c, []]));
+  for (let round = 0; round < warmup + n; round++) {
+    for (let k = 0; k < cases.length; k++) {
+      const c = cases[(round + k) % cases.length];
+      if (gap > 0) await sleep(gap);
+      const t = await c.once(`${PREFIX}-${tag}-${round}-${k}`);
+      if (round >= warmup) out.get(c)!.push(t);
+    }
+    if ((round + 1) % 10 === 0) process.stderr.write(`  ${tag}: round ${round + 1}/${warmup + n}\n`);
+  }
+  for (const c of cases) if (c.phases) for (const k of Object.keys(c.phases)) c.phases[k] = c.phases[k].slice(warmup);
+  return out;
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+function floorSamples(floor: string, n: number, warmup: number, procs: string[] = []): number[] {
+  const out = must(sh(floor, [join(BUNDLE, 'rootfs'), String(n + warmup), String(GAP), ...procs]), 'floor');
+  return out.trim().split('\n').slice(warmup).map((l) => Number(l) / 1e6);
+}
+
+/** One cgroup per host hierarchy for the floor's placement (as runts and runc make). */
+function floorCgroups(): string[] {
+  const dirs: string[] = [];
+  for (const h of hostHierarchies()) {
+    const dir = join(h.mountPoint, `${PREFIX}-floor`);
+    mkdirSync(dir);
+    dirs.push(dir);
+    if (h.version === 1 && h.controllers.includes('cpuset'))
+      for (const f of ['cpuset.cpus', 'cpuset.mems']) writeFileSync(join(dir, f), readFileSync(join(h.mountPoint, f), 'utf8').trim());
+  }
+  return dirs;
+}
+
+/** Whether cgroup migrations skip the RCU wait: cgroup2 mounted favordynmods, now or since boot. */
+function favordynmods(): string {
+  const m = readFileSync('/proc/self/mountinfo', 'utf8').split('\n').find((l) => / - cgroup2 /.test(l));
+  if (m?.includes('favordynmods')) return 'cgroup2 mounted favordynmods';
+  // On 6.18, once favordynmods was on, the kernel keeps per-threadgroup rwsems until reboot.
+  if (/per threadgroup rwsem/.test(sh('dmesg', []).stdout ?? '')) return 'favordynmods was on since boot (kernel kept per-threadgroup rwsems)';
+  return 'cgroup2 not mounted favordynmods';
+}
+
+/** crun 1.8 refuses hybrid cgroup hosts outright; measure it only if it works here. */
+function crunCase(): { c?: Case; why?: string } {
+  if (!existsSync(CRUN)) return { why: `${CRUN} not installed` };
+  // crun 1.8 does not know runtime-spec 1.3's ociVersion: give it its own copy of the config.
+  const dir = join(TMP, 'bundle-crun');
+  mkdirSync(dir);
+  const config = JSON.parse(readFileSync(join(BUNDLE, 'config.json'), 'utf8'));
+  config.ociVersion = '1.0.2';
+  config.root.path = join(BUNDLE, 'rootfs');
+  writeFileSync(join(dir, 'config.json'), JSON.stringify(config));
+  const probe = sh(CRUN, ['--root', ROOTS.crun, 'run', '--bundle', dir, `${PREFIX}-crunprobe`]);
+  sh(CRUN, ['--root', ROOTS.crun, 'delete', '--force', `${PREFIX}-crunprobe`]);
+  if (probe.status !== 0) return { why: `crun refuses: ${(probe.stderr || probe.stdout).trim().split('\n').pop()}` };
+  return {
+    c: {
+      name: 'crun run',
+      once: async (id) => timed(CRUN, ['--root', ROOTS.crun, 'run', '--bundle', dir, id], undefined, `crun ${id}`),
+    },
+  };
+}
+
+// ---- exploring faster CLI start-ups (no change to src/) --------------------
+
+interface Variant {
+  name: string;
+  cmd: string;
+  /** argv before the runts arguments. */
+  pre: string[];
+  env?: NodeJS.ProcessEnv;
+}
+
+/** Which entry bin/runts runs: the type-stripped build when it is newer than all of src/ (as bin/runts decides). */
+function shippedEntry(): string {
+  const stamp = join(REPO, 'build/js/.stamp');
+  if (!existsSync(stamp)) return 'src/ (no build/js)';
+  const newer = sh('find', [join(REPO, 'src'), '-newer', stamp, '-print', '-quit']).stdout.trim();
+  return newer ? `src/ (build/js older than ${newer.slice(REPO.length + 1)})` : 'build/js';
+}
+
+function buildVariants(): { variants: Variant[]; notes: string[] } {
+  const notes: string[] = [];
+  const quiet = '--disable-warning=ExperimentalWarning';
+  const ts = join(REPO, 'src/cli/runts/bin.ts');
+  const js = join(REPO, 'build/js/cli/runts/bin.js');
+  // bin.ts calls module.enableCompileCache(), which honours these two variables.
+  const cache = (name: string): NodeJS.ProcessEnv => ({ ...process.env, NODE_COMPILE_CACHE: join(TMP, name) });
+  const noCache: NodeJS.ProcessEnv = { ...process.env, NODE_DISABLE_COMPILE_CACHE: '1' };
+  const variants: Variant[] = [
+    { name: `bin/runts as shipped (${shippedEntry()})`, cmd: RUNTS, pre: [] },
+    { name: 'node src/.../bin.ts, compile cache off', cmd: NODE, pre: [quiet, ts], env: noCache },
+    { name: 'node src/.../bin.ts, compile cache warm', cmd: NODE, pre: [quiet, ts], env: cache('cc-ts') },
+  ];
+  if (existsSync(js))
+    variants.push(
+      { name: 'node build/js/.../bin.js, compile cache off', cmd: NODE, pre: [js], env: noCache },
+      { name: 'node build/js/.../bin.js, compile cache warm', cmd: NODE, pre: [js], env: cache('cc-js') },
+    );
+  // esbuild: one file. executor.ts finds the executor from import.meta.url: pin it to src/runtime.
+  const esb = join(TMP, 'esbuild');
+  mkdirSync(esb);
+  const inst = sh('npm', ['install', '--no-save', '--no-audit', '--no-fund', '--silent', '--prefix', esb, 'esbuild'], { cwd: esb });
+  const esbuild = join(esb, 'node_modules/.bin/esbuild');
+  if (inst.status !== 0 || !existsSync(esbuild)) {
+    notes.push(`esbuild unavailable (npm: ${(inst.stderr ?? '').trim().split('\n').pop()}); bundle and snapshot variants skipped`);
+    return { variants, notes };
+  }
+  const define = `--define:import.meta.url=${JSON.stringify(`file://${join(REPO, 'src/runtime/executor.ts')}`)}`;
+  const bundle = (input: string, format: 'esm' | 'cjs', out: string): void => {
+    must(sh(esbuild, [input, '--bundle', '--platform=node', `--format=${format}`, '--target=node24', define, `--outfile=${out}`, '--log-level=error']), `esbuild ${format}`);
+  };
+  const mainTs = JSON.stringify(join(REPO, 'src/cli/runts/main.ts'));
+  const mjs = join(TMP, 'runts.mjs');
+  bundle(ts, 'esm', mjs);
+  // CommonJS has no top-level await, and require() of node:fs skips the ESM facade of builtins.
+  const cjsEntry = join(TMP, 'cjs-entry.ts');
+  writeFileSync(cjsEntry, `import { main } from ${mainTs};\nmain(process.argv.slice(2)).then((c) => { process.exitCode = c; });\n`);
+  const cjs = join(TMP, 'runts.cjs');
+  bundle(cjsEntry, 'cjs', cjs);
+  notes.push(`esbuild ${must(sh(esbuild, ['--version']), 'esbuild').trim()}: one ${(readFileSync(mjs).length / 1024).toFixed(0)} KiB file; a bundle compiles before its own enableCompileCache() runs, so its cache needs NODE_COMPILE_CACHE or a two-line loader`);
+  variants.push(
+    { name: 'esbuild ESM bundle, compile cache off', cmd: NODE, pre: [mjs], env: noCache },
+    { name: 'esbuild ESM bundle, compile cache warm', cmd: NODE, pre: [mjs], env: cache('cc-mjs') },
+    { name: 'esbuild CJS bundle, compile cache off', cmd: NODE, pre: [cjs], env: noCache },
+    { name: 'esbuild CJS bundle, compile cache warm', cmd: NODE, pre: [cjs], env: cache('cc-cjs') },
+    { name: '  + --single-threaded', cmd: NODE, pre: ['--single-threaded', cjs], env: cache('cc-cjs-st') },
+    { name: '  + --max-semi-space-size=16', cmd: NODE, pre: ['--max-semi-space-size=16', cjs], env: cache('cc-cjs-ss') },
+    { name: '  + --jitless', cmd: NODE, pre: ['--jitless', cjs], env: cache('cc-cjs-jl') },
+  );
+  // The same code in a user-land startup snapshot: CJS bundle, main() deserialized.
+  const snapEntry = join(TMP, 'snapshot-entry.ts');
+  writeFileSync(
+    snapEntry,
+    `import { startupSnapshot } from 'node:v8';\n` +
+      `import { main } from ${mainTs};\n` +
+      `startupSnapshot.setDeserializeMainFunction(() => main(process.argv.slice(1)).then((c) => { process.exitCode = c; }));\n`,
+  );
+  const snapCjs = join(TMP, 'runts-snapshot.cjs');
+  bundle(snapEntry, 'cjs', snapCjs);
+  const blob = join(TMP, 'runts.blob');
+  const snap = sh(NODE, ['--disable-warning=Warning', '--snapshot-blob', blob, '--build-snapshot', snapCjs], { cwd: TMP });
+  if (snap.status === 0 && existsSync(blob)) {
+    notes.push(`startup snapshot: ${(readFileSync(blob).length / 1048576).toFixed(1)} MiB blob (node warns that child_process in snapshots is "not yet fully verified")`);
+    variants.push(
+      { name: 'snapshot (node --snapshot-blob runts.blob --)', cmd: NODE, pre: ['--snapshot-blob', blob, '--'] },
+      { name: '  + --single-threaded', cmd: NODE, pre: ['--single-threaded', '--snapshot-blob', blob, '--'] },
+    );
+  } else notes.push(`startup snapshot failed: ${snap.stderr.trim().split('\n').slice(-3).join(' | ')}`);
+  return { variants, notes };
+}
+
+interface Explored {
+  rows: string[][];
+  bare: string[][];
+  notes: string[];
+  results: Record<string, { version: Stats; run: Stats }>;
+}
+
+async function explore(bareNode: Stats): Promise<Explored> {
+  const { variants, notes } = buildVariants();
+  const results: Record<string, { version: Stats; run: Stats }> = {};
+  const rows = [['CLI variant', '--version med', 'p90', 'run med', 'p90', 'run - version', 'version - node -e 0']];
+  process.stderr.write(`exploring ${variants.length} CLI variants\n`);
+  for (const [vi, v] of variants.entries()) {
+    const cases: Case[] = [
+      spawnCase(`${v.name} --version`, v.cmd, [...v.pre, '--version'], v.env),
+      {
+        name: `${v.name} run`,
+        async once(id) {
+          live.runts.add(id);
+          const t = timed(v.cmd, [...v.pre, '--root', ROOTS.runts, 'run', '--bundle', BUNDLE, id], v.env, `${v.name} run ${id}`);
+          live.runts.delete(id);
+          return t;
+        },
+      },
+    ];
+    const r = await interleave(cases, N, Math.max(WARMUP, 2), `x${vi}`);
+    const version = stats(r.get(cases[0])!);
+    const run = stats(r.get(cases[1])!);
+    results[v.name] = { version, run };
+    rows.push([v.name, ms(version.median), ms(version.p90), ms(run.median), ms(run.p90), ms(run.median - version.median), ms(version.median - bareNode.median)]);
+  }
+  // Node's own start-up under the flags above.
+  const flags = [[], ['--single-threaded'], ['--jitless'], ['--v8-pool-size=0'], ['--max-semi-space-size=16']];
+  const bareCases = flags.map((f) => spawnCase(`node ${[...f, '-e 0'].join(' ')}`, NODE, [...f, '-e', '0']));
+  // What bin/runts does before exec'ing Node: sh, dirname, readlink -f, and find over src/.
+  bareCases.push(
+    spawnCase('launcher part: sh -c :', '/bin/sh', ['-c', ':']),
+    spawnCase('launcher part: dirname "$(readlink -f bin/runts)"', '/bin/sh', ['-c', `dirname "$(readlink -f ${RUNTS})" >/dev/null`]),
+  );
+  if (existsSync(join(REPO, 'build/js/.stamp')))
+    bareCases.push(spawnCase('launcher part: find src -newer build/js/.stamp -print -quit', 'find', [join(REPO, 'src'), '-newer', join(REPO, 'build/js/.stamp'), '-print', '-quit']));
+  const br = await interleave(bareCases, N, WARMUP, 'bare');
+  const bare = [['start-up pieces', 'median ms', 'p90 ms']];
+  for (const c of bareCases) {
+    const st = stats(br.get(c)!);
+    bare.push([c.name, ms(st.median), ms(st.p90)]);
+  }
+  return { rows, bare, notes, results };
+}
+
+// ---- clean-up and leftovers ------------------------------------------------
+
+async function cleanup(): Promise<void> {
+  for (const id of live.runts) sh(RUNTS, ['--root', ROOTS.runts, 'delete', '--force', id]);
+  for (const id of live.runc) sh(RUNC, ['--root', ROOTS.runc, 'delete', '--force', id]);
+  for (const id of live.lib) await runtime.delete(id, true).catch(() => {});
+  for (const dir of floorCgroupDirs) {
+    try {
+      rmdirSync(dir);
+    } catch {
+      // Reported by leftovers().
+    }
+  }
+}
+
+/** Everything this run could have left: state, runc's list, cgroups, /run/runts entries. */
+function leftovers(): string[] {
+  const left: string[] = [];
+  for (const [name, root] of Object.entries(ROOTS)) {
+    if (!existsSync(root)) continue;
+    const entries = readdirSync(root).filter((e) => name !== 'runc' || e !== 'state.json');
+    if (entries.length) left.push(`${root}: ${entries.join(' ')}`);
+  }
+  if (existsSync(ROOTS.runc)) {
+    const ids = sh(RUNC, ['--root', ROOTS.runc, 'list', '-q']).stdout.trim();
+    if (ids) left.push(`runc list: ${ids.replaceAll('\n', ' ')}`);
+  }
+  if (existsSync('/run/runts')) {
+    const ours = readdirSync('/run/runts').filter((e) => e.includes(PREFIX));
+    if (ours.length) left.push(`/run/runts: ${ours.join(' ')}`);
+  }
+  const cg = sh('find', ['/sys/fs/cgroup', '(', '-name', `*${PREFIX}*`, '-o', '-name', '*bench*', ')']).stdout.trim();
+  if (cg) left.push(`cgroups: ${cg.replaceAll('\n', ' ')}`);
+  return left;
+}
+
+// ---- main ------------------------------------------------------------------
+
+const loadavg = (): string => readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
+
+const floorCgroupDirs: string[] = [];
+
+async function bench(): Promise<void> {
+  const started = Date.now();
+  const loadBefore = loadavg();
+  buildBundle();
+  const floor = buildFloor();
+  const crun = crunCase();
+  const runtsCli = cliCase('runts run (CLI)', 'runts', RUNTS);
+  const runc = cliCase('runc run', 'runc', RUNC);
+  const split = libSplit();
+  const fused = libRun();
+  const nodeBare = spawnCase('node -e 0', NODE, ['-e', '0']);
+  const version = spawnCase('runts --version', RUNTS, ['--version']);
+  const spawnTrue = spawnCase('spawn busybox true (no container)', join(BUNDLE, 'rootfs/bin/true'), []);
+  const cases = [runtsCli, runc, ...(crun.c ? [crun.c] : []), split, fused, nodeBare, version, spawnTrue];
+
+  process.stderr.write(`bench/lifecycle: N=${N}, warm-up ${WARMUP}, gap ${GAP} ms, ${cases.length} paths interleaved, temp ${TMP}\n`);
+  const res = await interleave(cases, N, WARMUP, 'c');
+  const s = new Map<string, Stats>();
+  for (const c of cases) s.set(c.name, stats(res.get(c)!));
+
+  const FLOOR = 'floor (C: clone 5 namespaces + exec + wait)';
+  const FLOOR_CG = 'floor + placement in every cgroup hierarchy';
+  s.set(FLOOR, stats(floorSamples(floor, N, WARMUP)));
+  floorCgroupDirs.push(...floorCgroups());
+  s.set(FLOOR_CG, stats(floorSamples(floor, N, WARMUP, floorCgroupDirs.map((d) => join(d, 'cgroup.procs')))));
+
+  // The library as a busy engine drives it: back-to-back, no idle gap.
+  const split2 = libSplit();
+  const fused2 = libRun();
+  split2.name += ', back-to-back';
+  fused2.name += ', back-to-back';
+  for (const c of [split2, fused2]) s.set(c.name, stats((await interleave([c], N, WARMUP, c === split2 ? 'bs' : 'bf', 0)).get(c)!));
+
+  const rows = [['path', 'median ms', 'p90 ms', 'min ms']];
+  for (const [name, st] of s) rows.push([name, ms(st.median), ms(st.p90), ms(st.min)]);
+  const med = (c: Case | string): number => s.get(typeof c === 'string' ? c : c.name)!.median;
+
+  const ratios = [
+    ['ratio (medians)', 'value', 'target'],
+    ['runts CLI / runc', ratio(med(runtsCli), med(runc)), '<= 1.00x'],
+    ['runc / library create+start+exit+delete', ratio(med(runc), med(split)), '>= 6x'],
+    ['runc / library run+exit+delete', ratio(med(runc), med(fused)), '>= 6x'],
+    ['runc / library run+exit+delete, back-to-back', ratio(med(runc), med(fused2)), '>= 6x'],
+    ['library create+start+exit+delete / floor', ratio(med(split), med(FLOOR)), 'close to 1x'],
+    ['library run+exit+delete / floor', ratio(med(fused), med(FLOOR)), 'close to 1x'],
+    ['library run+exit+delete / floor with cgroups', ratio(med(fused), med(FLOOR_CG)), 'close to 1x'],
+  ];
+  if (crun.c) ratios.push(['runc / crun', ratio(med(runc), med(crun.c)), '']);
+
+  const phaseRows = [['library phase', 'median ms', 'p90 ms']];
+  for (const c of [split, fused, split2, fused2])
+    for (const [k, v] of Object.entries(c.phases!)) {
+      const st = stats(v);
+      phaseRows.push([`${c.name.replace('library ', '').replace('+exit+delete', '')}: ${k}`, ms(st.median), ms(st.p90)]);
+    }
+
+  const breakdown = [
+    ['runts run (CLI), split', 'ms (medians)'],
+    ['Node start-up (node -e 0)', ms(med(nodeBare))],
+    ['loading runts (--version - node -e 0)', ms(med(version) - med(nodeBare))],
+    ['the run itself (run - --version)', ms(med(runtsCli) - med(version))],
+    ['  same work in-process, warm (library run+exit+delete)', ms(med(fused))],
+    ['Node spawn of a static binary (measurement overhead, in every spawned row)', ms(med(spawnTrue))],
+  ];
+
+  const out: string[] = [];
+  out.push(`bench/lifecycle  N=${N} per path (after ${WARMUP} warm-up rounds), ${GAP} ms idle before each, ${new Date().toISOString()}`);
+  out.push(`node ${must(sh(NODE, ['--version']), 'node').trim()}, ${must(sh(RUNC, ['--version']), 'runc').split('\n')[0]}, kernel ${must(sh('uname', ['-r']), 'uname').trim()}, ${readFileSync('/proc/cpuinfo', 'utf8').match(/model name\s*:\s*(.*)/)?.[1] ?? '?'} x${readdirSync('/sys/devices/system/cpu').filter((d) => /^cpu\d+$/.test(d)).length}, ${hostHierarchies().length} cgroup hierarchies, ${favordynmods()}`, `bin/runts runs ${shippedEntry()}`);
+  out.push('', table(rows), '', table(ratios), '', table(phaseRows), '', table(breakdown));
+  if (crun.why) out.push('', `crun: ${crun.why}`);
+
+  let exploreResult: Awaited<ReturnType<typeof explore>> | undefined;
+  if (EXPLORE) {
+    exploreResult = await explore(s.get(nodeBare.name)!);
+    out.push('', table(exploreResult.rows), '', table(exploreResult.bare), ...exploreResult.notes.map((n) => `note: ${n}`));
+  }
+  out.push('', `took ${((Date.now() - started) / 1000).toFixed(0)} s; load average before ${loadBefore}, after ${loadavg()} (other work on the machine skews every row)`);
+  process.stdout.write(`${out.join('\n')}\n`);
+
+  if (JSON_OUT)
+    writeFileSync(
+      JSON_OUT,
+      JSON.stringify(
+        {
+          n: N,
+          warmup: WARMUP,
+          stats: Object.fromEntries(s),
+          phases: Object.fromEntries([split, fused, split2, fused2].map((c) => [c.name, c.phases])),
+          crun: crun.why ?? 'measured',
+          explore: exploreResult?.results,
+        },
+        null,
+        2,
+      ),
+    );
+}
+
+let failed = false;
+try {
+  await bench();
+} catch (e) {
+  failed = true;
+  process.stderr.write(`bench/lifecycle: ${(e as Error).stack ?? e}\n`);
+} finally {
+  await cleanup();
+  const left = leftovers();
+  if (left.length) {
+    failed = true;
+    process.stderr.write(`bench/lifecycle: LEFT BEHIND:\n  ${left.join('\n  ')}\n`);
+  } else process.stderr.write('bench/lifecycle: nothing left behind (state roots, runc list, cgroups, /run/runts)\n');
+  rmSync(TMP, { recursive: true, force: true });
+}
+process.exitCode = failed ? 1 : 0;
