@@ -5,22 +5,14 @@ import assert from 'node:assert/strict';
 import { readFileSync, readlinkSync } from 'node:fs';
 import { after, describe, it } from 'node:test';
 import type { Spec } from '../../src/oci/spec.ts';
-import { makeBundle, uniqueId } from '../helpers/bundle.ts';
+import { type Bundle, makeBundle, uniqueId } from '../helpers/bundle.ts';
+import { runInside } from '../helpers/inside.ts';
 import { Runts } from '../helpers/runts.ts';
 
 const runts = new Runts();
 after(() => runts.cleanup());
 
-function inside(script: string, edit?: (s: Spec) => void): string {
-  const b = makeBundle(edit, ['sh', '-c', script]);
-  try {
-    const r = runts.run(['run', '--bundle', b.dir, uniqueId()]);
-    assert.equal(r.code, 0, r.stderr);
-    return r.stdout;
-  } finally {
-    b.cleanup();
-  }
-}
+const inside = (script: string, edit?: (s: Spec, b: Bundle) => void, flags?: string[]) => runInside(runts, script, edit, flags);
 
 const NS = ['pid', 'net', 'mnt', 'ipc', 'uts', 'cgroup', 'user', 'time'];
 const nsLinks = 'for n in pid net mnt ipc uts cgroup user time; do readlink /proc/self/ns/$n; done';

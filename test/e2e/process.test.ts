@@ -6,23 +6,14 @@ import { readFileSync } from 'node:fs';
 import { after, describe, it } from 'node:test';
 import { capMask } from '../../src/runtime/plan/process.ts';
 import type { Spec } from '../../src/oci/spec.ts';
-import { makeBundle, uniqueId } from '../helpers/bundle.ts';
+import { type Bundle, makeBundle, uniqueId } from '../helpers/bundle.ts';
+import { runInside } from '../helpers/inside.ts';
 import { Runts } from '../helpers/runts.ts';
 
 const runts = new Runts();
 after(() => runts.cleanup());
 
-/** Runs a shell script in a fresh container and returns its stdout. */
-export function inside(script: string, edit?: (s: Spec) => void): string {
-  const b = makeBundle(edit, ['sh', '-c', script]);
-  try {
-    const r = runts.run(['run', '--bundle', b.dir, uniqueId()]);
-    assert.equal(r.code, 0, r.stderr);
-    return r.stdout;
-  } finally {
-    b.cleanup();
-  }
-}
+const inside = (script: string, edit?: (s: Spec, b: Bundle) => void, flags?: string[]) => runInside(runts, script, edit, flags);
 
 const status = (out: string, key: string) => new RegExp(`^${key}:\\s*(.*)$`, 'm').exec(out)?.[1];
 

@@ -8,23 +8,13 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import type { Spec } from '../../src/oci/spec.ts';
 import { type Bundle, makeBundle, uniqueId } from '../helpers/bundle.ts';
+import { runInside } from '../helpers/inside.ts';
 import { Runts } from '../helpers/runts.ts';
 
 const runts = new Runts();
 after(() => runts.cleanup());
 
-function inside(script: string, edit?: (s: Spec, b: Bundle) => void, flags: string[] = []): string {
-  const b = makeBundle(undefined, ['sh', '-c', script]);
-  edit?.(b.spec, b);
-  b.write();
-  try {
-    const r = runts.run(['run', ...flags, '--bundle', b.dir, uniqueId()]);
-    assert.equal(r.code, 0, r.stderr);
-    return r.stdout;
-  } finally {
-    b.cleanup();
-  }
-}
+const inside = (script: string, edit?: (s: Spec, b: Bundle) => void, flags?: string[]) => runInside(runts, script, edit, flags);
 
 /** mountinfo line for a mount point, as "fs-type options super-options". */
 function mountOf(mountinfo: string, point: string): string | undefined {

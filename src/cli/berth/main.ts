@@ -2,6 +2,7 @@
 
 import { parseArgs } from '../args.ts';
 import { RuntimeError } from '../../oci/errors.ts';
+import { describeError, pickCommand } from '../dispatch.ts';
 import { type Command, makeContext } from './context.ts';
 
 const COMMANDS: Record<string, () => Promise<{ default: Command }>> = {
@@ -41,20 +42,11 @@ export async function main(argv: string[]): Promise<number> {
       { name: 'auth-file', type: 'string' },
       { name: 'help', alias: 'h', type: 'bool' },
     ]);
-    const [name, ...rest] = args;
-    if (!name || flags.help || name === 'help') {
-      process.stdout.write(USAGE);
-      return name || flags.help ? 0 : 1;
-    }
-    const load = COMMANDS[name];
-    if (!load) {
-      process.stderr.write(`berth: no such command "${name}"\n${USAGE}`);
-      return 1;
-    }
-    return await (await load()).default(makeContext(flags), rest);
+    const picked = pickCommand('berth', args, !!flags.help, COMMANDS, USAGE);
+    if (typeof picked === 'number') return picked;
+    return await (await picked.load()).default(makeContext(flags), picked.rest);
   } catch (e) {
-    const msg = e instanceof RuntimeError ? e.message : (e as Error).stack ?? String(e);
-    process.stderr.write(`berth: ${msg}\n`);
+    process.stderr.write(`berth: ${describeError(e)}\n`);
     return e instanceof RuntimeError && e.code === 'EUSAGE' ? 2 : 1;
   }
 }

@@ -2,10 +2,10 @@
 
 import { parseArgs } from '../args.ts';
 import { Logger } from '../log.ts';
-import { RuntimeError } from '../../oci/errors.ts';
-import { type Command, makeContext } from './context.ts';
+import { describeError, type Loader, pickCommand } from '../dispatch.ts';
+import { type Context, makeContext } from './context.ts';
 
-const COMMANDS: Record<string, () => Promise<{ default: Command }>> = {
+const COMMANDS: Record<string, Loader<Context>> = {
   spec: () => import('./spec.ts'),
   create: () => import('./create.ts'),
   start: () => import('./start.ts'),
@@ -50,22 +50,13 @@ export async function main(argv: string[]): Promise<number> {
     process.stdout.write(`runts version ${VERSION}\nspec: 1.3.0\n`);
     return 0;
   }
-  const [name, ...rest] = args;
-  if (!name || flags.help || name === 'help') {
-    process.stdout.write(USAGE);
-    return name || flags.help ? 0 : 1;
-  }
-  const load = COMMANDS[name];
-  if (!load) {
-    process.stderr.write(`runts: no such command "${name}"\n${USAGE}`);
-    return 1;
-  }
+  const picked = pickCommand('runts', args, !!flags.help, COMMANDS, USAGE);
+  if (typeof picked === 'number') return picked;
   const ctx = makeContext(flags.root as string | undefined, log);
   try {
-    const command = (await load()).default;
-    return await command(ctx, rest);
+    return await (await picked.load()).default(ctx, picked.rest);
   } catch (e) {
-    const msg = e instanceof RuntimeError ? e.message : (e as Error).stack ?? String(e);
+    const msg = describeError(e);
     log.error(msg);
     process.stderr.write(`runts: ${msg}\n`);
     return 1;
