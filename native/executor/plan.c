@@ -19,53 +19,68 @@ static int read_full(int fd, void *buf, size_t len) {
   return 0;
 }
 
-/* The plan is read into one buffer; steps point into it. */
+/* The whole plan is read at once (its length follows the magic) and parsed
+ * in place: arguments point into the buffer, each followed by a NUL. */
 int plan_read(int fd, struct plan *plan, char *err, size_t errlen) {
-  uint32_t hdr[2];
-  char magic[4];
-  size_t cap = 64;
+  char hdr[8];
+  uint32_t len;
   plan->count = 0;
-  plan->steps = calloc(cap, sizeof(struct step));
-  if (read_full(fd, magic, 4) < 0 || memcmp(magic, "RTS1", 4) != 0) {
+  if (read_full(fd, hdr, 8) < 0 || memcmp(hdr, "RTS1", 4) != 0) {
     snprintf(err, errlen, "plan: bad or missing header");
     return -1;
   }
-  size_t total = 0;
+  memcpy(&len, hdr + 4, 4);
+  if (len > MAX_PLAN) {
+    snprintf(err, errlen, "plan: %u bytes is too large", len);
+    return -1;
+  }
+  /* Room for a NUL after each argument: shift every argument by one byte
+   * as it is parsed into a second buffer. */
+  char *raw = malloc(len + 1);
+  char *data = malloc((size_t)len * 2 + 1);
+  if (!raw || !data || read_full(fd, raw, len) < 0) {
+    snprintf(err, errlen, "plan: truncated (expected %u bytes)", len);
+    return -1;
+  }
+  size_t cap = 64, pos = 0, out = 0;
+  plan->steps = calloc(cap, sizeof(struct step));
   for (;;) {
-    if (read_full(fd, &hdr[0], 4) < 0) {
-      snprintf(err, errlen, "plan: truncated after %zu steps", plan->count);
-      return -1;
-    }
-    if (hdr[0] == OP_END) break;
-    if (read_full(fd, &hdr[1], 4) < 0) {
-      snprintf(err, errlen, "plan: truncated in step %zu", plan->count);
-      return -1;
-    }
+    uint32_t op, argc;
+    if (pos + 4 > len) goto truncated;
+    memcpy(&op, raw + pos, 4);
+    pos += 4;
+    if (op == OP_END) break;
+    if (pos + 4 > len) goto truncated;
+    memcpy(&argc, raw + pos, 4);
+    pos += 4;
+    if (argc > len) goto truncated;
     if (plan->count == cap) {
       cap *= 2;
       plan->steps = realloc(plan->steps, cap * sizeof(struct step));
     }
     struct step *s = &plan->steps[plan->count++];
-    s->op = hdr[0];
-    s->argc = hdr[1];
-    s->argv = calloc(s->argc ? s->argc : 1, sizeof(struct arg));
-    for (uint32_t i = 0; i < s->argc; i++) {
-      uint32_t len;
-      if (read_full(fd, &len, 4) < 0 || (total += len) > MAX_PLAN) {
-        snprintf(err, errlen, "plan: bad argument %u of step %zu", i, plan->count - 1);
-        return -1;
-      }
-      char *data = malloc(len + 1);
-      if (len && read_full(fd, data, len) < 0) {
-        snprintf(err, errlen, "plan: truncated argument of step %zu", plan->count - 1);
-        return -1;
-      }
-      data[len] = 0;
-      s->argv[i].data = data;
-      s->argv[i].len = len;
+    s->op = op;
+    s->argc = argc;
+    s->argv = calloc(argc ? argc : 1, sizeof(struct arg));
+    for (uint32_t i = 0; i < argc; i++) {
+      uint32_t n;
+      if (pos + 4 > len) goto truncated;
+      memcpy(&n, raw + pos, 4);
+      pos += 4;
+      if (n > len - pos) goto truncated;
+      memcpy(data + out, raw + pos, n);
+      data[out + n] = 0;
+      s->argv[i].data = data + out;
+      s->argv[i].len = n;
+      pos += n;
+      out += n + 1;
     }
   }
+  free(raw);
   return 0;
+truncated:
+  snprintf(err, errlen, "plan: malformed at byte %zu (step %zu)", pos, plan->count);
+  return -1;
 }
 
 long long arg_num(const struct step *s, uint32_t i) {

@@ -1,5 +1,5 @@
 /* The plan: a list of primitive operations computed by the TypeScript side.
- * Wire format (host byte order): "RTS1", then records of
+ * Wire format (host byte order): "RTS1", u32 length of the rest, then records of
  *   u32 op, u32 argc, argc * (u32 len, len bytes)
  * ending with op END. Every argument is a byte string; numbers are decimal
  * (or 0x-prefixed hex) text. The op numbers are mirrored in

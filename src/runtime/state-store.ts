@@ -4,7 +4,7 @@
 // creates of one id cannot both win; delete renames the directory away first,
 // so two deletes cannot both act. No lock files are needed.
 
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmdirSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConflictError, NotFoundError, UsageError } from '../oci/errors.ts';
 import type { Spec, Status } from '../oci/spec.ts';
@@ -100,7 +100,9 @@ export class StateStore {
       if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new NotFoundError(`container "${id}" does not exist`);
       throw e;
     }
-    rmSync(grave, { recursive: true, force: true });
+    // The directory holds only state.json (and the start socket): no recursive walk needed.
+    for (const name of readdirSync(grave)) unlinkSync(join(grave, name));
+    rmdirSync(grave);
   }
 }
 

@@ -120,11 +120,12 @@ describe('plan encoding', () => {
   it('writes the header, length-prefixed arguments and the end marker', () => {
     const buf = encodePlan([{ op: Op.SETHOSTNAME, args: ['box'] }, { op: Op.CAP_BOUND, args: [0x20n] }]);
     assert.equal(buf.subarray(0, 4).toString(), 'RTS1');
-    assert.equal(buf.readUInt32LE(4), Op.SETHOSTNAME);
-    assert.equal(buf.readUInt32LE(8), 1);
-    assert.equal(buf.readUInt32LE(12), 3);
-    assert.equal(buf.subarray(16, 19).toString(), 'box');
-    assert.equal(buf.subarray(31, 35).toString(), '0x20');
+    assert.equal(buf.readUInt32LE(4), buf.length - 8);
+    assert.equal(buf.readUInt32LE(8), Op.SETHOSTNAME);
+    assert.equal(buf.readUInt32LE(12), 1);
+    assert.equal(buf.readUInt32LE(16), 3);
+    assert.equal(buf.subarray(20, 23).toString(), 'box');
+    assert.equal(buf.subarray(35, 39).toString(), '0x20');
     assert.equal(buf.readUInt32LE(buf.length - 4), 0);
   });
 });

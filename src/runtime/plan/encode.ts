@@ -1,4 +1,5 @@
-// Serialises a plan into the executor's wire format (see native/executor/plan.h).
+// Serialises a plan into the executor's wire format (see native/executor/plan.h):
+// "RTS1", the length of what follows, then the steps, written into one buffer.
 
 import type { Arg, Plan } from './ops.ts';
 
@@ -11,21 +12,25 @@ function argBytes(a: Arg): Uint8Array {
 }
 
 export function encodePlan(plan: Plan): Buffer {
-  const parts: Uint8Array[] = [encoder.encode('RTS1')];
-  const u32 = (n: number) => {
-    const b = Buffer.allocUnsafe(4);
-    b.writeUInt32LE(n);
-    parts.push(b);
-  };
-  for (const s of plan) {
-    u32(s.op);
-    u32(s.args.length);
-    for (const a of s.args) {
-      const bytes = argBytes(a);
-      u32(bytes.length);
-      parts.push(bytes);
+  const args = plan.map((s) => s.args.map(argBytes));
+  let size = 8 + 4;
+  for (const list of args) {
+    size += 8;
+    for (const a of list) size += 4 + a.length;
+  }
+  const buf = Buffer.allocUnsafe(size);
+  buf.write('RTS1', 0, 'latin1');
+  buf.writeUInt32LE(size - 8, 4);
+  let off = 8;
+  for (const [i, s] of plan.entries()) {
+    off = buf.writeUInt32LE(s.op, off);
+    off = buf.writeUInt32LE(s.args.length, off);
+    for (const a of args[i]) {
+      off = buf.writeUInt32LE(a.length, off);
+      buf.set(a, off);
+      off += a.length;
     }
   }
-  u32(0);
-  return Buffer.concat(parts);
+  buf.writeUInt32LE(0, off);
+  return buf;
 }
