@@ -24,12 +24,7 @@ export class CopySnapshotter extends Snapshotter {
 
   async mount(key: string, chainId: string, target: string): Promise<Mounted> {
     if (!this.has(chainId)) throw new SnapshotError(key, `layer snapshot ${chainId} is missing`);
-    const active = join(this.root, 'active', key);
-    try {
-      mkdirSync(active);
-    } catch {
-      throw new SnapshotError(key, 'an active snapshot with this key exists');
-    }
+    const active = this.claimActive(key);
     try {
       writeFileSync(join(active, 'parent'), chainId);
       if (existsSync(target)) rmSync(target, { recursive: true });

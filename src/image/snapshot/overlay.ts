@@ -30,12 +30,7 @@ export class OverlaySnapshotter extends Snapshotter {
 
   async mount(key: string, chainId: string, target: string): Promise<Mounted> {
     const lowers = this.chain(chainId).map((c) => `${parseDigest(c).encoded}/fs`);
-    const active = join(this.root, 'active', key);
-    try {
-      mkdirSync(active);
-    } catch {
-      throw new SnapshotError(key, 'an active snapshot with this key exists');
-    }
+    const active = this.claimActive(key);
     try {
       mkdirSync(join(active, 'upper'));
       mkdirSync(join(active, 'work'));

@@ -16,6 +16,17 @@ export interface Mounted {
 }
 
 export abstract class Snapshotter {
+  /** Creates the directory of a container's writable snapshot; one key, one snapshot. */
+  protected claimActive(key: string): string {
+    const active = join(this.root, 'active', key);
+    try {
+      mkdirSync(active);
+    } catch {
+      throw new SnapshotError(key, 'an active snapshot with this key exists');
+    }
+    return active;
+  }
+
   abstract readonly kind: 'overlay' | 'copy';
   /** overlay unpacks each layer alone (so in parallel); copy needs its parent first. */
   abstract readonly whiteouts: WhiteoutMode;
