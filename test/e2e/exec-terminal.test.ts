@@ -66,6 +66,16 @@ describe('exec', () => {
     assert.equal(eff & capMask(['CAP_SYS_ADMIN']), capMask(['CAP_SYS_ADMIN']));
   });
 
+  it('lands in the container root of a --no-pivot container', () => {
+    const nb = makeBundle(undefined, ['sleep', '30']);
+    writeFileSync(join(nb.rootfs, 'marker'), 'inside\n');
+    const nid = uniqueId();
+    runts.ok(['run', '-d', '--no-pivot', '--bundle', nb.dir, nid]);
+    assert.equal(runts.ok(['exec', nid, 'cat', '/marker']), 'inside\n');
+    runts.ok(['delete', '--force', nid]);
+    nb.cleanup();
+  });
+
   it('fails clearly for a missing program and a bad --user', () => {
     assert.match(runts.run(['exec', id, 'nope']).stderr, /"nope": executable file not found/);
     assert.match(runts.run(['exec', '--user', 'bob', id, 'true']).stderr, /--user: expected uid\[:gid\]/);
