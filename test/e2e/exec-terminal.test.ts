@@ -70,10 +70,13 @@ describe('exec', () => {
     const nb = makeBundle(undefined, ['sleep', '30']);
     writeFileSync(join(nb.rootfs, 'marker'), 'inside\n');
     const nid = uniqueId();
-    runts.ok(['run', '-d', '--no-pivot', '--bundle', nb.dir, nid]);
-    assert.equal(runts.ok(['exec', nid, 'cat', '/marker']), 'inside\n');
-    runts.ok(['delete', '--force', nid]);
-    nb.cleanup();
+    try {
+      runts.ok(['run', '-d', '--no-pivot', '--bundle', nb.dir, nid]);
+      assert.equal(runts.ok(['exec', nid, 'cat', '/marker']), 'inside\n');
+    } finally {
+      runts.run(['delete', '--force', nid]);
+      nb.cleanup();
+    }
   });
 
   it('fails clearly for a missing program and a bad --user', () => {
