@@ -263,11 +263,13 @@ export class Runtime {
     return this.stateOf(rec, statusOf(this.store, rec));
   }
 
-  list(): (State & { created: string })[] {
+  /** Every container's state, with the record fields `runts list` shows; each state.json is read once. */
+  list(): (State & { created: string; rootfs: string })[] {
     const out = [];
     for (const id of this.store.ids()) {
       try {
-        out.push({ ...this.state(id), created: this.store.read(id).created });
+        const rec = this.store.read(id);
+        out.push({ ...this.stateOf(rec, statusOf(this.store, rec)), created: rec.created, rootfs: rec.rootfs });
       } catch (e) {
         if (!(e instanceof NotFoundError)) throw e;
       }

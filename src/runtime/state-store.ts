@@ -78,7 +78,8 @@ export class StateStore {
 
   ids(): string[] {
     try {
-      return readdirSync(this.root).filter((n) => ID_PATTERN.test(n) && existsSync(join(this.root, n, 'state.json')));
+      // .deleted-* are directories being removed; a claimed id without state.json yet is skipped by read().
+      return readdirSync(this.root).filter((n) => ID_PATTERN.test(n) && !n.startsWith('.deleted-'));
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code === 'ENOENT') return [];
       throw e;

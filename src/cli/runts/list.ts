@@ -16,7 +16,7 @@ const list: Command = async (ctx, argv) => {
       pid: c.pid ?? 0,
       status: c.status,
       bundle: c.bundle,
-      rootfs: ctx.runtime().record(c.id).rootfs,
+      rootfs: c.rootfs,
       created: c.created,
       annotations: c.annotations,
       owner: 'root',
