@@ -31,7 +31,9 @@ export function makeContext(flags: Flags): Context {
     host(h).tls = { ca: readFileSync(file) };
   }
   for (const v of (flags.mirror as string[] | undefined) ?? []) {
-    const [h, url] = hostValue(v, 'mirror');
+    // A bare URL is docker's registry-mirrors form, which mirrors Docker Hub only.
+    const [h, url] = /^https?:\/\//.test(v) ? ['docker.io', v] : hostValue(v, 'mirror');
+    if (!URL.canParse(url) || !/^https?:$/.test(new URL(url).protocol)) throw new UsageError(`--mirror: expected an http:// or https:// URL, got "${url}"`);
     (host(h).mirrors ??= []).push(url);
   }
   const snap = flags.snapshotter as string | undefined;

@@ -27,7 +27,7 @@ global options:
   --snapshotter NAME          overlay, copy or auto (default: auto)
   --insecure-registry HOST    speak plain HTTP to HOST (repeatable)
   --registry-ca HOST=FILE     trust the PEM CA in FILE for HOST (repeatable)
-  --mirror HOST=URL           try URL before HOST when pulling (repeatable)
+  --mirror [HOST=]URL         try URL before HOST (default docker.io) when pulling (repeatable)
   --auth-file FILE            docker config.json with credentials (default: ~/.docker/config.json)
 `;
 

@@ -15,7 +15,11 @@ export interface HostOptions {
   plainHttp?: boolean;
   tls?: TlsOptions;
   credentials?: Credentials;
-  /** Base URLs tried, in order, before the registry itself when pulling. */
+  /**
+   * Base URLs (scheme://host[:port], /v2/ is appended) tried in order before
+   * the registry itself when pulling. A mirror's own TLS options and
+   * credentials are those given for its host, never the upstream's.
+   */
   mirrors?: string[];
 }
 
@@ -29,6 +33,8 @@ export interface ClientOptions {
 
 export const MANIFEST_ACCEPT = [...MANIFEST_TYPES, ...INDEX_TYPES].join(', ');
 const RETRY_STATUS = new Set([408, 429, 500, 502, 503, 504]);
+/** A mirror that could not be reached is left alone this long: a dead one then costs one failed connection, not one per blob. */
+const MIRROR_DOWN_MS = 60_000;
 
 type Action = 'pull' | 'push';
 
@@ -53,6 +59,7 @@ export class RegistryClient {
   private readonly opts: ClientOptions;
   private readonly tokens = new Map<string, { header: string; expiresAt: number }>();
   private readonly basic = new Set<string>();
+  private readonly mirrorDownUntil = new Map<string, number>();
 
   constructor(opts: ClientOptions = {}) {
     this.opts = opts;
@@ -72,33 +79,34 @@ export class RegistryClient {
   }
 
   private async call(c: Call): Promise<Response> {
-    const bases = c.mirror ? [...(this.host(c.registry).mirrors ?? []), this.base(c.registry)] : [this.base(c.registry)];
-    let last: unknown;
-    for (const base of bases) {
+    for (const m of c.mirror ? this.host(c.registry).mirrors ?? [] : []) {
+      const base = m.replace(/\/+$/, '');
+      if ((this.mirrorDownUntil.get(base) ?? 0) > Date.now()) continue;
       try {
-        return await this.callAt(base, c);
+        // One attempt per mirror: the upstream is the retry, as in containerd's host list.
+        return await this.callAt(base, new URL(base).host, { ...c, retryable: false });
       } catch (e) {
-        last = e;
-        if (base === bases[bases.length - 1]) throw e;
+        if (e instanceof RegistryError && e.status === 0) this.mirrorDownUntil.set(base, Date.now() + MIRROR_DOWN_MS);
       }
     }
-    throw last;
+    return this.callAt(this.base(c.registry), c.registry, c);
   }
 
-  private async callAt(base: string, c: Call): Promise<Response> {
+  /** hostKey names the host whose TLS options and credentials apply (the registry, or a mirror's host). */
+  private async callAt(base: string, hostKey: string, c: Call): Promise<Response> {
     const retries = c.retryable === false ? 0 : this.opts.retries ?? 4;
     const backoff = this.opts.backoffMs ?? 250;
     const scopes = [`repository:${c.repo}:${c.actions.join(',')}`, ...(c.scopes ?? [])];
     const authKey = `${base}|${scopes.join(' ')}`;
     let url = /^https?:/.test(c.path) ? c.path : `${base}/v2/${c.path}`;
-    const tls = this.host(c.registry).tls;
+    const tls = this.host(hostKey).tls;
     let authTried = false;
     for (let attempt = 0, redirects = 0; ; ) {
       const headers: Record<string, string> = { 'user-agent': 'berth/0.1', ...c.headers };
       const sameHost = new URL(url).host === new URL(base).host;
       const tok = this.tokens.get(authKey);
       if (sameHost && tok && tok.expiresAt > Date.now()) headers.authorization = tok.header;
-      else if (sameHost && this.basic.has(base)) headers.authorization = basicHeader(this.creds(c.registry) ?? {});
+      else if (sameHost && this.basic.has(base)) headers.authorization = basicHeader(this.creds(hostKey) ?? {});
       let res: Response;
       try {
         res = await send({ method: c.method, url, headers, body: c.body?.(), tls });
@@ -118,7 +126,7 @@ export class RegistryClient {
         authTried = true;
         const challenges = parseChallenges(res.headers['www-authenticate']);
         await discard(res);
-        const creds = this.creds(c.registry);
+        const creds = this.creds(hostKey);
         const bearer = challenges.find((ch) => ch.scheme === 'bearer');
         const basicCh = challenges.find((ch) => ch.scheme === 'basic');
         if (bearer) {
