@@ -45,7 +45,7 @@ export type Parsed = { kind: 'manifest'; mediaType: string; manifest: Manifest }
 
 /** mediaType is what the registry or descriptor said; the document's own field wins if present. */
 export function parseManifestOrIndex(data: Uint8Array, mediaType: string | undefined, what: string): Parsed {
-  if (data.length > MAX_MANIFEST) throw new ManifestError(what, `manifest of ${data.length} bytes is larger than the ${MAX_MANIFEST} limit`);
+  if (data.length > MAX_MANIFEST) throw new ManifestError(what, `${data.length} bytes is larger than the ${MAX_MANIFEST}-byte limit`);
   const v = json(data, what);
   if (v.schemaVersion !== 2) throw new ManifestError(what, `unsupported schemaVersion ${JSON.stringify(v.schemaVersion)} (Docker schema 1 is not supported)`);
   const type = typeof v.mediaType === 'string' ? v.mediaType : mediaType && !mediaType.startsWith('application/json') ? mediaType : Array.isArray(v.manifests) ? MediaType.ociIndex : MediaType.ociManifest;

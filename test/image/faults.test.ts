@@ -7,7 +7,7 @@ import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { DigestMismatchError, ManifestError, RegistryError, UnsafeEntryError } from '../../src/image/errors.ts';
+import { DigestMismatchError, ManifestError, RegistryError, SizeMismatchError, UnsafeEntryError } from '../../src/image/errors.ts';
 import { pull } from '../../src/image/pull.ts';
 import { closeAgents } from '../../src/image/registry/http.ts';
 import { ImageService } from '../../src/image/service.ts';
@@ -83,6 +83,60 @@ describe('registry faults', () => {
     assertClean(svc2, layerOf(img));
   });
 
+  it('waits as long as Retry-After says, and otherwise backs off exponentially', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'berth-faults-'));
+    roots.push(root);
+    const svc = new ImageService(root, { registry: { hosts: { [proxy.host]: { plainHttp: true } }, backoffMs: 40, retries: 3 } });
+    proxy.faults = [{ match: '/manifests/latest', status: 429, times: 1, retryAfter: '1' }];
+    let t = Date.now();
+    await pull(svc, `${proxy.host}/f/busybox`, { unpack: false });
+    assert.ok(Date.now() - t >= 950, `retried after ${Date.now() - t} ms, before Retry-After's second`);
+    proxy.faults = [{ match: '/manifests/latest', status: 503, times: 3 }];
+    proxy.seen = [];
+    t = Date.now();
+    await pull(svc, `${proxy.host}/f/busybox`, { unpack: false });
+    // Waits of at least 1, 2 and 4 times backoffMs.
+    assert.ok(Date.now() - t >= 7 * 40, `three retries took only ${Date.now() - t} ms`);
+    assert.equal(proxy.seen.filter((r) => r.path.endsWith('/manifests/latest')).length, 4);
+  });
+
+  it('gives up on a persistent 429, naming the URL and the registry\'s message', async () => {
+    const svc = service();
+    proxy.faults = [{ match: '/manifests/latest', status: 429 }];
+    proxy.seen = [];
+    await assert.rejects(pull(svc, `${proxy.host}/f/busybox`), (e: Error) =>
+      e instanceof RegistryError && e.status === 429 && e.message === `http://${proxy.host}/v2/f/busybox/manifests/latest: HTTP 429: TEST: injected`);
+    assert.equal(proxy.seen.length, 4, 'the first try and three retries');
+    proxy.faults = [];
+    assertClean(svc);
+  });
+
+  it('refuses a layer of an unknown media type before fetching any layer, naming image and layer', async () => {
+    const svc = service();
+    const odd = { ...img.manifest, layers: img.manifest.layers.map((l) => ({ ...l, mediaType: 'application/vnd.example.unknown' })) };
+    proxy.faults = [{ match: '/manifests/latest', body: Buffer.from(JSON.stringify(odd)), contentType: odd.mediaType }];
+    proxy.seen = [];
+    await assert.rejects(pull(svc, `${proxy.host}/f/busybox`), (e: Error) =>
+      e instanceof ManifestError && e.message === `${proxy.host}/f/busybox:latest layer ${layerOf(img)}: unsupported layer media type "application/vnd.example.unknown"`);
+    assert.ok(!proxy.seen.some((r) => r.path.includes(layerOf(img))));
+    proxy.faults = [];
+    assertClean(svc, layerOf(img));
+  });
+
+  it('refuses a blob the registry sends short, keeping it out of the store; a later pull completes it', async () => {
+    const svc = service();
+    const blob = img.blobs.get(layerOf(img))!;
+    proxy.faults = [{ match: `/blobs/${layerOf(img)}`, body: blob.subarray(0, 100_000), times: 1 }];
+    await assert.rejects(pull(svc, `${proxy.host}/f/busybox`), (e: Error) =>
+      e instanceof SizeMismatchError && e.message.includes(`layer 1/1 (${layerOf(img)})`) && e.message.endsWith(`expected ${blob.length} bytes, got 100000 (truncated)`));
+    assert.ok(!svc.content.has(layerOf(img)));
+    assert.deepEqual(readdirSync(join(svc.snapshots.root, 'layers')), []);
+    proxy.faults = [];
+    await pull(svc, `${proxy.host}/f/busybox`);
+    assert.ok(svc.content.has(layerOf(img)));
+    assert.deepEqual(readdirSync(join(svc.root, 'content', 'ingest')), []);
+  });
+
   it('reports 404 and 401 clearly', async () => {
     const svc = service();
     proxy.faults = [];
@@ -95,7 +149,9 @@ describe('registry faults', () => {
   it('refuses a manifest that is too large, of the wrong media type, or does not match its digest', async () => {
     const svc = service();
     proxy.faults = [{ match: '/manifests/latest', body: Buffer.alloc(5 << 20, 0x20) }];
-    await assert.rejects(pull(svc, `${proxy.host}/f/busybox`), /larger than the 4194304 limit/);
+    await assert.rejects(pull(svc, `${proxy.host}/f/busybox`), (e: Error) => e instanceof ManifestError && /f\/busybox\/manifests\/latest: 5242880 bytes is larger than the 4194304-byte limit/.test(e.message));
+    proxy.faults = [{ match: '/manifests/latest', body: Buffer.alloc(5 << 20, 0x20), chunked: true }];
+    await assert.rejects(pull(svc, `${proxy.host}/f/busybox`), (e: Error) => e instanceof ManifestError && /manifests\/latest: the body is larger than the 4194304-byte limit/.test(e.message));
     proxy.faults = [{ match: '/manifests/latest', body: Buffer.from('{"schemaVersion":2,"mediaType":"text/plain"}'), contentType: 'text/plain' }];
     await assert.rejects(pull(svc, `${proxy.host}/f/busybox`), (e: Error) => e instanceof ManifestError && /unsupported media type "text\/plain"/.test(e.message));
     proxy.faults = [{ match: `/manifests/${img.digest}`, corruptAt: 10 }];

@@ -4,7 +4,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Readable } from 'node:stream';
 import { INDEX_TYPES, MANIFEST_TYPES, MediaType } from '../../oci/image-spec.ts';
-import { RegistryError } from '../errors.ts';
+import { ManifestError, RegistryError } from '../errors.ts';
 import { MAX_MANIFEST } from '../manifest.ts';
 import type { Reference } from '../reference.ts';
 import { basicHeader, credentialsFromDockerConfig, fetchToken, parseChallenges, type Credentials } from './auth.ts';
@@ -158,12 +158,16 @@ export class RegistryClient {
       registry: ref.registry, repo: ref.repository, actions: ['pull'], path: `${ref.repository}/manifests/${reference}`,
       headers: { accept: MANIFEST_ACCEPT }, ok: [200], mirror: true,
     });
+    const tooLarge = (size: string): ManifestError => new ManifestError(`manifest ${res.url}`, `${size} is larger than the ${MAX_MANIFEST}-byte limit`);
     const len = Number(res.headers['content-length']);
     if (len > MAX_MANIFEST) {
       res.body.destroy();
-      throw new RegistryError(res.url, 200, `manifest of ${len} bytes is larger than the ${MAX_MANIFEST} limit`);
+      throw tooLarge(`${len} bytes`);
     }
-    const data = await readBody(res, MAX_MANIFEST);
+    // Without a Content-Length the limit is enforced while reading; readBody's overflow is its only RegistryError.
+    const data = await readBody(res, MAX_MANIFEST).catch((e: unknown) => {
+      throw e instanceof RegistryError ? tooLarge('the body') : e;
+    });
     const mediaType = String(res.headers['content-type'] ?? '').split(';')[0].trim() || MediaType.ociManifest;
     const digest = res.headers['docker-content-digest'] as string | undefined;
     return { data, mediaType, digest };

@@ -6,9 +6,11 @@ import { createServer, request, type IncomingMessage, type Server, type ServerRe
 export interface Fault {
   /** Requests whose path includes this string are affected. */
   match: string;
-  /** Answer with this status (and no body) instead of forwarding, `times` times. */
+  /** Answer with this status (and an error body) instead of forwarding, `times` times. */
   status?: number;
   times?: number;
+  /** The Retry-After header sent with `status` (default "0"). */
+  retryAfter?: string;
   /** Flip a byte of the body at this offset. */
   corruptAt?: number;
   /** Close the connection after this many body bytes (once). */
@@ -17,6 +19,8 @@ export interface Fault {
   throttle?: number;
   /** Replace the body entirely. */
   body?: Buffer;
+  /** Send the replaced body without a Content-Length (chunked). */
+  chunked?: boolean;
   contentType?: string;
 }
 
@@ -35,13 +39,14 @@ export async function startProxy(upstream: string): Promise<Proxy> {
     const fault = p.faults.find((f) => req.url!.includes(f.match) && (f.times === undefined || f.times > 0));
     if (fault?.times !== undefined) fault.times--;
     if (fault?.status) {
-      res.writeHead(fault.status, { 'content-type': 'application/json', 'retry-after': '0' }).end('{"errors":[{"code":"TEST","message":"injected"}]}');
+      res.writeHead(fault.status, { 'content-type': 'application/json', 'retry-after': fault.retryAfter ?? '0' }).end('{"errors":[{"code":"TEST","message":"injected"}]}');
       return;
     }
     const up = request(`http://${upstream}${req.url}`, { method: req.method, headers: { ...req.headers, host: upstream } }, async (ures) => {
       const headers = { ...ures.headers };
       if (fault?.body) {
-        headers['content-length'] = String(fault.body.length);
+        if (fault.chunked) delete headers['content-length'];
+        else headers['content-length'] = String(fault.body.length);
         delete headers['docker-content-digest'];
         if (fault.contentType) headers['content-type'] = fault.contentType;
         ures.resume();
