@@ -1,13 +1,14 @@
-// Name operations: tag, remove, list, inspect.
+// Name operations: tag, remove, prune, list, inspect.
 
 import type { Descriptor } from '../oci/image-spec.ts';
+import { chainIds, isDigest } from './digest.ts';
 import { ImageError, ImageNotFoundError } from './errors.ts';
 import { collect, type GcResult } from './gc.ts';
 import { formatReference, parseReference } from './reference.ts';
 import { findRecord, resolveImage, type ResolvedImage } from './resolve.ts';
 import type { ImageService } from './service.ts';
 import type { ImageRecord } from './store/images.ts';
-import { reachable } from './walk.ts';
+import { imageManifests, reachable } from './walk.ts';
 
 export async function tag(svc: ImageService, source: string, target: string): Promise<string> {
   const rec = findRecord(svc, source);
@@ -27,6 +28,24 @@ export async function remove(svc: ImageService, names: string[], force = false):
     for (const r of all) if (await svc.images.delete(r.name)) removed.push(r.name);
   }
   if (removed.length === 0) throw new ImageNotFoundError(names.join(', '));
+  return { removed, gc: await collect(svc) };
+}
+
+/**
+ * Removes the names of dangling images (recorded under their digest alone, as
+ * an untagged archive loads), or with all every image no container runs on,
+ * as docker image prune [-a]; then collects what nothing references.
+ */
+export async function prune(svc: ImageService, opts: { all?: boolean } = {}): Promise<{ removed: string[]; gc: GcResult }> {
+  // A container's writable snapshot sits on its image's top chain ID.
+  const inUse = new Set(svc.snapshots.active().map((a) => a.parent));
+  const removed: string[] = [];
+  for (const r of svc.images.list()) {
+    if (!opts.all && !isDigest(r.name)) continue;
+    const tops = (await imageManifests(svc.content, r.target)).flatMap((m) => (m.config ? chainIds(m.config.rootfs.diff_ids).slice(-1) : []));
+    if (tops.some((c) => inUse.has(c))) continue;
+    if (await svc.images.delete(r.name)) removed.push(r.name);
+  }
   return { removed, gc: await collect(svc) };
 }
 

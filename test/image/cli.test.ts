@@ -1,14 +1,16 @@
 // The berth CLI as a user drives it: pull, images, inspect, tag, save, rmi,
-// load, prune; an interrupted pull that is restarted; interop with skopeo.
+// load, prune (dangling, --all); an interrupted pull that is restarted;
+// interop with skopeo.
 
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
 import { importLayout } from '../../src/image/layout.ts';
+import { resolveImage } from '../../src/image/resolve.ts';
 import { ImageService } from '../../src/image/service.ts';
 import { buildImage, pushImage, type BuiltImage } from './helpers/images.ts';
 import { busyboxRootfs, file } from './helpers/layers.ts';
@@ -30,6 +32,8 @@ before(async () => {
   reg = await startRegistry();
   proxy = await startProxy(reg.host);
   await pushImage(reg.url, 'cli/app', 'v1', await buildImage([busyboxRootfs(), [file('hello', 'world')]]));
+  await pushImage(reg.url, 'cli/other', 'v1', await buildImage([busyboxRootfs(), [file('other', 'o')]]));
+  await pushImage(reg.url, 'cli/third', 'v1', await buildImage([busyboxRootfs(), [file('third', '3')]]));
   // Incompressible, so the throttled transfer takes a while.
   const noise = Buffer.alloc(4 << 20);
   for (let i = 0; i < noise.length; i += 4) noise.writeUInt32LE((Math.random() * 2 ** 32) >>> 0, i);
@@ -75,6 +79,46 @@ describe('berth CLI', () => {
     r = berth(root, ['image', 'prune']);
     assert.equal(r.code, 0, r.stderr);
     assert.equal(JSON.parse(berth(root, ['images', '--format', 'json']).stdout).length, 1);
+  });
+
+  it('image prune removes dangling images; --all removes every image no container runs on', async () => {
+    const root = join(tmp, 'r5');
+    const app = `${reg.host}/cli/app:v1`;
+    const other = `${reg.host}/cli/other:v1`;
+    for (const n of [app, other, `${reg.host}/cli/third:v1`]) assert.equal(berth(root, ['pull', '-q', n]).code, 0);
+    // An image known by its digest alone, as an untagged archive loads.
+    const svc = new ImageService(root);
+    const third = svc.images.get(`${reg.host}/cli/third:v1`)!.target;
+    await svc.images.put(third.digest, third);
+    await svc.images.delete(`${reg.host}/cli/third:v1`);
+    const names = (): string[] => JSON.parse(berth(root, ['images', '--format', 'json']).stdout).map((i: { name: string }) => i.name);
+    const blobs = (): number => readdirSync(join(root, 'content', 'blobs', 'sha256')).length;
+    const layers = (): number => readdirSync(join(root, 'snapshots', 'overlay', 'layers')).length;
+    // busybox is shared: app, other and third each add one layer of their own.
+    assert.equal(layers(), 4);
+    let r = berth(root, ['image', 'prune']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, new RegExp(`^Untagged: ${third.digest}\nremoved 3 blobs \\(\\d+ bytes\\) and 1 snapshots\n$`));
+    assert.deepEqual(names(), [app, other]);
+    assert.equal(layers(), 3);
+    const running = await resolveImage(svc, app);
+    const rootfs = join(tmp, 'r5-container');
+    await svc.snapshots.mount('c1', running.chainId!, rootfs);
+    try {
+      r = berth(root, ['image', 'prune', '-a']);
+      assert.equal(r.code, 0, r.stderr);
+      assert.match(r.stdout, new RegExp(`^Untagged: ${other}\nremoved 3 blobs .* and 1 snapshots\n$`));
+      assert.deepEqual(names(), [app]);
+      assert.equal(layers(), 2);
+      assert.equal(readFileSync(join(rootfs, 'hello'), 'utf8'), 'world');
+    } finally {
+      await svc.snapshots.unmount('c1', rootfs);
+    }
+    r = berth(root, ['image', 'prune', '--all', '-f']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.deepEqual(names(), []);
+    assert.equal(blobs(), 0);
+    assert.equal(layers(), 0);
   });
 
   it('fails with a clear message and a non-zero status on bad input', () => {
