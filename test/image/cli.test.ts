@@ -4,6 +4,7 @@
 
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
+import { once } from 'node:events';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -26,6 +27,17 @@ const tmp = mkdtempSync(join(tmpdir(), 'berth-cli-'));
 function berth(root: string, args: string[], host = reg.host): { code: number; stdout: string; stderr: string } {
   const r = spawnSync(BERTH, ['--root', root, '--insecure-registry', host, ...args], { encoding: 'utf8', timeout: 60_000 });
   return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** For commands that go through the proxy, which lives in this process and must keep serving. */
+async function run(cmd: string, args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d) => (stdout += d));
+  child.stderr.on('data', (d) => (stderr += d));
+  const [code] = (await once(child, 'close')) as [number | null];
+  return { code, stdout, stderr };
 }
 
 before(async () => {
@@ -121,6 +133,34 @@ describe('berth CLI', () => {
     assert.equal(layers(), 0);
   });
 
+  it('draws progress bars on a terminal, and writes nothing of the kind when piped', async () => {
+    const name = `${proxy.host}/cli/big:v1`;
+    const noise = big.manifest.layers[1].digest;
+    // Slowed down so that the bars are drawn several times.
+    proxy.faults = [{ match: `/blobs/${noise}`, throttle: 128 << 10 }];
+    // script(1) runs berth on a pseudo-terminal and copies what it drew to our pipe.
+    const onTty = async (root: string, ...flags: string[]): Promise<string> => {
+      const r = await run('script', ['-qec', [BERTH, '--root', root, '--insecure-registry', proxy.host, 'pull', ...flags, name].join(' '), '/dev/null']);
+      assert.equal(r.code, 0, r.stdout + r.stderr);
+      return r.stdout;
+    };
+    try {
+      const drawn = await onTty(join(tmp, 'r6'));
+      const bars = drawn.match(new RegExp(`\x1b\\[2K${noise.slice(7, 19)}: \\[[=> ]{30}\\] [\\d.]+[kM]?B/4\\.2MB\r\n`, 'g')) ?? [];
+      assert.ok(bars.length >= 2, `bars for the slow layer: ${JSON.stringify(drawn)}`);
+      for (const l of big.manifest.layers) assert.ok(drawn.includes(`\x1b[2K${l.digest.slice(7, 19)}: done\r\n`));
+      assert.match(drawn, /\x1b\[2A/, 'bars are redrawn in place');
+      assert.ok(drawn.endsWith(`${name}: pulled ${big.digest}\r\n`));
+      assert.equal(await onTty(join(tmp, 'r7'), '-q'), `${name}\r\n`);
+      const piped = await run(BERTH, ['--root', join(tmp, 'r8'), '--insecure-registry', proxy.host, 'pull', name]);
+      assert.equal(piped.code, 0, piped.stderr);
+      assert.equal(piped.stderr, '');
+      assert.equal(piped.stdout, `${name}: pulled ${big.digest}\n`);
+    } finally {
+      proxy.faults = [];
+    }
+  });
+
   it('fails with a clear message and a non-zero status on bad input', () => {
     const root = join(tmp, 'r2');
     let r = berth(root, ['pull', 'UPPER/case']);
@@ -137,6 +177,7 @@ describe('berth CLI', () => {
     const root = join(tmp, 'r3');
     const layer = big.manifest.layers[1];
     proxy.faults = [{ match: `/blobs/${layer.digest}`, throttle: 64 << 10 }];
+    proxy.bytesSent.clear();
     const child = spawn(BERTH, ['--root', root, '--insecure-registry', proxy.host, 'pull', '-q', `${proxy.host}/cli/big:v1`], { stdio: 'ignore' });
     while ((proxy.bytesSent.get(`/blobs/${layer.digest}`) ?? 0) < 1 << 20) await sleep(20);
     child.kill('SIGKILL');
