@@ -13,10 +13,10 @@
 // period (see bench/README.md), so back-to-back loops flatter whoever runs
 // them. The library is also measured back-to-back, as a busy engine runs it.
 //
-// As root. --explore also measures ways to start the CLI faster without
-// touching src/ (compile cache, an esbuild bundle, a startup snapshot, V8
-// flags); it installs esbuild with npm into the temp dir. Everything lives in
-// one temp dir, removed at the end; the run fails if anything is left behind.
+// As root. --explore also measures other ways to start the CLI (the launcher
+// shell, type stripping without a bundle, a startup snapshot, V8 flags).
+// Everything lives in one temp dir, removed at the end; the run fails if
+// anything is left behind.
 
 import { type SpawnSyncReturns, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmdirSync, rmSync, symlinkSync, copyFileSync, writeFileSync } from 'node:fs';
@@ -28,7 +28,8 @@ import { Runtime } from '../../src/runtime/runtime.ts';
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const NODE = existsSync(join(REPO, '.toolchain/node/bin/node')) ? join(REPO, '.toolchain/node/bin/node') : process.execPath;
-const RUNTS = join(REPO, 'bin/runts');
+// The CLI as shipped: the one-file bundle scripts/setup makes (bin/runts is a dev launcher in front of it).
+const RUNTS = join(REPO, 'build/runts');
 const RUNC = '/usr/sbin/runc';
 const CRUN = '/usr/bin/crun';
 const BUSYBOX = '/bin/busybox';
@@ -293,81 +294,35 @@ interface Variant {
   env?: NodeJS.ProcessEnv;
 }
 
-/** Which entry bin/runts runs: the type-stripped build when it is newer than all of src/ (as bin/runts decides). */
-function shippedEntry(): string {
-  const stamp = join(REPO, 'build/js/.stamp');
-  if (!existsSync(stamp)) return 'src/ (no build/js)';
-  const newer = sh('find', [join(REPO, 'src'), '-newer', stamp, '-print', '-quit']).stdout.trim();
-  return newer ? `src/ (build/js older than ${newer.slice(REPO.length + 1)})` : 'build/js';
-}
-
 function buildVariants(): { variants: Variant[]; notes: string[] } {
   const notes: string[] = [];
   const quiet = '--disable-warning=ExperimentalWarning';
-  const ts = join(REPO, 'src/cli/runts/bin.ts');
-  const js = join(REPO, 'build/js/cli/runts/bin.js');
-  // bin.ts calls module.enableCompileCache(), which honours these two variables.
-  const cache = (name: string): NodeJS.ProcessEnv => ({ ...process.env, NODE_COMPILE_CACHE: join(TMP, name) });
-  const noCache: NodeJS.ProcessEnv = { ...process.env, NODE_DISABLE_COMPILE_CACHE: '1' };
+  const shebang = readFileSync(RUNTS, 'utf8').split('\n', 1)[0];
+  notes.push(`build/runts starts with: ${shebang}`);
   const variants: Variant[] = [
-    { name: `bin/runts as shipped (${shippedEntry()})`, cmd: RUNTS, pre: [] },
-    { name: 'node src/.../bin.ts, compile cache off', cmd: NODE, pre: [quiet, ts], env: noCache },
-    { name: 'node src/.../bin.ts, compile cache warm', cmd: NODE, pre: [quiet, ts], env: cache('cc-ts') },
+    { name: 'build/runts as shipped (bundle, #! Node)', cmd: RUNTS, pre: [] },
+    { name: 'bin/runts (sh launcher, then build/runts)', cmd: join(REPO, 'bin/runts'), pre: [] },
+    { name: 'node build/runts (no #! flags)', cmd: NODE, pre: [RUNTS] },
+    { name: 'node src/cli/runts/bin.ts (type stripping)', cmd: NODE, pre: [quiet, join(REPO, 'src/cli/runts/bin.ts')] },
   ];
-  if (existsSync(js))
-    variants.push(
-      { name: 'node build/js/.../bin.js, compile cache off', cmd: NODE, pre: [js], env: noCache },
-      { name: 'node build/js/.../bin.js, compile cache warm', cmd: NODE, pre: [js], env: cache('cc-js') },
-    );
-  // esbuild: one file. executor.ts finds the executor from import.meta.url: pin it to src/runtime.
-  const esb = join(TMP, 'esbuild');
-  mkdirSync(esb);
-  const inst = sh('npm', ['install', '--no-save', '--no-audit', '--no-fund', '--silent', '--prefix', esb, 'esbuild'], { cwd: esb });
-  const esbuild = join(esb, 'node_modules/.bin/esbuild');
-  if (inst.status !== 0 || !existsSync(esbuild)) {
-    notes.push(`esbuild unavailable (npm: ${(inst.stderr ?? '').trim().split('\n').pop()}); bundle and snapshot variants skipped`);
-    return { variants, notes };
-  }
-  const define = `--define:import.meta.url=${JSON.stringify(`file://${join(REPO, 'src/runtime/executor.ts')}`)}`;
-  const bundle = (input: string, format: 'esm' | 'cjs', out: string): void => {
-    must(sh(esbuild, [input, '--bundle', '--platform=node', `--format=${format}`, '--target=node24', define, `--outfile=${out}`, '--log-level=error']), `esbuild ${format}`);
-  };
-  const mainTs = JSON.stringify(join(REPO, 'src/cli/runts/main.ts'));
-  const mjs = join(TMP, 'runts.mjs');
-  bundle(ts, 'esm', mjs);
-  // CommonJS has no top-level await, and require() of node:fs skips the ESM facade of builtins.
-  const cjsEntry = join(TMP, 'cjs-entry.ts');
-  writeFileSync(cjsEntry, `import { main } from ${mainTs};\nmain(process.argv.slice(2)).then((c) => { process.exitCode = c; });\n`);
-  const cjs = join(TMP, 'runts.cjs');
-  bundle(cjsEntry, 'cjs', cjs);
-  notes.push(`esbuild ${must(sh(esbuild, ['--version']), 'esbuild').trim()}: one ${(readFileSync(mjs).length / 1024).toFixed(0)} KiB file; a bundle compiles before its own enableCompileCache() runs, so its cache needs NODE_COMPILE_CACHE or a two-line loader`);
-  variants.push(
-    { name: 'esbuild ESM bundle, compile cache off', cmd: NODE, pre: [mjs], env: noCache },
-    { name: 'esbuild ESM bundle, compile cache warm', cmd: NODE, pre: [mjs], env: cache('cc-mjs') },
-    { name: 'esbuild CJS bundle, compile cache off', cmd: NODE, pre: [cjs], env: noCache },
-    { name: 'esbuild CJS bundle, compile cache warm', cmd: NODE, pre: [cjs], env: cache('cc-cjs') },
-    { name: '  + --single-threaded', cmd: NODE, pre: ['--single-threaded', cjs], env: cache('cc-cjs-st') },
-    { name: '  + --max-semi-space-size=16', cmd: NODE, pre: ['--max-semi-space-size=16', cjs], env: cache('cc-cjs-ss') },
-    { name: '  + --jitless', cmd: NODE, pre: ['--jitless', cjs], env: cache('cc-cjs-jl') },
-  );
-  // The same code in a user-land startup snapshot: CJS bundle, main() deserialized.
+  // The same code in a user-land startup snapshot: main() deserialized instead of loaded.
+  const esbuild = join(REPO, 'node_modules/.bin/esbuild');
   const snapEntry = join(TMP, 'snapshot-entry.ts');
   writeFileSync(
     snapEntry,
     `import { startupSnapshot } from 'node:v8';\n` +
-      `import { main } from ${mainTs};\n` +
+      `import { main } from ${JSON.stringify(join(REPO, 'src/cli/runts/main.ts'))};\n` +
       `startupSnapshot.setDeserializeMainFunction(() => main(process.argv.slice(1)).then((c) => { process.exitCode = c; }));\n`,
   );
   const snapCjs = join(TMP, 'runts-snapshot.cjs');
-  bundle(snapEntry, 'cjs', snapCjs);
+  // src/ finds the executor from import.meta.url: pin it to src/runtime.
+  const define = `--define:import.meta.url=${JSON.stringify(`file://${join(REPO, 'src/runtime/native.ts')}`)}`;
+  must(sh(esbuild, [snapEntry, '--bundle', '--platform=node', '--format=cjs', '--target=node24', define, `--outfile=${snapCjs}`, '--log-level=error']), 'esbuild');
   const blob = join(TMP, 'runts.blob');
   const snap = sh(NODE, ['--disable-warning=Warning', '--snapshot-blob', blob, '--build-snapshot', snapCjs], { cwd: TMP });
   if (snap.status === 0 && existsSync(blob)) {
-    notes.push(`startup snapshot: ${(readFileSync(blob).length / 1048576).toFixed(1)} MiB blob (node warns that child_process in snapshots is "not yet fully verified")`);
-    variants.push(
-      { name: 'snapshot (node --snapshot-blob runts.blob --)', cmd: NODE, pre: ['--snapshot-blob', blob, '--'] },
-      { name: '  + --single-threaded', cmd: NODE, pre: ['--single-threaded', '--snapshot-blob', blob, '--'] },
-    );
+    notes.push(`startup snapshot: ${(readFileSync(blob).length / 1048576).toFixed(1)} MiB blob`);
+    variants.push({ name: 'startup snapshot (node --snapshot-blob)', cmd: NODE, pre: ['--snapshot-blob', blob, '--'] });
   } else notes.push(`startup snapshot failed: ${snap.stderr.trim().split('\n').slice(-3).join(' | ')}`);
   return { variants, notes };
 }
@@ -404,15 +359,10 @@ async function explore(bareNode: Stats): Promise<Explored> {
     rows.push([v.name, ms(version.median), ms(version.p90), ms(run.median), ms(run.p90), ms(run.median - version.median), ms(version.median - bareNode.median)]);
   }
   // Node's own start-up under the flags above.
-  const flags = [[], ['--single-threaded'], ['--jitless'], ['--v8-pool-size=0'], ['--max-semi-space-size=16']];
+  const flags = [[], ['--single-threaded'], ['--jitless'], ['--v8-pool-size=0'], ['--min-semi-space-size=4']];
   const bareCases = flags.map((f) => spawnCase(`node ${[...f, '-e 0'].join(' ')}`, NODE, [...f, '-e', '0']));
-  // What bin/runts does before exec'ing Node: sh, dirname, readlink -f, and find over src/.
-  bareCases.push(
-    spawnCase('launcher part: sh -c :', '/bin/sh', ['-c', ':']),
-    spawnCase('launcher part: dirname "$(readlink -f bin/runts)"', '/bin/sh', ['-c', `dirname "$(readlink -f ${RUNTS})" >/dev/null`]),
-  );
-  if (existsSync(join(REPO, 'build/js/.stamp')))
-    bareCases.push(spawnCase('launcher part: find src -newer build/js/.stamp -print -quit', 'find', [join(REPO, 'src'), '-newer', join(REPO, 'build/js/.stamp'), '-print', '-quit']));
+  // What the bin/runts launcher adds: a shell.
+  bareCases.push(spawnCase('launcher part: sh -c :', '/bin/sh', ['-c', ':']));
   const br = await interleave(bareCases, N, WARMUP, 'bare');
   const bare = [['start-up pieces', 'median ms', 'p90 ms']];
   for (const c of bareCases) {
@@ -531,7 +481,7 @@ async function bench(): Promise<void> {
 
   const out: string[] = [];
   out.push(`bench/lifecycle  N=${N} per path (after ${WARMUP} warm-up rounds), ${GAP} ms idle before each, ${new Date().toISOString()}`);
-  out.push(`node ${must(sh(NODE, ['--version']), 'node').trim()}, ${must(sh(RUNC, ['--version']), 'runc').split('\n')[0]}, kernel ${must(sh('uname', ['-r']), 'uname').trim()}, ${readFileSync('/proc/cpuinfo', 'utf8').match(/model name\s*:\s*(.*)/)?.[1] ?? '?'} x${readdirSync('/sys/devices/system/cpu').filter((d) => /^cpu\d+$/.test(d)).length}, ${hostHierarchies().length} cgroup hierarchies, ${favordynmods()}`, `bin/runts runs ${shippedEntry()}`);
+  out.push(`node ${must(sh(NODE, ['--version']), 'node').trim()}, ${must(sh(RUNC, ['--version']), 'runc').split('\n')[0]}, kernel ${must(sh('uname', ['-r']), 'uname').trim()}, ${readFileSync('/proc/cpuinfo', 'utf8').match(/model name\s*:\s*(.*)/)?.[1] ?? '?'} x${readdirSync('/sys/devices/system/cpu').filter((d) => /^cpu\d+$/.test(d)).length}, ${hostHierarchies().length} cgroup hierarchies, ${favordynmods()}`);
   out.push('', table(rows), '', table(ratios), '', table(phaseRows), '', table(breakdown));
   if (crun.why) out.push('', `crun: ${crun.why}`);
 

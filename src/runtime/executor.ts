@@ -1,32 +1,19 @@
 // Runs the native executor on a plan and speaks its line protocol
 // (native/executor/report.h): PID, SYNC, READY, ERR.
 
-import { type ChildProcess, spawn, type StdioOptions } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import type { Socket } from 'node:net';
-import { constants } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { closeSync } from 'node:fs';
+import { Socket } from 'node:net';
 import { RuntimeError, StepError } from '../oci/errors.ts';
+import { executorPath, hostCalls } from './native.ts';
 import { encodePlan } from './plan/encode.ts';
 import type { Plan } from './plan/ops.ts';
-
-const HERE = dirname(fileURLToPath(import.meta.url));
-// From src/runtime the binary is ../../build/; from the stripped build/js/runtime it is ../../.
-const CANDIDATES = [join(HERE, '..', '..', 'build', 'runts-executor'), join(HERE, '..', '..', 'runts-executor')];
-
-export function executorPath(): string {
-  const path = process.env.RUNTS_EXECUTOR ?? CANDIDATES.find((p) => existsSync(p)) ?? CANDIDATES[0];
-  if (!existsSync(path))
-    throw new RuntimeError('ENOEXECUTOR', `executor not found at ${path}: run scripts/setup (or make -C native/executor)`);
-  return path;
-}
+import { exitOf } from './reaper.ts';
 
 export interface ExecutorOptions {
   plan: Plan;
   cwd: string;
   /** fds 0..2, then any preserved fds (3, 4, ...) for the container. */
-  stdio: (number | 'inherit' | 'ignore' | 'pipe')[];
+  stdio: (number | 'inherit' | 'ignore')[];
   onPid?: (pid: number) => void;
   /** Answers a SYNC: the bytes returned become the stdin of in-container hooks. Throw to fail. */
   onSync?: (name: string) => Promise<Buffer | string>;
@@ -35,19 +22,27 @@ export interface ExecutorOptions {
 export interface ExecutorResult {
   pid: number;
   ready: boolean;
-  /** The executor process; in "wait" mode its exit code is the container's. */
-  child: ChildProcess;
+  /** The executor's exit code; in "wait" mode it is the container's. */
   exit: Promise<number>;
 }
 
 /** Starts the executor and resolves once set-up is over: the init is
  * waiting for start (READY), has exec'd, or failed (rejects). */
 export function runExecutor(opts: ExecutorOptions): Promise<ExecutorResult> {
-  const syncFd = opts.stdio.length;
-  const stdio: StdioOptions = [...opts.stdio, 'pipe'];
-  const child = spawn(executorPath(), [String(syncFd)], { cwd: opts.cwd, stdio });
-  const sock = child.stdio[syncFd] as Socket;
-  const exit = new Promise<number>((resolve) => child.on('exit', (code, sig) => resolve(code ?? 128 + signalNumber(sig))));
+  const host = hostCalls();
+  const fds = opts.stdio.map((s, i) => (s === 'inherit' ? i : s === 'ignore' ? -1 : s));
+  const [ours, theirs] = host.socketpair();
+  let executor: number;
+  try {
+    executor = host.spawn(executorPath(), ['runts-executor', String(fds.length)], [...fds, theirs], opts.cwd);
+  } catch (e) {
+    closeSync(ours);
+    throw new RuntimeError('EEXECUTOR', `cannot run executor: ${(e as Error).message}`);
+  } finally {
+    closeSync(theirs);
+  }
+  const exit = exitOf(executor);
+  const sock = new Socket({ fd: ours, readable: true, writable: true });
   return new Promise((resolve, reject) => {
     let pid = 0;
     let ready = false;
@@ -58,9 +53,6 @@ export function runExecutor(opts: ExecutorOptions): Promise<ExecutorResult> {
     // to this socket. A SYNC is answered only once the pid is known.
     let pidKnown: () => void;
     const havePid = new Promise<void>((r) => (pidKnown = r));
-    child.on('error', (e) => {
-      failure ??= new RuntimeError('EEXECUTOR', `cannot run executor: ${e.message}`);
-    });
     const handle = async (line: string) => {
       const [kind, ...rest] = line.split(' ');
       if (kind === 'READY') ready = true;
@@ -109,7 +101,7 @@ export function runExecutor(opts: ExecutorOptions): Promise<ExecutorResult> {
         const code = await exit;
         return reject(new RuntimeError('EEXECUTOR', `executor exited with status ${code} before the container started`));
       }
-      resolve({ pid, ready, child, exit });
+      resolve({ pid, ready, exit });
     });
     sock.write(encodePlan(opts.plan));
   }).then(
@@ -119,8 +111,4 @@ export function runExecutor(opts: ExecutorOptions): Promise<ExecutorResult> {
       throw e;
     },
   );
-}
-
-function signalNumber(sig: NodeJS.Signals | null): number {
-  return sig ? (constants.signals[sig] ?? 0) : 0;
 }

@@ -23,7 +23,7 @@ import { buildCreatePlan } from './plan/create.ts';
 import { buildExecPlan } from './plan/exec.ts';
 import { type ContainerRecord, procStartTime, START_SOCKET, StateStore, statusOf } from './state-store.ts';
 
-export type Stdio = (number | 'inherit' | 'ignore' | 'pipe')[];
+export type Stdio = (number | 'inherit' | 'ignore')[];
 
 export interface CreateOptions {
   bundle: string;

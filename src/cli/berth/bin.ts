@@ -1,6 +1,9 @@
-import { enableCompileCache } from 'node:module';
+import { main } from './main.ts';
 
-// V8's code cache for our modules: later starts skip most parsing.
-enableCompileCache?.();
-const { main } = await import('./main.ts');
-process.exitCode = await main(process.argv.slice(2));
+// Layer unpacking keeps many file creations in flight (see src/image/unpack.ts).
+// libuv reads this when its thread pool first starts: at the first fs call, after this line.
+process.env.UV_THREADPOOL_SIZE ??= '12';
+
+main(process.argv.slice(2)).then((code) => {
+  process.exitCode = code;
+});

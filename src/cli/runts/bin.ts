@@ -1,6 +1,5 @@
-import { enableCompileCache } from 'node:module';
+import { main } from './main.ts';
 
-// V8's code cache for our modules: later starts skip most parsing.
-enableCompileCache?.();
-const { main } = await import('./main.ts');
-process.exitCode = await main(process.argv.slice(2));
+main(process.argv.slice(2)).then((code) => {
+  process.exitCode = code;
+});

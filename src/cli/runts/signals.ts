@@ -4,6 +4,8 @@
 // known. From a terminal, SIGINT and SIGQUIT already reach the container's
 // process group (the executor relays them), so runts only ignores those.
 
+import { isatty } from 'node:tty';
+
 const FORWARDED: NodeJS.Signals[] = ['SIGTERM', 'SIGHUP', 'SIGUSR1', 'SIGUSR2', 'SIGINT', 'SIGQUIT'];
 
 export interface Forwarder {
@@ -13,7 +15,8 @@ export interface Forwarder {
 }
 
 export function forwardSignals(): Forwarder {
-  const fromTty = process.stdin.isTTY;
+  // isatty, not process.stdin: that getter builds a stream (about 2 ms at start-up).
+  const fromTty = isatty(0);
   let pid = 0;
   const held: NodeJS.Signals[] = [];
   const deliver = (sig: NodeJS.Signals) => {

@@ -1,0 +1,42 @@
+// The two native parts scripts/setup builds into build/: the executor (a
+// static program that carries out plans) and the host addon (the system
+// calls Node lacks, loaded into this process).
+
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { RuntimeError } from '../oci/errors.ts';
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+
+/** build/<name>: from src/runtime it is ../../build; the CLI bundles live in build/ beside it. */
+function buildFile(name: string, env: string): string {
+  const candidates = [join(HERE, '..', '..', 'build', name), join(HERE, name)];
+  const path = process.env[env] ?? candidates.find((p) => existsSync(p)) ?? candidates[0];
+  if (!existsSync(path)) throw new RuntimeError('ENONATIVE', `${name} not found at ${path}: run scripts/setup`);
+  return path;
+}
+
+export function executorPath(): string {
+  return buildFile('runts-executor', 'RUNTS_EXECUTOR');
+}
+
+export interface HostCalls {
+  /** posix_spawn: fds[i] becomes the child's fd i (-1: /dev/null). Returns the pid. */
+  spawn(path: string, argv: string[], fds: number[], cwd: string): number;
+  /** A close-on-exec unix stream socket pair. */
+  socketpair(): [number, number];
+  /** null while the child runs; then its exit code, or 128 + the signal that killed it. */
+  reap(pid: number): number | null;
+}
+
+let host: HostCalls | undefined;
+
+export function hostCalls(): HostCalls {
+  if (!host) {
+    const mod = { exports: {} as HostCalls };
+    process.dlopen(mod, buildFile('runts-host.node', 'RUNTS_HOST_ADDON'));
+    host = mod.exports;
+  }
+  return host;
+}
