@@ -22,6 +22,7 @@ export interface BuiltImage {
 export async function buildImage(layers: WriteEntry[][], opts: {
   compression?: ('gzip' | 'zstd' | 'none')[];
   config?: ImageConfig['config'];
+  history?: ImageConfig['history'];
   platform?: Platform;
   docker?: boolean;
 } = {}): Promise<BuiltImage> {
@@ -41,6 +42,7 @@ export async function buildImage(layers: WriteEntry[][], opts: {
     architecture: platform.architecture, os: platform.os, ...(platform.variant ? { variant: platform.variant } : {}),
     config: opts.config ?? { Cmd: ['sh'], Env: ['PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'] },
     rootfs: { type: 'layers', diff_ids: diffIds },
+    ...(opts.history ? { history: opts.history } : {}),
   };
   const configBytes = Buffer.from(JSON.stringify(config));
   blobs.set(sha256(configBytes), configBytes);
