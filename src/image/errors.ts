@@ -70,20 +70,32 @@ export class RegistryError extends ImageError {
   }
 }
 
-/** A tar entry that is malformed or would write outside the unpack target. */
+/** A tar entry that is malformed or would write outside the unpack target. `where` names the layer (and its image). */
 export class UnsafeEntryError extends ImageError {
   readonly entry: string;
-  constructor(layer: string, entry: string, why: string) {
-    super('EUNSAFE', `layer ${layer}: entry "${entry}": ${why}`);
+  constructor(where: string, entry: string, why: string) {
+    super('EUNSAFE', `${where}: entry "${entry}": ${why}`);
     this.entry = entry;
   }
 }
 
 /** Unpacking a layer failed for a reason of the host (disk full, permissions...). */
 export class UnpackError extends ImageError {
-  constructor(layer: string, entry: string, why: string, options?: { cause?: unknown }) {
-    super('EUNPACK', `layer ${layer}: entry "${entry}": ${why}`, options);
+  constructor(where: string, entry: string, why: string, options?: { cause?: unknown }) {
+    super('EUNPACK', `${where}: entry "${entry}": ${why}`, options);
   }
+}
+
+/** Writing to the store failed for a reason of the host (disk full, permissions...). */
+export class StorageError extends ImageError {
+  constructor(what: string, cause: Error) {
+    super('ESTORAGE', `${what}: ${cause.message}`, { cause });
+  }
+}
+
+/** A failed file operation's error (it has a syscall) as a StorageError naming what was being written; other errors as they are. */
+export function asStorageError(what: string, e: unknown): unknown {
+  return e instanceof Error && !(e instanceof ImageError) && typeof (e as NodeJS.ErrnoException).syscall === 'string' ? new StorageError(what, e) : e;
 }
 
 export class TarFormatError extends ImageError {

@@ -28,8 +28,8 @@ export type WhiteoutMode = 'overlay' | 'apply';
 export interface UnpackOptions {
   target: string;
   whiteouts: WhiteoutMode;
-  /** Names the layer in errors (its digest). */
-  layer: string;
+  /** Names the layer in errors: "layer <digest>", or which image's layer it is. */
+  what: string;
 }
 
 export interface UnpackResult {
@@ -71,7 +71,7 @@ function components(name: string, fail: (why: string) => never): string[] {
 class Unpacker {
   private readonly root: string;
   private readonly mode: WhiteoutMode;
-  private readonly layer: string;
+  private readonly what: string;
   private readonly dirMeta: { rel: string[]; h: TarHeader }[] = [];
   private readonly xattrs: { rel: string[]; name: string; value: Buffer }[] = [];
   private readonly createdHere = new Set<string>();
@@ -84,11 +84,16 @@ class Unpacker {
   constructor(opts: UnpackOptions) {
     this.root = opts.target;
     this.mode = opts.whiteouts;
-    this.layer = opts.layer;
+    this.what = opts.what;
   }
 
   fail(why: string): never {
-    throw new UnsafeEntryError(this.layer, this.entry, why);
+    throw new UnsafeEntryError(this.what, this.entry, why);
+  }
+
+  /** A failure of the host's, not of the layer's content. */
+  hostFail(why: string): never {
+    throw new UnpackError(this.what, this.entry, why);
   }
 
   private async settle(path?: string): Promise<void> {
@@ -101,7 +106,7 @@ class Unpacker {
     while (jobs >= MAX_JOBS) await new Promise<void>((r) => jobWaiters.push(r));
     jobs++;
     const p = job().catch((e) => {
-      this.jobError ??= typeof (e as NodeJS.ErrnoException).syscall === 'string' ? new UnpackError(this.layer, entry, (e as Error).message, { cause: e }) : e;
+      this.jobError ??= typeof (e as NodeJS.ErrnoException).syscall === 'string' ? new UnpackError(this.what, entry, (e as Error).message, { cause: e }) : e;
     }).finally(() => {
       jobs--;
       jobWaiters.shift()?.();
@@ -251,7 +256,7 @@ class Unpacker {
   private mknod(path: string, h: TarHeader): void {
     const args = h.type === 'fifo' ? [path, 'p'] : [path, h.type === 'char' ? 'c' : 'b', String(h.devmajor), String(h.devminor)];
     const r = spawnSync('mknod', ['-m', (h.mode & 0o7777).toString(8), ...args], { encoding: 'utf8' });
-    if (r.status !== 0) this.fail(`mknod failed: ${(r.stderr || r.error?.message || '').trim()}`);
+    if (r.status !== 0) this.hostFail(`mknod failed: ${(r.stderr || r.error?.message || '').trim()}`);
     if (isRoot) lchownSync(path, h.uid, h.gid);
     chmodSync(path, h.mode);
     lutimesSync(path, h.mtime, h.mtime);
@@ -294,7 +299,7 @@ class Unpacker {
       const t = `${this.root}.whiteout`;
       rmSync(t, { force: true });
       const r = spawnSync('mknod', ['-m', '0', t, 'c', '0', '0'], { encoding: 'utf8' });
-      if (r.status !== 0) this.fail(`cannot make an overlay whiteout: ${(r.stderr || r.error?.message || '').trim()}`);
+      if (r.status !== 0) this.hostFail(`cannot make an overlay whiteout: ${(r.stderr || r.error?.message || '').trim()}`);
       this.whiteoutTemplate = t;
     }
     return this.whiteoutTemplate;
@@ -330,7 +335,7 @@ class Unpacker {
         const r = spawnSync('setfattr', ['-h', '--restore=-'], { input: dump, encoding: 'utf8' });
         if (r.status !== 0) {
           this.entry = '(xattrs)';
-          this.fail(`setfattr failed: ${(r.stderr || r.error?.message || '').trim()}`);
+          this.hostFail(`setfattr failed: ${(r.stderr || r.error?.message || '').trim()}`);
         }
       }
     }
@@ -386,14 +391,14 @@ export async function unpackLayer(src: AsyncIterable<Buffer | Uint8Array> | Iter
   };
   let entries = 0;
   try {
-    for await (const e of readTar(hashed(), `layer ${opts.layer}`)) {
+    for await (const e of readTar(hashed(), opts.what)) {
       await u.entryFrom(e.header, e.data);
       entries++;
     }
     await u.finish();
   } catch (e) {
     await Promise.allSettled(u.pendingJobs());
-    if (typeof (e as NodeJS.ErrnoException).syscall === 'string') throw new UnpackError(opts.layer, u.entry, (e as Error).message, { cause: e });
+    if (typeof (e as NodeJS.ErrnoException).syscall === 'string') throw new UnpackError(opts.what, u.entry, (e as Error).message, { cause: e });
     throw e;
   }
   return { diffId: `sha256:${diff.digest('hex')}`, entries, bytes };

@@ -24,7 +24,7 @@ const fresh = (): string => {
 };
 
 async function unpack(blob: Buffer, target: string, whiteouts: WhiteoutMode = 'apply') {
-  return unpackLayer([blob], { target, whiteouts, layer: 'sha256:test' });
+  return unpackLayer([blob], { target, whiteouts, what: 'layer sha256:test' });
 }
 
 function getfattr(path: string, name: string): string | null {

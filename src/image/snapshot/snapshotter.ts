@@ -5,7 +5,7 @@
 import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseDigest } from '../digest.ts';
-import { SnapshotError } from '../errors.ts';
+import { ImageError, SnapshotError } from '../errors.ts';
 import { pidAlive } from '../store/lock.ts';
 import type { WhiteoutMode } from '../unpack.ts';
 import { removeTree } from '../unpack.ts';
@@ -50,12 +50,15 @@ export abstract class Snapshotter {
     return readdirSync(join(this.root, 'layers')).map((e) => `sha256:${e}`);
   }
 
-  /** Builds the snapshot for chainId: fill() writes the layer into the given directory. */
-  async commit(chainId: string, parent: string | undefined, fill: (dir: string) => Promise<void>): Promise<void> {
+  /**
+   * Builds the snapshot for chainId: fill() writes the layer into the given
+   * directory. `what` names the layer (and its image) in errors of the host's.
+   */
+  async commit(chainId: string, what: string, parent: string | undefined, fill: (dir: string) => Promise<void>): Promise<void> {
     if (this.has(chainId)) return;
     const tmp = join(this.root, 'tmp', `${process.pid}-${Math.random().toString(36).slice(2, 10)}`);
-    mkdirSync(tmp);
     try {
+      mkdirSync(tmp);
       const fs = join(tmp, 'fs');
       await this.seed(fs, parent);
       await fill(fs);
@@ -66,6 +69,9 @@ export abstract class Snapshotter {
       } catch (e) {
         if (!this.has(chainId)) throw e;
       }
+    } catch (e) {
+      // A full disk shows up here as often as in the unpacker (mkdir, the parent file, cp -a).
+      throw e instanceof ImageError ? e : new SnapshotError(chainId, `${what}: ${(e as Error).message}`, { cause: e });
     } finally {
       if (existsSync(tmp)) removeTree(join(tmp, 'fs'));
       rmSync(tmp, { recursive: true, force: true });

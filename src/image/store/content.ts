@@ -1,8 +1,9 @@
 // The content store: blobs addressed by digest under blobs/<alg>/<encoded>.
 // A blob appears there only whole and verified: bytes are hashed and counted
 // while they stream into ingest/<alg>-<encoded>/data, and renamed into place
-// only when size and digest match. An interrupted write leaves its partial
-// data in ingest/ to be resumed from its length; a mismatch removes it.
+// only when size and digest match. An interrupted transfer (a broken
+// connection, a killed process) leaves its partial data in ingest/ to be
+// resumed from its length; any other failure removes it.
 
 import { createReadStream, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
 import { open, readFile } from 'node:fs/promises';
@@ -12,7 +13,7 @@ import { Readable, type Writable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Descriptor } from '../../oci/image-spec.ts';
 import { digestOf, hasher, parseDigest } from '../digest.ts';
-import { BlobNotFoundError, DigestMismatchError, SizeMismatchError } from '../errors.ts';
+import { asStorageError, BlobNotFoundError, DigestMismatchError, SizeMismatchError } from '../errors.ts';
 import { pidAlive, tryLock, unlock } from './lock.ts';
 
 export interface Expected {
@@ -130,19 +131,27 @@ export class ContentStore {
       return;
     }
     const dir = join(this.root, 'ingest', `${algorithm}-${encoded}`);
-    mkdirSync(dir, { recursive: true });
     const lock = join(dir, 'lock');
-    // Another process is writing the same blob: wait for it rather than race.
-    while (!tryLock(lock)) {
-      await sleep(20);
-      if (this.has(digest)) {
-        if (opts.tee) await feed(createReadStream(this.path(digest)), opts.tee, true);
-        return;
-      }
+    try {
       mkdirSync(dir, { recursive: true });
+      // Another process is writing the same blob: wait for it rather than race.
+      while (!tryLock(lock)) {
+        await sleep(20);
+        if (this.has(digest)) {
+          if (opts.tee) await feed(createReadStream(this.path(digest)), opts.tee, true);
+          return;
+        }
+        mkdirSync(dir, { recursive: true });
+      }
+    } catch (e) {
+      throw asStorageError(what, e);
     }
     const data = join(dir, 'data');
-    let keepPartial = true;
+    // The partial is kept for the next attempt to resume only if the source
+    // failed (a broken connection). A failure here (disk full, an unpacker
+    // that gave up, content that does not verify) would recur, and a kept
+    // partial would hold the space a retry needs.
+    let sourceFailed = false;
     try {
       const hash = hasher(algorithm);
       let offset = 0;
@@ -163,14 +172,10 @@ export class ContentStore {
       let written = offset;
       try {
         if (written < size || size === 0) {
-          const src = await opts.open(offset);
-          for await (const c of src) {
+          for await (const c of fromSource(() => opts.open(offset), () => (sourceFailed = true))) {
             const chunk = c as Buffer;
             written += chunk.length;
-            if (written > size) {
-              keepPartial = false;
-              throw new SizeMismatchError(what, size, written);
-            }
+            if (written > size) throw new SizeMismatchError(what, size, written);
             hash.update(chunk);
             await fh.write(chunk);
             if (opts.tee) await teeWrite(opts.tee, chunk as Buffer);
@@ -182,18 +187,14 @@ export class ContentStore {
       }
       if (written !== size) throw new SizeMismatchError(what, size, written);
       const actual = `${algorithm}:${hash.digest('hex')}`;
-      if (actual !== digest) {
-        keepPartial = false;
-        throw new DigestMismatchError(what, digest, actual);
-      }
+      if (actual !== digest) throw new DigestMismatchError(what, digest, actual);
       mkdirSync(join(this.root, 'blobs', algorithm), { recursive: true });
       renameSync(data, this.path(digest));
-      keepPartial = false;
       opts.tee?.end();
     } catch (e) {
-      if (!keepPartial || (existsSync(data) && statSync(data).size === 0)) rmSync(data, { force: true });
+      if (!sourceFailed || (existsSync(data) && statSync(data).size === 0)) rmSync(data, { force: true });
       opts.tee?.destroy(e as Error);
-      throw e;
+      throw sourceFailed ? e : asStorageError(what, e);
     } finally {
       unlock(lock);
       if (!existsSync(data)) rmSync(dir, { recursive: true, force: true });
@@ -229,6 +230,16 @@ export class ContentStore {
 
   descriptor(mediaType: string, data: Uint8Array): Descriptor {
     return { mediaType, digest: digestOf(data), size: data.length };
+  }
+}
+
+/** The source's chunks; onError marks a failure of the source itself (opening or reading it), not of its consumer. */
+async function* fromSource(open: () => Promise<AsyncIterable<Buffer>> | AsyncIterable<Buffer>, onError: () => void): AsyncGenerator<Buffer> {
+  try {
+    yield* await open();
+  } catch (e) {
+    onError();
+    throw e;
   }
 }
 

@@ -18,13 +18,17 @@ export function pidAlive(pid: number): boolean {
 /** Tries once; true if this process now holds the lock. */
 export function tryLock(path: string): boolean {
   for (;;) {
+    let fd = -1;
     try {
-      const fd = openSync(path, 'wx', 0o600);
+      fd = openSync(path, 'wx', 0o600);
       writeSync(fd, String(process.pid));
-      closeSync(fd);
       return true;
     } catch (e) {
+      // An empty lock reads as one being taken right now, forever: never leave one behind (a full disk fails the write).
+      if (fd >= 0) unlinkSync(path);
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+    } finally {
+      if (fd >= 0) closeSync(fd);
     }
     let owner = NaN;
     try {
