@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
+import { chainIds } from '../../src/image/digest.ts';
 import { importLayout } from '../../src/image/layout.ts';
 import { resolveImage } from '../../src/image/resolve.ts';
 import { ImageService } from '../../src/image/service.ts';
@@ -183,8 +184,11 @@ describe('berth CLI', () => {
     child.kill('SIGKILL');
     await new Promise((r) => child.once('exit', r));
     assert.ok(!existsSync(join(root, 'content', 'blobs', 'sha256', layer.digest.slice(7))), 'partial blob kept as a blob');
-    assert.deepEqual(readdirSync(join(root, 'snapshots', 'overlay', 'layers')).length <= 1, true);
-    assert.equal(readdirSync(join(root, 'content', 'ingest')).length, 1);
+    const chain = chainIds(big.config.rootfs.diff_ids);
+    assert.ok(!existsSync(join(root, 'snapshots', 'overlay', 'layers', chain[1].slice(7))), 'half-unpacked layer committed');
+    // What the killed pull left: the partial download, to resume, and its half-unpacked tree, to remove.
+    assert.deepEqual(readdirSync(join(root, 'content', 'ingest')), [`sha256-${layer.digest.slice(7)}`]);
+    assert.ok(readdirSync(join(root, 'snapshots', 'overlay', 'tmp')).some((t) => t.startsWith(`${child.pid}-`)));
     proxy.faults = [];
     proxy.seen = [];
     // Asynchronously: the proxy lives in this process and must keep serving.
