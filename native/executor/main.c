@@ -7,8 +7,12 @@
  *                forks the init, so the init is pid 1 of a new pid namespace.
  *   stage 2      the container init: runs the steps (steps.c), then execs.
  *
- * usage: runts-executor [sync-fd]   (default 3; the plan arrives on it) */
+ * usage: runts-executor [sync-fd [protect]]
+ *   sync-fd   the socket the plan arrives on and reports go to (default 3)
+ *   protect   first re-execute from a sealed copy of this binary (protect.c):
+ *             the runtime asks for it when the plan joins a running container */
 #include "executor.h"
+#include "protect.h"
 #include "report.h"
 #include "terminal.h"
 
@@ -154,6 +158,10 @@ static pid_t serve_stage1(struct ctx *ctx, struct settings *st, pid_t child, int
 int main(int argc, char **argv) {
   int sync_fd = argc > 1 ? atoi(argv[1]) : 3;
   report_fd = sync_fd;
+  if (argc > 2 && strcmp(argv[2], "protect") == 0 && run_from_sealed_copy(argv) < 0) {
+    report_line("ERR -1 protect %d run from a sealed copy of the executor", errno);
+    return 127;
+  }
   fcntl(sync_fd, F_SETFD, FD_CLOEXEC);
   struct plan plan;
   char err[256];

@@ -6,6 +6,7 @@ import { Socket } from 'node:net';
 import { RuntimeError, StepError } from '../oci/errors.ts';
 import { executorPath, hostCalls } from './native.ts';
 import { encodePlan } from './plan/encode.ts';
+import { executorVisible } from './plan/namespaces.ts';
 import type { Plan } from './plan/ops.ts';
 import { exitOf } from './reaper.ts';
 
@@ -34,7 +35,8 @@ export function runExecutor(opts: ExecutorOptions): Promise<ExecutorResult> {
   const [ours, theirs] = host.socketpair();
   let executor: number;
   try {
-    executor = host.spawn(executorPath(), ['runts-executor', String(fds.length)], [...fds, theirs], opts.cwd);
+    const argv = ['runts-executor', String(fds.length), ...(executorVisible(opts.plan) ? ['protect'] : [])];
+    executor = host.spawn(executorPath(), argv, [...fds, theirs], opts.cwd);
   } catch (e) {
     closeSync(ours);
     throw new RuntimeError('EEXECUTOR', `cannot run executor: ${(e as Error).message}`);
