@@ -15,7 +15,7 @@
 //
 // As root. --explore also measures other ways to start the CLI (the launcher
 // shell, type stripping without a bundle, a startup snapshot, V8 flags).
-// Everything lives in one temp dir, removed at the end; the run fails if
+// Everything lives in one temp dir (state roots in one under /run), removed at the end; the run fails if
 // anything is left behind.
 
 import { type SpawnSyncReturns, spawnSync } from 'node:child_process';
@@ -117,7 +117,10 @@ for (const [what, path] of [['busybox (busybox-static)', BUSYBOX], ['runc', RUNC
 
 const TMP = mkdtempSync(join(tmpdir(), 'berth-bench-'));
 const BUNDLE = join(TMP, 'bundle');
-const ROOTS = { runts: join(TMP, 'root-runts'), runc: join(TMP, 'root-runc'), crun: join(TMP, 'root-crun'), lib: join(TMP, 'root-lib') };
+// State roots on tmpfs, as the runtimes' defaults are (/run/runc, /run/runts): on the
+// disk-backed /tmp, ext4 made each delete's unlink of a fresh state file cost up to ms.
+const STATE = mkdtempSync('/run/berth-bench-');
+const ROOTS = { runts: join(STATE, 'runts'), runc: join(STATE, 'runc'), crun: join(STATE, 'crun'), lib: join(STATE, 'lib') };
 const PREFIX = `bench${process.pid}`;
 /** Containers that may exist right now, per runtime, for clean-up after a failure. */
 const live = { runts: new Set<string>(), runc: new Set<string>(), lib: new Set<string>() };
@@ -525,5 +528,6 @@ try {
     process.stderr.write(`bench/lifecycle: LEFT BEHIND:\n  ${left.join('\n  ')}\n`);
   } else process.stderr.write('bench/lifecycle: nothing left behind (state roots, runc list, cgroups, /run/runts)\n');
   rmSync(TMP, { recursive: true, force: true });
+  rmSync(STATE, { recursive: true, force: true });
 }
 process.exitCode = failed ? 1 : 0;

@@ -2,7 +2,6 @@
 // (native/executor/report.h): PID, SYNC, READY, ERR.
 
 import { closeSync } from 'node:fs';
-import { Socket } from 'node:net';
 import { RuntimeError, StepError } from '../oci/errors.ts';
 import { executorPath, hostCalls } from './native.ts';
 import { encodePlan } from './plan/encode.ts';
@@ -44,6 +43,8 @@ export function runExecutor(opts: ExecutorOptions): Promise<ExecutorResult> {
     closeSync(theirs);
   }
   const exit = exitOf(executor);
+  // Loaded on first use: node:net and its streams cost ~4 ms of a CLI start that only reads state.
+  const { Socket } = process.getBuiltinModule('node:net');
   const sock = new Socket({ fd: ours, readable: true, writable: true });
   return new Promise((resolve, reject) => {
     let pid = 0;

@@ -2,7 +2,6 @@
 // createRuntime, poststart, poststop. (createContainer and startContainer run
 // inside the container, as executor steps.)
 
-import { spawn } from 'node:child_process';
 import { HookError } from '../oci/errors.ts';
 import type { Hook, HookKind, State } from '../oci/spec.ts';
 
@@ -17,6 +16,8 @@ function envObject(env: readonly string[] = []): Record<string, string> {
 
 export function runHook(kind: HookKind, index: number, hook: Hook, state: State): Promise<void> {
   const args = hook.args?.length ? hook.args : [hook.path];
+  // Loaded on first use: most containers have no runtime hooks, and child_process costs ms to load.
+  const { spawn } = process.getBuiltinModule('node:child_process');
   return new Promise((resolve, reject) => {
     const child = spawn(hook.path, args.slice(1), {
       argv0: args[0],

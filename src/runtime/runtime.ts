@@ -3,7 +3,6 @@
 // call it in-process.
 
 import { readFileSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
-import { connect } from 'node:net';
 import { join, resolve } from 'node:path';
 import { ConfigError, NotFoundError, RuntimeError, StateError, StepError } from '../oci/errors.ts';
 import { NS_PROC_NAMES, parseSignal } from '../oci/linux.ts';
@@ -181,6 +180,7 @@ export class Runtime {
     if (status !== 'created') throw new StateError(`cannot start container "${id}": it is ${status}, not created`);
     const state = JSON.stringify(this.stateOf(rec, 'created'));
     const dir = this.store.dir(id);
+    const { connect } = process.getBuiltinModule('node:net');
     await new Promise<void>((resolveStart, reject) => {
       const sock = connect(join(dir, START_SOCKET));
       let received = '';
