@@ -1,8 +1,9 @@
 // Places a container in cgroups: one directory per hierarchy, created on
 // create and removed on delete. Resource limits come with the resources issue.
 
-import { mkdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, posix } from 'node:path';
+import { ConfigError } from '../../oci/errors.ts';
 import type { CgroupMountSource } from '../plan/mounts.ts';
 import { type Hierarchy, hostHierarchies } from './hierarchy.ts';
 
@@ -23,8 +24,15 @@ export function cgroupPathIn(h: Hierarchy, cgroupsPath: string | undefined, id: 
   return path.startsWith('/') ? posix.normalize(path) : posix.join(h.current, path);
 }
 
-function hostDir(h: Hierarchy, path: string): string {
-  const rel = h.root !== '/' && path.startsWith(h.root) ? path.slice(h.root.length) : path;
+/** The container's directory on the host (paths outside a partly mounted
+ * hierarchy are taken as under its mount, as runc does). The root cgroup is
+ * refused: it holds every other process, which kill --all and delete would
+ * then signal. */
+function hostDir(h: Hierarchy, path: string, cgroupsPath: string | undefined): string {
+  const inside = h.root !== '/' && (path === h.root || path.startsWith(`${h.root}/`));
+  const rel = (inside ? path.slice(h.root.length) : path).replace(/\/+$/, '');
+  if (rel === '')
+    throw new ConfigError('linux.cgroupsPath', `"${cgroupsPath}" is the root cgroup of ${h.mountPoint}; a container needs a cgroup of its own`);
   return join(h.mountPoint, rel);
 }
 
@@ -34,7 +42,7 @@ export function planPlacement(cgroupsPath: string | undefined, id: string, hiera
   const parents: string[] = [];
   const onlyV2 = hierarchies.every((h) => h.version === 2);
   for (const h of hierarchies) {
-    const dir = hostDir(h, cgroupPathIn(h, cgroupsPath, id));
+    const dir = hostDir(h, cgroupPathIn(h, cgroupsPath, id), cgroupsPath);
     dirs.push(dir);
     if (!cgroupsPath) parents.push(dirname(dir));
     names.push(onlyV2 ? '' : h.version === 2 ? 'unified' : h.mountPoint.split('/').pop() ?? h.controllers.join(','));
@@ -82,14 +90,28 @@ export function cgroupMountSources(p: CgroupPlacement, hierarchies = hostHierarc
   });
 }
 
-/** Pids in the container's cgroup (read from the first hierarchy that answers). */
+/** Cgroups below dir, deepest first. */
+function descendants(dir: string): string[] {
+  const out: string[] = [];
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    if (!e.isDirectory()) continue;
+    out.push(...descendants(join(dir, e.name)), join(dir, e.name));
+  }
+  return out;
+}
+
+/** Pids in the container's cgroup and the cgroups below it, which a container
+ * with a writable cgroup mount can make and move into (read from the first
+ * hierarchy that answers). */
 export function cgroupPids(p: CgroupPlacement): number[] {
   for (const dir of p.dirs) {
     try {
-      return readFileSync(join(dir, 'cgroup.procs'), 'utf8')
-        .split('\n')
-        .filter(Boolean)
-        .map(Number);
+      return [dir, ...descendants(dir)].flatMap((d) =>
+        readFileSync(join(d, 'cgroup.procs'), 'utf8')
+          .split('\n')
+          .filter(Boolean)
+          .map(Number),
+      );
     } catch {
       continue;
     }
@@ -97,23 +119,38 @@ export function cgroupPids(p: CgroupPlacement): number[] {
   return [];
 }
 
-/** Removes what create made; a directory still busy (processes exiting) is retried briefly. */
+async function rmdirRetried(dir: string, busyMeansShared: boolean): Promise<void> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      rmdirSync(dir);
+      return;
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT') return;
+      // A shared parent (/runts) still used by other containers stays.
+      if (code === 'ENOTEMPTY' || (code === 'EBUSY' && busyMeansShared)) return;
+      if (code !== 'EBUSY' || attempt > 200) throw e;
+      await new Promise((r) => setTimeout(r, 5));
+    }
+  }
+}
+
+/** Removes what create made, with any cgroups the container made below its
+ * own; a directory still busy (processes exiting) is retried briefly. */
 export async function removeCgroups(p: CgroupPlacement): Promise<void> {
   const removals = [...p.created].sort((a, b) => b.length - a.length);
   for (const dir of removals) {
-    for (let attempt = 0; ; attempt++) {
+    const own = p.dirs.includes(dir);
+    if (own) {
+      let below: string[] = [];
       try {
-        rmdirSync(dir);
-        break;
-      } catch (e) {
-        const code = (e as NodeJS.ErrnoException).code;
-        if (code === 'ENOENT') break;
-        // A shared parent (/runts) still used by other containers stays.
-        if (code === 'ENOTEMPTY' || (code === 'EBUSY' && !p.dirs.includes(dir))) break;
-        if (code !== 'EBUSY' || attempt > 200) throw e;
-        await new Promise((r) => setTimeout(r, 5));
+        below = descendants(dir);
+      } catch {
+        // Already gone.
       }
+      for (const d of below) await rmdirRetried(d, false);
     }
+    await rmdirRetried(dir, !own);
   }
   for (const dir of p.parents) {
     try {
