@@ -27,5 +27,9 @@ export function pickCommand<C>(
 
 /** Our own errors carry their message for users; anything else is a bug, shown with its stack. */
 export function describeError(e: unknown): string {
-  return e instanceof RuntimeError ? e.message : ((e as Error).stack ?? String(e));
+  if (e instanceof RuntimeError) return e.message;
+  // A failed system call names its errno, call and path: a stack would only hide that.
+  const sys = e as NodeJS.ErrnoException;
+  if (sys instanceof Error && typeof sys.code === 'string' && sys.syscall) return sys.message;
+  return (e as Error).stack ?? String(e);
 }

@@ -113,8 +113,9 @@ export class Runtime {
   private async createContainer(id: string, opts: CreateOptions, split: boolean): Promise<Created> {
     const bundle = resolve(opts.bundle);
     const { spec, rootfs } = this.loadBundle(bundle);
-    const dir = this.store.claim(id);
+    // Before the claim: a refused cgroupsPath must leave no state directory.
     const cgroups = planPlacement(spec.linux?.cgroupsPath, id);
+    const dir = this.store.claim(id);
     const rec: ContainerRecord = {
       id,
       bundle,

@@ -32,6 +32,9 @@ describe('runts CLI', () => {
     assert.ok(rootless.linux!.namespaces!.some((n) => n.type === 'user'));
     assert.deepEqual(rootless.linux!.uidMappings, [{ containerID: 0, hostID: 0, size: 1 }]);
     assert.ok(!rootless.mounts!.some((m) => m.type === 'cgroup' || m.type === 'sysfs'));
+    const missing = runts.run(['spec', '--bundle', join(work, 'no-such-dir')]);
+    assert.equal(missing.code, 1);
+    assert.equal(missing.stderr.trim(), `runts: ENOENT: no such file or directory, open '${join(work, 'no-such-dir', 'config.json')}'`);
   });
 
   it('logs errors as json lines to --log with --log-format json, and to stderr', () => {

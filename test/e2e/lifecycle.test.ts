@@ -103,6 +103,16 @@ describe('bad input leaves nothing behind', () => {
     b.cleanup();
   });
 
+  it('a cgroupsPath that is the root cgroup is refused before anything is made', () => {
+    const b = makeBundle((s) => (s.linux!.cgroupsPath = '/'));
+    const id = uniqueId();
+    const r = runts.run(['run', '--bundle', b.dir, id]);
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /linux\.cgroupsPath/);
+    assertNothingLeft(id);
+    b.cleanup();
+  });
+
   it('a malformed config.json, a missing one and a missing rootfs are named', () => {
     const b = makeBundle();
     const id = uniqueId();
