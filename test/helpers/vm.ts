@@ -202,17 +202,19 @@ if [ "$1" != stage2 ]; then
   for m in ${modules.map((m) => basename(m, '.ko')).join(' ')}; do ${bb} insmod /modules/$m.ko || exit 1; done
   r=/newroot
   ${bb} mount -t tmpfs -o mode=755 root $r
+  # /tmp and /run first: a clone of the repository under /tmp is shared on top of them.
+  ${bb} mkdir -p $r/tmp $r/run
+  ${bb} mount -t tmpfs -o mode=1777 tmp $r/tmp
+  ${bb} mount -t tmpfs -o mode=755 run $r/run
 ${view.shares.map((s) => `  ${bb} mkdir -p $r${s.hostPath} && ${bb} mount -t 9p -o ${NINEP},ro,cache=loose ${s.tag} $r${s.hostPath} || exit 1`).join('\n')}
 ${view.links.map(([p, t]) => `  ${bb} ln -s ${t} $r${p}`).join('\n')}
-  ${bb} mkdir -p $r/proc $r/sys $r/dev $r/tmp $r/run $r/root $r/var/tmp $r/out $r/.vm
+  ${bb} mkdir -p $r/proc $r/sys $r/dev $r/root $r/var/tmp $r/out $r/.vm
   ${bb} mount -t 9p -o ${NINEP} out $r/out || exit 1
   for d in proc sys dev; do ${bb} mount --move /$d $r/$d; done
   ${bb} mount -t cgroup2 -o nosuid,nodev,noexec,relatime,nsdelegate cgroup2 $r/sys/fs/cgroup || exit 1
   ${bb} mkdir -p $r/dev/pts $r/dev/shm
   ${bb} mount -t devpts -o newinstance,ptmxmode=0666 devpts $r/dev/pts
   ${bb} mount -t tmpfs -o mode=1777 shm $r/dev/shm
-  ${bb} mount -t tmpfs -o mode=1777 tmp $r/tmp
-  ${bb} mount -t tmpfs -o mode=755 run $r/run
   ${bb} cp ${bb} /init $r/.vm/
   exec ${bb} switch_root $r /.vm/busybox sh /.vm/init stage2
 fi
