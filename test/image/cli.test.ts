@@ -4,7 +4,6 @@
 
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { once } from 'node:events';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -18,6 +17,7 @@ import { buildImage, pushImage, type BuiltImage } from './helpers/images.ts';
 import { busyboxRootfs, file } from './helpers/layers.ts';
 import { startProxy, type Proxy } from './helpers/proxy.ts';
 import { startRegistry, type TestRegistry } from './helpers/registry.ts';
+import { runAsync } from './helpers/spawn.ts';
 
 const BERTH = resolve(import.meta.dirname, '..', '..', 'bin', 'berth');
 let reg: TestRegistry;
@@ -30,16 +30,6 @@ function berth(root: string, args: string[], host = reg.host): { code: number; s
   return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
 }
 
-/** For commands that go through the proxy, which lives in this process and must keep serving. */
-async function run(cmd: string, args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d) => (stdout += d));
-  child.stderr.on('data', (d) => (stderr += d));
-  const [code] = (await once(child, 'close')) as [number | null];
-  return { code, stdout, stderr };
-}
 
 before(async () => {
   reg = await startRegistry();
@@ -141,7 +131,7 @@ describe('berth CLI', () => {
     proxy.faults = [{ match: `/blobs/${noise}`, throttle: 128 << 10 }];
     // script(1) runs berth on a pseudo-terminal and copies what it drew to our pipe.
     const onTty = async (root: string, ...flags: string[]): Promise<string> => {
-      const r = await run('script', ['-qec', [BERTH, '--root', root, '--insecure-registry', proxy.host, 'pull', ...flags, name].join(' '), '/dev/null']);
+      const r = await runAsync('script', ['-qec', [BERTH, '--root', root, '--insecure-registry', proxy.host, 'pull', ...flags, name].join(' '), '/dev/null']);
       assert.equal(r.code, 0, r.stdout + r.stderr);
       return r.stdout;
     };
@@ -153,7 +143,7 @@ describe('berth CLI', () => {
       assert.match(drawn, /\x1b\[2A/, 'bars are redrawn in place');
       assert.ok(drawn.endsWith(`${name}: pulled ${big.digest}\r\n`));
       assert.equal(await onTty(join(tmp, 'r7'), '-q'), `${name}\r\n`);
-      const piped = await run(BERTH, ['--root', join(tmp, 'r8'), '--insecure-registry', proxy.host, 'pull', name]);
+      const piped = await runAsync(BERTH, ['--root', join(tmp, 'r8'), '--insecure-registry', proxy.host, 'pull', name]);
       assert.equal(piped.code, 0, piped.stderr);
       assert.equal(piped.stderr, '');
       assert.equal(piped.stdout, `${name}: pulled ${big.digest}\n`);

@@ -3,8 +3,6 @@
 // the upstream when the mirror lacks the image, fails, or cannot be reached.
 
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -18,6 +16,7 @@ import { buildImage, pushImage, type BuiltImage } from './helpers/images.ts';
 import { busyboxRootfs, file } from './helpers/layers.ts';
 import { startProxy, type Proxy } from './helpers/proxy.ts';
 import { startRegistry, type TestRegistry } from './helpers/registry.ts';
+import { runAsync } from './helpers/spawn.ts';
 
 const BERTH = resolve(import.meta.dirname, '..', '..', 'bin', 'berth');
 let upstream: TestRegistry;
@@ -60,15 +59,7 @@ after(async () => {
 
 const mirrorUrl = (): string => `http://${proxy.host}`;
 
-async function berth(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = spawn(BERTH, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d) => (stdout += d));
-  child.stderr.on('data', (d) => (stderr += d));
-  const [code] = (await once(child, 'close')) as [number | null];
-  return { code, stdout, stderr };
-}
+const berth = (args: string[]) => runAsync(BERTH, args);
 
 describe('registry mirrors', () => {
   it('pulls docker.io/library/x from the mirror alone (the upstream is never asked)', async () => {
