@@ -9,11 +9,13 @@ import { executorVisible } from './plan/namespaces.ts';
 import type { Plan } from './plan/ops.ts';
 import { exitOf } from './reaper.ts';
 
+/** fds 0..2, then any preserved fds (3, 4, ...) for the container: an fd of ours, the same fd, or /dev/null. */
+export type Stdio = (number | 'inherit' | 'ignore')[];
+
 export interface ExecutorOptions {
   plan: Plan;
   cwd: string;
-  /** fds 0..2, then any preserved fds (3, 4, ...) for the container. */
-  stdio: (number | 'inherit' | 'ignore')[];
+  stdio: Stdio;
   onPid?: (pid: number) => void;
   /** Answers a SYNC: the bytes returned become the stdin of in-container hooks. Throw to fail. */
   onSync?: (name: string) => Promise<Buffer | string>;

@@ -16,13 +16,13 @@ import {
   procsFiles,
   removeCgroups,
 } from './cgroups/manager.ts';
-import { type ExecutorResult, runExecutor } from './executor.ts';
+import { type ExecutorResult, runExecutor, type Stdio } from './executor.ts';
 import { runHooks, runHooksWarn } from './hooks.ts';
 import { buildCreatePlan } from './plan/create.ts';
 import { buildExecPlan } from './plan/exec.ts';
 import { type ContainerRecord, procStartTime, START_SOCKET, StateStore, statusOf } from './state-store.ts';
 
-export type Stdio = (number | 'inherit' | 'ignore')[];
+export type { Stdio };
 
 export interface CreateOptions {
   bundle: string;
