@@ -152,7 +152,14 @@ interface Case {
   phases?: Record<string, number[]>;
 }
 
-const runtime = new Runtime({ root: ROOTS.lib, warn: (m) => process.stderr.write(`warning: ${m}\n`) });
+// The library as an engine runs it: containers under a cgroup parent of its
+// own, kept from one container to the next (as Docker keeps /docker).
+const runtime = new Runtime({
+  root: ROOTS.lib,
+  cgroupParent: `/${PREFIX}lib`,
+  keepCgroupParents: true,
+  warn: (m) => process.stderr.write(`warning: ${m}\n`),
+});
 
 function cliCase(name: string, kind: 'runts' | 'runc', cmd: string): Case {
   return {
@@ -381,6 +388,7 @@ async function cleanup(): Promise<void> {
   for (const id of live.runts) sh(RUNTS, ['--root', ROOTS.runts, 'delete', '--force', id]);
   for (const id of live.runc) sh(RUNC, ['--root', ROOTS.runc, 'delete', '--force', id]);
   for (const id of live.lib) await runtime.delete(id, true).catch(() => {});
+  runtime.close();
   for (const dir of floorCgroupDirs) {
     try {
       rmdirSync(dir);

@@ -13,8 +13,39 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
+/* The rootfs stays open from one step to the next (a plan resolves dozens of
+ * paths in it; every system call counts at container start). The fd names the
+ * mount that was on top when it was opened: inroot_forget() drops it whenever
+ * a step mounts on the rootfs itself. */
+static char root_path[4096];
+static int root_fd = -1;
+
 static int open_root(const char *rootfs) {
-  return open(rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (root_fd >= 0 && strcmp(root_path, rootfs) == 0) return root_fd;
+  inroot_forget();
+  if (strlen(rootfs) >= sizeof root_path) {
+    errno = ENAMETOOLONG;
+    return -1;
+  }
+  root_fd = open(rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (root_fd >= 0) strcpy(root_path, rootfs);
+  return root_fd;
+}
+
+void inroot_forget(void) {
+  if (root_fd >= 0) close(root_fd);
+  root_fd = -1;
+  root_path[0] = 0;
+}
+
+int inroot_is_root(const char *path) {
+  for (const char *p = path; *p;) {
+    while (*p == '/') p++;
+    size_t n = strcspn(p, "/");
+    if (n && !(n == 1 && p[0] == '.') && !(n == 2 && p[0] == '.' && p[1] == '.')) return 0;
+    p += n;
+  }
+  return 1;
 }
 
 static int openat_in_root(int rootfd, const char *rel, int flags) {
@@ -28,11 +59,7 @@ static int openat_in_root(int rootfd, const char *rel, int flags) {
 int inroot_open(const char *rootfs, const char *path, int flags) {
   int rootfd = open_root(rootfs);
   if (rootfd < 0) return -1;
-  int fd = openat_in_root(rootfd, path, flags);
-  int saved = errno;
-  close(rootfd);
-  errno = saved;
-  return fd;
+  return openat_in_root(rootfd, path, flags);
 }
 
 /* Walks path inside the root one component at a time: symlinks are read and
@@ -106,15 +133,60 @@ toolong:
   return -1;
 }
 
+/* Splits path into its parent and last component; 0 if there is no last component. */
+static int split_last(const char *path, char *parent, size_t plen, char *name, size_t nlen) {
+  size_t end = strlen(path);
+  while (end > 0 && path[end - 1] == '/') end--;
+  size_t start = end;
+  while (start > 0 && path[start - 1] != '/') start--;
+  if (end == start || end - start >= nlen || start >= plen) return 0;
+  memcpy(name, path + start, end - start);
+  name[end - start] = 0;
+  memcpy(parent, path, start);
+  parent[start] = 0;
+  return 1;
+}
+
+static int is_dot(const char *name) {
+  return strcmp(name, ".") == 0 || strcmp(name, "..") == 0;
+}
+
+/* mkdir -p from the deepest existing ancestor down: a lookup of each missing
+ * parent and one mkdirat per directory. Anything unusual (a symlink in the
+ * way, "." or ".." last) fails here and goes to the walk. */
+static int mkdir_fast(int rootfd, const char *path, mode_t mode, int depth) {
+  char parent[4096], last[256];
+  if (depth > 64 || !split_last(path, parent, sizeof parent, last, sizeof last) || is_dot(last)) {
+    errno = EINVAL;
+    return -1;
+  }
+  int dirfd = openat_in_root(rootfd, parent, O_PATH | O_DIRECTORY);
+  if (dirfd < 0 && errno == ENOENT && mkdir_fast(rootfd, parent, mode, depth + 1) == 0)
+    dirfd = openat_in_root(rootfd, parent, O_PATH | O_DIRECTORY);
+  if (dirfd < 0) return -1;
+  int rc = mkdirat(dirfd, last, mode);
+  int saved = errno;
+  close(dirfd);
+  errno = saved;
+  return rc;
+}
+
+static int mkdir_all_in(int rootfd, const char *path, mode_t mode) {
+  /* Usually it is there already: one lookup. */
+  int fd = openat_in_root(rootfd, path, O_PATH);
+  if (fd >= 0) {
+    close(fd);
+    return 0;
+  }
+  if (errno == ENOENT && mkdir_fast(rootfd, path, mode, 0) == 0) return 0;
+  char resolved[4096];
+  return resolve_in_root(rootfd, path, 1, 1, mode, resolved, sizeof resolved);
+}
+
 int inroot_mkdir_all(const char *rootfs, const char *path, mode_t mode) {
   int rootfd = open_root(rootfs);
   if (rootfd < 0) return -1;
-  char resolved[4096];
-  int rc = resolve_in_root(rootfd, path, 1, 1, mode, resolved, sizeof resolved);
-  int saved = errno;
-  close(rootfd);
-  errno = saved;
-  return rc;
+  return mkdir_all_in(rootfd, path, mode);
 }
 
 /* Runs fn in the (created) parent directory of path, unless path exists. */
@@ -122,6 +194,21 @@ static int create_in_root(const char *rootfs, const char *path, int (*fn)(int, c
                           const void *arg) {
   int rootfd = open_root(rootfs);
   if (rootfd < 0) return -1;
+  /* The parent usually exists: open it and let fn's own EEXIST tell whether
+   * path does, three system calls where the walk below costs a dozen. */
+  char parent[4096], last[256];
+  if (split_last(path, parent, sizeof parent, last, sizeof last) && !is_dot(last)) {
+    int dirfd = openat_in_root(rootfd, parent, O_PATH | O_DIRECTORY);
+    if (dirfd < 0 && errno == ENOENT && mkdir_all_in(rootfd, parent, 0755) == 0)
+      dirfd = openat_in_root(rootfd, parent, O_PATH | O_DIRECTORY);
+    if (dirfd >= 0) {
+      int rc = fn(dirfd, last, arg);
+      int saved = errno;
+      close(dirfd);
+      errno = saved;
+      return rc;
+    }
+  }
   char resolved[4096];
   int rc = resolve_in_root(rootfd, path, 1, 0, 0755, resolved, sizeof resolved);
   int saved = errno;
@@ -143,7 +230,6 @@ static int create_in_root(const char *rootfs, const char *path, int (*fn)(int, c
     }
     if (dirfd >= 0) close(dirfd);
   }
-  close(rootfd);
   errno = saved;
   return rc;
 }

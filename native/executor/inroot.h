@@ -11,5 +11,9 @@ int inroot_mkfile(const char *rootfs, const char *path, mode_t mode);
 int inroot_mknod(const char *rootfs, const char *path, mode_t mode, unsigned major, unsigned minor, uid_t uid,
                  gid_t gid);
 int inroot_symlink(const char *rootfs, const char *target, const char *path);
+/* Whether path names the root itself ("/", ".", "..", "/./"). */
+int inroot_is_root(const char *path);
+/* Closes the rootfs kept open between steps: a mount on it hides what the fd names. */
+void inroot_forget(void);
 
 #endif

@@ -61,6 +61,7 @@ static void step_mount(int i, const struct step *s) {
     die_step(i, s->op, errno, "mount %s on %s type %s flags %s data %s", src ? src : "none", ARG(1),
              type ? type : "none", ARG(3), data ? data : "");
   if (fd >= 0) close(fd);
+  if (strcmp(ARG(5), "0") == 0 || inroot_is_root(ARG(1))) inroot_forget();
 }
 
 static void step_mount_setattr(int i, const struct step *s) {
@@ -108,6 +109,7 @@ static void step_readonly(int i, const struct step *s) {
 }
 
 static void step_pivot_root(int i, const struct step *s) {
+  inroot_forget();
   int newroot = open(ARG(0), O_DIRECTORY | O_RDONLY | O_CLOEXEC);
   int oldroot = open("/", O_DIRECTORY | O_RDONLY | O_CLOEXEC);
   if (newroot < 0 || oldroot < 0) die_step(i, s->op, errno, "open %s", ARG(0));
@@ -124,6 +126,7 @@ static void step_pivot_root(int i, const struct step *s) {
 }
 
 static void step_chroot(int i, const struct step *s) {
+  inroot_forget();
   if (chdir(ARG(0)) < 0) die_step(i, s->op, errno, "chdir %s", ARG(0));
   if (mount(ARG(0), "/", NULL, MS_MOVE, NULL) < 0) die_step(i, s->op, errno, "move %s to /", ARG(0));
   if (chroot(".") < 0) die_step(i, s->op, errno, "chroot %s", ARG(0));
@@ -219,9 +222,11 @@ static void step_terminal(int i, const struct step *s, struct ctx *ctx) {
 static void step_cap_bound(int i, const struct step *s) {
   unsigned long long keep = arg_unum(s, 0);
   for (int cap = 0; cap < 64; cap++) {
-    if (prctl(PR_CAPBSET_READ, cap, 0, 0, 0) < 0) break; /* past the kernel's last capability */
     if (keep & (1ULL << cap)) continue;
-    if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) < 0) die_step(i, s->op, errno, "drop capability %d", cap);
+    if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) < 0) {
+      if (errno == EINVAL) break; /* past the kernel's last capability */
+      die_step(i, s->op, errno, "drop capability %d", cap);
+    }
   }
 }
 

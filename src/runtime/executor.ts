@@ -1,7 +1,7 @@
 // Runs the native executor on a plan and speaks its line protocol
 // (native/executor/report.h): PID, SYNC, READY, ERR.
 
-import { closeSync } from 'node:fs';
+import { closeSync, writeSync } from 'node:fs';
 import { RuntimeError, StepError } from '../oci/errors.ts';
 import { executorPath, hostCalls } from './native.ts';
 import { encodePlan } from './plan/encode.ts';
@@ -33,6 +33,7 @@ export interface ExecutorResult {
 export function runExecutor(opts: ExecutorOptions): Promise<ExecutorResult> {
   const host = hostCalls();
   const fds = opts.stdio.map((s, i) => (s === 'inherit' ? i : s === 'ignore' ? -1 : s));
+  const wire = encodePlan(opts.plan);
   const [ours, theirs] = host.socketpair();
   let executor: number;
   try {
@@ -44,6 +45,12 @@ export function runExecutor(opts: ExecutorOptions): Promise<ExecutorResult> {
   } finally {
     closeSync(theirs);
   }
+  // Written at once, while the socket is still blocking: the executor is
+  // reading it, and the wire goes out before Node sets up its own side. An
+  // executor that died first (EPIPE) reports why on the socket or by its exit.
+  try {
+    for (let off = 0; off < wire.length; ) off += writeSync(ours, wire, off);
+  } catch {}
   const exit = exitOf(executor);
   // Loaded on first use: node:net and its streams cost ~4 ms of a CLI start that only reads state.
   const { Socket } = process.getBuiltinModule('node:net');
@@ -108,7 +115,6 @@ export function runExecutor(opts: ExecutorOptions): Promise<ExecutorResult> {
       }
       resolve({ pid, ready, exit });
     });
-    sock.write(encodePlan(opts.plan));
   }).then(
     (r) => r as ExecutorResult,
     async (e) => {

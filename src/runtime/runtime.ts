@@ -15,6 +15,7 @@ import {
   planPlacement,
   procsFiles,
   removeCgroups,
+  removeShared,
 } from './cgroups/manager.ts';
 import { type ExecutorResult, runExecutor, type Stdio } from './executor.ts';
 import { runHooks, runHooksWarn } from './hooks.ts';
@@ -57,6 +58,14 @@ export interface ExecOptions {
 export interface RuntimeOptions {
   root?: string;
   warn?: (msg: string) => void;
+  /**
+   * Keep shared cgroup parents (the default /runts, parents a cgroupsPath
+   * needed) when their last container goes, until close(). An engine that runs
+   * container after container saves a mkdir and an rmdir per hierarchy each.
+   */
+  keepCgroupParents?: boolean;
+  /** The cgroup under which containers without a cgroupsPath go (default /runts). */
+  cgroupParent?: string;
 }
 
 const HOST_FACTS = {
@@ -72,10 +81,24 @@ const HOST_FACTS = {
 export class Runtime {
   readonly store: StateStore;
   private readonly warn: (msg: string) => void;
+  private readonly keptParents?: Set<string>;
+  private readonly cgroupParent?: string;
 
   constructor(opts: RuntimeOptions = {}) {
     this.store = new StateStore(opts.root);
     this.warn = opts.warn ?? ((msg) => process.emitWarning(msg));
+    if (opts.keepCgroupParents) this.keptParents = new Set();
+    if (opts.cgroupParent !== undefined) {
+      if (!opts.cgroupParent.startsWith('/')) throw new ConfigError('cgroupParent', `"${opts.cgroupParent}" is not an absolute cgroup path`);
+      this.cgroupParent = opts.cgroupParent;
+    }
+  }
+
+  /** Removes the cgroup parents kept for reuse that no container uses any more. */
+  close(): void {
+    if (!this.keptParents) return;
+    removeShared(this.keptParents);
+    this.keptParents.clear();
   }
 
   /** Loads and validates a bundle's config.json and checks its rootfs. */
@@ -114,7 +137,7 @@ export class Runtime {
     const bundle = resolve(opts.bundle);
     const { spec, rootfs } = this.loadBundle(bundle);
     // Before the claim: a refused cgroupsPath must leave no state directory.
-    const cgroups = planPlacement(spec.linux?.cgroupsPath, id);
+    const cgroups = planPlacement(spec.linux?.cgroupsPath, id, undefined, this.cgroupParent);
     const dir = this.store.claim(id);
     const rec: ContainerRecord = {
       id,
@@ -241,7 +264,9 @@ export class Runtime {
 
   /** Kills what is left, removes cgroups and state, runs poststop hooks. */
   private async destroy(rec: ContainerRecord, existed: boolean): Promise<void> {
-    const pids = new Set([...(rec.pid ? [rec.pid] : []), ...cgroupPids(rec.cgroups)]);
+    // The init's pid counts only while it is still the init: after its exit the number may be another process's.
+    const initAlive = rec.pid !== 0 && procStartTime(rec.pid) === rec.pidStartTime;
+    const pids = new Set([...(initAlive ? [rec.pid] : []), ...cgroupPids(rec.cgroups)]);
     for (const pid of pids) {
       try {
         process.kill(pid, 'SIGKILL');
@@ -249,8 +274,8 @@ export class Runtime {
         // Already gone.
       }
     }
-    await waitGone(rec);
-    await removeCgroups(rec.cgroups);
+    if (pids.size > 0) await waitGone(rec);
+    await removeCgroups(rec.cgroups, this.keptParents);
     if (existed) await runHooksWarn('poststop', rec.spec.hooks?.poststop, this.stateOf(rec, 'stopped'), this.warn);
     try {
       this.store.remove(rec.id);

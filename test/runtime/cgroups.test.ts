@@ -55,6 +55,19 @@ describe('placement', () => {
     assert.deepEqual(cgroupMountSources(p, v2), [{ name: '', hostPath: '/sys/fs/cgroup/runts/c1', aliases: [] }]);
   });
 
+  it('puts a container without cgroupsPath under the runtime\'s cgroup parent', () => {
+    assert.deepEqual(planPlacement(undefined, 'c1', v2, '/berth/pods'), {
+      dirs: ['/sys/fs/cgroup/berth/pods/c1'],
+      created: [],
+      names: [''],
+      parents: ['/sys/fs/cgroup/berth/pods'],
+    });
+    // A parent of "/" is the hierarchy's root, which is nobody's to remove.
+    assert.deepEqual(planPlacement(undefined, 'c1', v2, '/').parents, []);
+    // cgroupsPath wins over the parent, as it does over /runts.
+    assert.deepEqual(planPlacement('/x/c1', 'c1', v2, '/berth').dirs, ['/sys/fs/cgroup/x/c1']);
+  });
+
   it('resolves a relative cgroupsPath under the caller\'s cgroup and keeps an absolute one', () => {
     assert.deepEqual(planPlacement('pod/c1', 'c1', v2).dirs, ['/sys/fs/cgroup/user.slice/user-0.slice/session-1.scope/pod/c1']);
     assert.deepEqual(planPlacement('/a/../b/c', 'c1', v2), { dirs: ['/sys/fs/cgroup/b/c'], created: [], names: [''], parents: [] });

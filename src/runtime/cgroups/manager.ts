@@ -18,9 +18,12 @@ export interface CgroupPlacement {
   parents: string[];
 }
 
+/** Where containers without a cgroupsPath go, as Docker's /docker. */
+export const DEFAULT_CGROUP_PARENT = '/runts';
+
 /** The container's path inside each hierarchy (runc semantics for relative paths). */
-export function cgroupPathIn(h: Hierarchy, cgroupsPath: string | undefined, id: string): string {
-  const path = cgroupsPath || `/runts/${id}`;
+export function cgroupPathIn(h: Hierarchy, cgroupsPath: string | undefined, id: string, parent = DEFAULT_CGROUP_PARENT): string {
+  const path = cgroupsPath || posix.join(parent, id);
   return path.startsWith('/') ? posix.normalize(path) : posix.join(h.current, path);
 }
 
@@ -36,15 +39,20 @@ function hostDir(h: Hierarchy, path: string, cgroupsPath: string | undefined): s
   return join(h.mountPoint, rel);
 }
 
-export function planPlacement(cgroupsPath: string | undefined, id: string, hierarchies = hostHierarchies()): CgroupPlacement {
+export function planPlacement(
+  cgroupsPath: string | undefined,
+  id: string,
+  hierarchies = hostHierarchies(),
+  parent = DEFAULT_CGROUP_PARENT,
+): CgroupPlacement {
   const dirs: string[] = [];
   const names: string[] = [];
   const parents: string[] = [];
   const onlyV2 = hierarchies.every((h) => h.version === 2);
   for (const h of hierarchies) {
-    const dir = hostDir(h, cgroupPathIn(h, cgroupsPath, id), cgroupsPath);
+    const dir = hostDir(h, cgroupPathIn(h, cgroupsPath, id, parent), cgroupsPath);
     dirs.push(dir);
-    if (!cgroupsPath) parents.push(dirname(dir));
+    if (!cgroupsPath && dirname(dir) !== h.mountPoint) parents.push(dirname(dir));
     names.push(onlyV2 ? '' : h.version === 2 ? 'unified' : h.mountPoint.split('/').pop() ?? h.controllers.join(','));
   }
   return { dirs, created: [], names, parents };
@@ -135,24 +143,51 @@ async function rmdirRetried(dir: string, busyMeansShared: boolean): Promise<void
   }
 }
 
-/** Removes what create made, with any cgroups the container made below its
- * own; a directory still busy (processes exiting) is retried briefly. */
-export async function removeCgroups(p: CgroupPlacement): Promise<void> {
+/** Removes a container's cgroup; only when that fails does it look for
+ * cgroups the container made below (a walk of every hierarchy costs more than
+ * the rmdirs). EBUSY also means processes still exiting: retried briefly. */
+async function removeOwn(dir: string): Promise<void> {
+  try {
+    rmdirSync(dir);
+    return;
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return;
+    if (code !== 'EBUSY') throw e;
+  }
+  let below: string[] = [];
+  try {
+    below = descendants(dir);
+  } catch {
+    // Already gone.
+  }
+  for (const d of below) await rmdirRetried(d, false);
+  await rmdirRetried(dir, false);
+}
+
+/**
+ * Removes what create made, with any cgroups the container made below its
+ * own. Shared parents (the default /runts, or parents of a cgroupsPath that
+ * create had to make) go too once empty, unless `sharedKept` collects them:
+ * an engine that runs container after container keeps them, as Docker keeps
+ * /docker, and removes them when it closes (see `removeShared`).
+ */
+export async function removeCgroups(p: CgroupPlacement, sharedKept?: Set<string>): Promise<void> {
   const removals = [...p.created].sort((a, b) => b.length - a.length);
   for (const dir of removals) {
-    const own = p.dirs.includes(dir);
-    if (own) {
-      let below: string[] = [];
-      try {
-        below = descendants(dir);
-      } catch {
-        // Already gone.
-      }
-      for (const d of below) await rmdirRetried(d, false);
-    }
-    await rmdirRetried(dir, !own);
+    if (p.dirs.includes(dir)) await removeOwn(dir);
+    else if (sharedKept) sharedKept.add(dir);
+    else await rmdirRetried(dir, true);
   }
   for (const dir of p.parents) {
+    if (sharedKept) sharedKept.add(dir);
+    else removeShared([dir]);
+  }
+}
+
+/** Removes shared parents that no container uses any more, deepest first. */
+export function removeShared(dirs: Iterable<string>): void {
+  for (const dir of [...dirs].sort((a, b) => b.length - a.length)) {
     try {
       rmdirSync(dir);
     } catch {

@@ -1,0 +1,111 @@
+// The runtime as a library, in-process, as the engine and CRI will call it:
+// run and wait, cgroup parents an engine keeps, and delete's care with pids.
+
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import { ConfigError } from '../../src/oci/errors.ts';
+import { hostHierarchies } from '../../src/runtime/cgroups/hierarchy.ts';
+import { Runtime } from '../../src/runtime/runtime.ts';
+import { makeBundle, uniqueId } from '../helpers/bundle.ts';
+import { cgroupDirsOf } from '../helpers/runts.ts';
+
+const root = mkdtempSync(join(tmpdir(), 'runts-lib-'));
+after(() => rmSync(root, { recursive: true, force: true }));
+
+/** The parent's directory in every hierarchy that exists. */
+function parentDirs(parent: string): string[] {
+  return hostHierarchies()
+    .map((h) => join(h.mountPoint, parent))
+    .filter((d) => existsSync(d));
+}
+
+describe('library', () => {
+  it('run waits for the container, hands it our fds, and delete leaves nothing', async () => {
+    const rt = new Runtime({ root });
+    const b = makeBundle(undefined, ['sh', '-c', 'echo hello; exit 7']);
+    const id = uniqueId('lib');
+    const outPath = join(b.dir, 'out');
+    const out = openSync(outPath, 'w');
+    try {
+      const c = await rt.run(id, { bundle: b.dir, wait: true, stdio: ['ignore', out, 'ignore'] });
+      assert.ok(c.pid > 0);
+      assert.equal(await c.exit, 7);
+    } finally {
+      closeSync(out);
+    }
+    assert.equal(readFileSync(outPath, 'utf8'), 'hello\n');
+    assert.equal(rt.state(id).status, 'stopped');
+    await rt.delete(id);
+    assert.ok(!existsSync(join(root, id)));
+    assert.deepEqual(cgroupDirsOf(id), []);
+    b.cleanup();
+  });
+
+  it('keeps its cgroup parent between containers with keepCgroupParents, and close() removes it', async () => {
+    const parent = `/runts-lib-${process.pid}`;
+    const rt = new Runtime({ root, cgroupParent: parent, keepCgroupParents: true });
+    const b = makeBundle(undefined, ['sh', '-c', 'cat /proc/self/cgroup']);
+    try {
+      for (let n = 0; n < 2; n++) {
+        const id = uniqueId('lib');
+        const c = await rt.run(id, { bundle: b.dir, wait: true, stdio: ['ignore', 'ignore', 'ignore'] });
+        // The container's own cgroup is below the parent, in every hierarchy.
+        const dirs = cgroupDirsOf(id);
+        assert.ok(dirs.length > 0 && dirs.every((d) => d.endsWith(`${parent}/${id}`)), dirs.join(' '));
+        assert.equal(await c.exit, 0);
+        await rt.delete(id);
+        assert.deepEqual(cgroupDirsOf(id), []);
+        assert.ok(parentDirs(parent).length > 0, 'the parent went with its last container');
+      }
+    } finally {
+      rt.close();
+      b.cleanup();
+    }
+    assert.deepEqual(parentDirs(parent), [], 'close() left the parent behind');
+  });
+
+  it('without keepCgroupParents the parent goes with its last container', async () => {
+    const parent = `/runts-lib-${process.pid}-b`;
+    const rt = new Runtime({ root, cgroupParent: parent });
+    const b = makeBundle();
+    const id = uniqueId('lib');
+    const c = await rt.run(id, { bundle: b.dir, wait: true, stdio: ['ignore', 'ignore', 'ignore'] });
+    assert.equal(await c.exit, 0);
+    await rt.delete(id);
+    assert.deepEqual(parentDirs(parent), []);
+    b.cleanup();
+  });
+
+  it('refuses a cgroupParent that is not absolute', () => {
+    assert.throws(() => new Runtime({ root, cgroupParent: 'relative' }), (e: Error) => e instanceof ConfigError && /cgroupParent/.test(e.message));
+  });
+
+  it('delete of a stopped container leaves alone a process that now has its old pid', async () => {
+    const rt = new Runtime({ root });
+    const b = makeBundle();
+    const id = uniqueId('lib');
+    const c = await rt.run(id, { bundle: b.dir, wait: true, stdio: ['ignore', 'ignore', 'ignore'] });
+    assert.equal(await c.exit, 0);
+    // Pids are reused: make the record point at a live process, as if the
+    // kernel had given the container's number to someone else.
+    const stranger = spawn('sleep', ['30'], { stdio: 'ignore' });
+    const gone = new Promise((r) => stranger.on('exit', r));
+    try {
+      const rec = rt.record(id);
+      rt.store.write({ ...rec, pid: stranger.pid! });
+      assert.equal(rt.state(id).status, 'stopped');
+      await rt.delete(id);
+      assert.equal(stranger.exitCode, null);
+      assert.equal(stranger.signalCode, null);
+      process.kill(stranger.pid!, 0);
+    } finally {
+      stranger.kill('SIGKILL');
+      await gone;
+      b.cleanup();
+    }
+  });
+});
