@@ -142,4 +142,25 @@ describe('plan encoding', () => {
     assert.equal(buf.subarray(35, 39).toString(), '0x20');
     assert.equal(buf.readUInt32LE(buf.length - 4), 0);
   });
+
+  it('measures arguments in bytes: UTF-8 text, numbers and raw bytes', () => {
+    const raw = Uint8Array.of(0, 255, 7);
+    const buf = encodePlan([{ op: Op.EXEC, args: [2, 'é/☃', 'x'] }, { op: Op.SECCOMP, args: [raw, 0] }]);
+    const args: Buffer[] = [];
+    let off = 8;
+    for (const want of [3, 2]) {
+      off += 4;
+      assert.equal(buf.readUInt32LE(off), want);
+      off += 4;
+      for (let k = 0; k < want; k++) {
+        const len = buf.readUInt32LE(off);
+        args.push(buf.subarray(off + 4, off + 4 + len));
+        off += 4 + len;
+      }
+    }
+    assert.deepEqual(args.map((a) => a.toString()).slice(0, 3), ['2', 'é/☃', 'x']);
+    assert.deepEqual([...args[3]], [0, 255, 7]);
+    assert.equal(args[4].toString(), '0');
+    assert.equal(off + 4, buf.length);
+  });
 });
