@@ -3,8 +3,9 @@
 //   runts run (CLI) | runc run | crun run | the Runtime library in-process
 //   (create+start+exit+delete, and the fused run+exit+delete) | the floor
 //   (floor.c: clone with new pid/mnt/uts/ipc/net namespaces + exec + wait,
-//   bare and with cgroup placement), plus Node start-up and `runts --version`
-//   to split the CLI's time.
+//   bare and with cgroup placement) | the executor driven from C
+//   (driver.c: the library's plan and cgroups without Node, this design's
+//   bound), plus Node start-up and `runts --version` to split the CLI's time.
 //
 //   .toolchain/node/bin/node bench/lifecycle/run.ts [--n 50] [--warmup 5] [--gap 50] [--explore] [--json FILE]
 //
@@ -19,11 +20,14 @@
 // anything is left behind.
 
 import { type SpawnSyncReturns, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmdirSync, rmSync, symlinkSync, copyFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmdirSync, rmSync, statSync, symlinkSync, copyFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { hostHierarchies } from '../../src/runtime/cgroups/hierarchy.ts';
+import { cgroupMountSources, planPlacement, procsFiles } from '../../src/runtime/cgroups/manager.ts';
+import { buildCreatePlan } from '../../src/runtime/plan/create.ts';
+import { encodePlan } from '../../src/runtime/plan/encode.ts';
 import { Runtime } from '../../src/runtime/runtime.ts';
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -141,6 +145,45 @@ function buildFloor(): string {
   const out = join(TMP, 'floor');
   must(sh('gcc', ['-O2', '-static', '-o', out, join(REPO, 'bench/lifecycle/floor.c')]), 'gcc floor.c');
   return out;
+}
+
+/**
+ * The driver (driver.c) runs the executor on the plan the library builds for
+ * this bundle, with cgroups under a parent of its own: the library's work
+ * without Node. cpuset's parent clones cpus and mems into each new cgroup.
+ */
+function buildDriver(): { bin: string; plan: string; dirs: string[] } {
+  const bin = join(TMP, 'driver');
+  must(sh('gcc', ['-O2', '-o', bin, join(REPO, 'bench/lifecycle/driver.c')]), 'gcc driver.c');
+  const { spec, rootfs } = runtime.loadBundle(BUNDLE);
+  const hierarchies = hostHierarchies();
+  const placement = planPlacement(undefined, 'c', hierarchies, `/${PREFIX}drv`);
+  for (const [i, h] of hierarchies.entries()) {
+    const parent = dirname(placement.dirs[i]);
+    mkdirSync(parent);
+    driverParents.push(parent);
+    if (h.version === 1 && h.controllers.includes('cpuset')) {
+      for (const f of ['cpuset.cpus', 'cpuset.mems']) writeFileSync(join(parent, f), readFileSync(join(h.mountPoint, f), 'utf8').trim());
+      writeFileSync(join(parent, 'cgroup.clone_children'), '1');
+    }
+  }
+  const plan = buildCreatePlan({
+    id: 'c',
+    spec,
+    rootfs,
+    mode: 'wait',
+    cgroupProcs: procsFiles(placement),
+    cgroupMounts: cgroupMountSources(placement),
+    host: { isDirectory: (p) => !existsSync(p) || statSync(p).isDirectory() },
+  });
+  const planFile = join(TMP, 'plan.bin');
+  writeFileSync(planFile, encodePlan(plan));
+  return { bin, plan: planFile, dirs: placement.dirs };
+}
+
+function driverSamples(d: { bin: string; plan: string; dirs: string[] }, n: number, warmup: number): number[] {
+  const out = must(sh(d.bin, [join(REPO, 'build/runts-executor'), d.plan, String(n + warmup), String(GAP), ...d.dirs]), 'driver');
+  return out.trim().split('\n').slice(warmup).map((l) => Number(l) / 1e6);
 }
 
 // ---- the paths -------------------------------------------------------------
@@ -389,7 +432,7 @@ async function cleanup(): Promise<void> {
   for (const id of live.runc) sh(RUNC, ['--root', ROOTS.runc, 'delete', '--force', id]);
   for (const id of live.lib) await runtime.delete(id, true).catch(() => {});
   runtime.close();
-  for (const dir of floorCgroupDirs) {
+  for (const dir of [...floorCgroupDirs, ...driverParents]) {
     try {
       rmdirSync(dir);
     } catch {
@@ -424,12 +467,14 @@ function leftovers(): string[] {
 const loadavg = (): string => readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
 
 const floorCgroupDirs: string[] = [];
+const driverParents: string[] = [];
 
 async function bench(): Promise<void> {
   const started = Date.now();
   const loadBefore = loadavg();
   buildBundle();
   const floor = buildFloor();
+  const driver = buildDriver();
   const crun = crunCase();
   const runtsCli = cliCase('runts run (CLI)', 'runts', RUNTS);
   const runc = cliCase('runc run', 'runc', RUNC);
@@ -450,6 +495,8 @@ async function bench(): Promise<void> {
   s.set(FLOOR, stats(floorSamples(floor, N, WARMUP)));
   floorCgroupDirs.push(...floorCgroups());
   s.set(FLOOR_CG, stats(floorSamples(floor, N, WARMUP, floorCgroupDirs.map((d) => join(d, 'cgroup.procs')))));
+  const DRIVER = 'executor driven from C: same plan and cgroups, no Node';
+  s.set(DRIVER, stats(driverSamples(driver, N, WARMUP)));
 
   // The library as a busy engine drives it: back-to-back, no idle gap.
   const split2 = libSplit();
@@ -468,6 +515,8 @@ async function bench(): Promise<void> {
     ['runc / library create+start+exit+delete', ratio(med(runc), med(split)), '>= 6x'],
     ['runc / library run+exit+delete', ratio(med(runc), med(fused)), '>= 6x'],
     ['runc / library run+exit+delete, back-to-back', ratio(med(runc), med(fused2)), '>= 6x'],
+    ['runc / executor driven from C (this design without Node)', ratio(med(runc), med(DRIVER)), 'bound'],
+    ['library run+exit+delete / executor driven from C', ratio(med(fused), med(DRIVER)), 'Node\'s share'],
     ['library create+start+exit+delete / floor', ratio(med(split), med(FLOOR)), 'close to 1x'],
     ['library run+exit+delete / floor', ratio(med(fused), med(FLOOR)), 'close to 1x'],
     ['library run+exit+delete / floor with cgroups', ratio(med(fused), med(FLOOR_CG)), 'close to 1x'],

@@ -37,6 +37,8 @@ export function validateId(id: string): void {
 
 export class StateStore {
   readonly root: string;
+  /** The root was there at the last claim: a container start skips the mkdir -p. */
+  private rootMade = false;
   constructor(root = DEFAULT_ROOT) {
     this.root = root;
   }
@@ -48,14 +50,21 @@ export class StateStore {
   /** Claims the id atomically; throws ConflictError when it is taken. */
   claim(id: string): string {
     validateId(id);
-    mkdirSync(this.root, { recursive: true, mode: 0o711 });
+    if (!this.rootMade) mkdirSync(this.root, { recursive: true, mode: 0o711 });
     const dir = this.dir(id);
     try {
       mkdirSync(dir, { mode: 0o700 });
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'EEXIST') throw new ConflictError(`container "${id}" already exists`);
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === 'EEXIST') throw new ConflictError(`container "${id}" already exists`);
+      // The root went away since (someone removed an empty /run/runts): make it again.
+      if (code === 'ENOENT' && this.rootMade) {
+        this.rootMade = false;
+        return this.claim(id);
+      }
       throw e;
     }
+    this.rootMade = true;
     return dir;
   }
 
@@ -101,9 +110,20 @@ export class StateStore {
       if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new NotFoundError(`container "${id}" does not exist`);
       throw e;
     }
-    // The directory holds only state.json (and the start socket): no recursive walk needed.
-    for (const name of readdirSync(grave)) unlinkSync(join(grave, name));
-    rmdirSync(grave);
+    // The directory holds state.json, and the start socket until start: a
+    // readdir only when removing state.json did not empty it.
+    try {
+      unlinkSync(join(grave, 'state.json'));
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+    }
+    try {
+      rmdirSync(grave);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'ENOTEMPTY') throw e;
+      for (const name of readdirSync(grave)) unlinkSync(join(grave, name));
+      rmdirSync(grave);
+    }
   }
 }
 

@@ -1,7 +1,7 @@
 // Places a container in cgroups: one directory per hierarchy, created on
 // create and removed on delete. Resource limits come with the resources issue.
 
-import { mkdirSync, readdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmdirSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, posix } from 'node:path';
 import { ConfigError } from '../../oci/errors.ts';
 import type { CgroupMountSource } from '../plan/mounts.ts';
@@ -98,8 +98,11 @@ export function cgroupMountSources(p: CgroupPlacement, hierarchies = hostHierarc
   });
 }
 
-/** Cgroups below dir, deepest first. */
+/** Cgroups below dir, deepest first. A cgroup directory's link count is two
+ * plus its sub-cgroups (kernfs keeps it so): a stat spares the readdir of a
+ * directory full of control files when, as usual, there is nothing below. */
 function descendants(dir: string): string[] {
+  if (statSync(dir).nlink <= 2) return [];
   const out: string[] = [];
   for (const e of readdirSync(dir, { withFileTypes: true })) {
     if (!e.isDirectory()) continue;
