@@ -91,7 +91,10 @@ describe('library', () => {
     const c = await rt.run(id, { bundle: b.dir, wait: true, stdio: ['ignore', 'ignore', 'ignore'] });
     assert.equal(await c.exit, 0);
     // Pids are reused: make the record point at a live process, as if the
-    // kernel had given the container's number to someone else.
+    // kernel had given the container's number to someone else. A process is
+    // known by pid and start time, in clock ticks: the stranger starts ticks
+    // later, as any process that could reuse the pid would.
+    await new Promise((r) => setTimeout(r, 50));
     const stranger = spawn('sleep', ['30'], { stdio: 'ignore' });
     const gone = new Promise((r) => stranger.on('exit', r));
     try {

@@ -146,18 +146,9 @@ async function rmdirRetried(dir: string, busyMeansShared: boolean): Promise<void
   }
 }
 
-/** Removes a container's cgroup; only when that fails does it look for
- * cgroups the container made below (a walk of every hierarchy costs more than
- * the rmdirs). EBUSY also means processes still exiting: retried briefly. */
+/** Removes a container's cgroup with any cgroups the container made below
+ * it. EBUSY also means processes still exiting: retried briefly. */
 async function removeOwn(dir: string): Promise<void> {
-  try {
-    rmdirSync(dir);
-    return;
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') return;
-    if (code !== 'EBUSY') throw e;
-  }
   let below: string[] = [];
   try {
     below = descendants(dir);
