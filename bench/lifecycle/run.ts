@@ -196,11 +196,13 @@ interface Case {
 }
 
 // The library as an engine runs it: containers under a cgroup parent of its
-// own, kept from one container to the next (as Docker keeps /docker).
+// own, kept from one container to the next (as Docker keeps /docker), and an
+// executor started ahead of each container.
 const runtime = new Runtime({
   root: ROOTS.lib,
   cgroupParent: `/${PREFIX}lib`,
   keepCgroupParents: true,
+  spareExecutor: true,
   warn: (m) => process.stderr.write(`warning: ${m}\n`),
 });
 
@@ -431,7 +433,7 @@ async function cleanup(): Promise<void> {
   for (const id of live.runts) sh(RUNTS, ['--root', ROOTS.runts, 'delete', '--force', id]);
   for (const id of live.runc) sh(RUNC, ['--root', ROOTS.runc, 'delete', '--force', id]);
   for (const id of live.lib) await runtime.delete(id, true).catch(() => {});
-  runtime.close();
+  await runtime.close();
   for (const dir of [...floorCgroupDirs, ...driverParents]) {
     try {
       rmdirSync(dir);

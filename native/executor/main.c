@@ -7,13 +7,16 @@
  *                forks the init, so the init is pid 1 of a new pid namespace.
  *   stage 2      the container init: runs the steps (steps.c), then execs.
  *
- * usage: runts-executor [sync-fd [protect]]
+ * usage: runts-executor [sync-fd [protect | spare]]
  *   sync-fd   the socket the plan arrives on and reports go to (default 3)
  *   protect   first re-execute from a sealed copy of this binary (protect.c):
- *             the runtime asks for it when the plan joins a running container */
+ *             the runtime asks for it when the plan joins a running container
+ *   spare     started ahead of time: first wait for the container's stdio
+ *             and working directory on the socket (spare.c) */
 #include "executor.h"
 #include "protect.h"
 #include "report.h"
+#include "spare.h"
 #include "terminal.h"
 
 #include <errno.h>
@@ -161,6 +164,11 @@ int main(int argc, char **argv) {
   if (argc > 2 && strcmp(argv[2], "protect") == 0 && run_from_sealed_copy(argv) < 0) {
     report_line("ERR -1 protect %d run from a sealed copy of the executor", errno);
     return 127;
+  }
+  if (argc > 2 && strcmp(argv[2], "spare") == 0) {
+    sync_fd = await_use(sync_fd);
+    if (sync_fd < 0) return errno ? 127 : 0;
+    report_fd = sync_fd;
   }
   fcntl(sync_fd, F_SETFD, FD_CLOEXEC);
   struct plan plan;

@@ -129,6 +129,47 @@ static napi_value js_socketpair(napi_env env, napi_callback_info info) {
   return arr;
 }
 
+/* sendFds(sock, fds[]): one message whose payload is the count, carrying the
+ * fds (SCM_RIGHTS). A spare executor receives its stdio and working
+ * directory so. */
+static napi_value js_send_fds(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value argv[2];
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  int32_t sock;
+  uint32_t n = 0;
+  napi_get_value_int32(env, argv[0], &sock);
+  napi_get_array_length(env, argv[1], &n);
+  if (n == 0 || n > MAX_FDS) {
+    napi_throw_range_error(env, NULL, "sendFds: 1 to 64 fds");
+    return NULL;
+  }
+  int fds[MAX_FDS];
+  for (uint32_t i = 0; i < n; i++) {
+    napi_value v;
+    napi_get_element(env, argv[1], i, &v);
+    napi_get_value_int32(env, v, &fds[i]);
+  }
+  uint32_t count = n;
+  struct iovec iov = {&count, sizeof count};
+  union {
+    char buf[CMSG_SPACE(sizeof(int) * MAX_FDS)];
+    struct cmsghdr align;
+  } control;
+  memset(&control, 0, sizeof control);
+  struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = control.buf, .msg_controllen = CMSG_SPACE(sizeof(int) * n)};
+  struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+  c->cmsg_level = SOL_SOCKET;
+  c->cmsg_type = SCM_RIGHTS;
+  c->cmsg_len = CMSG_LEN(sizeof(int) * n);
+  memcpy(CMSG_DATA(c), fds, sizeof(int) * n);
+  ssize_t r;
+  do r = sendmsg(sock, &msg, MSG_NOSIGNAL);
+  while (r < 0 && errno == EINTR);
+  if (r < 0) return throw_errno(env, errno, "sendFds");
+  return NULL;
+}
+
 /* reap(pid) -> null while it runs, else its wait status decoded:
  * the exit code, or 128 + the signal that killed it (as a shell reports). */
 static napi_value js_reap(napi_env env, napi_callback_info info) {
@@ -155,6 +196,7 @@ static napi_value init(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
       {"spawn", NULL, js_spawn, NULL, NULL, NULL, napi_enumerable, NULL},
       {"socketpair", NULL, js_socketpair, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"sendFds", NULL, js_send_fds, NULL, NULL, NULL, napi_enumerable, NULL},
       {"reap", NULL, js_reap, NULL, NULL, NULL, napi_enumerable, NULL},
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);

@@ -8,6 +8,7 @@ import { encodePlan } from './plan/encode.ts';
 import { executorVisible } from './plan/namespaces.ts';
 import type { Plan } from './plan/ops.ts';
 import { exitOf } from './reaper.ts';
+import { handOver, type Spare, stopSpare } from './spare.ts';
 
 /** fds 0..2, then any preserved fds (3, 4, ...) for the container: an fd of ours, the same fd, or /dev/null. */
 export type Stdio = (number | 'inherit' | 'ignore')[];
@@ -17,6 +18,9 @@ export interface ExecutorOptions {
   cwd: string;
   stdio: Stdio;
   onPid?: (pid: number) => void;
+  /** An executor started ahead of time (spare.ts) to use instead of spawning one;
+   * only for a plan that needs no protection (see executorVisible). */
+  spare?: Spare;
   /** Answers a SYNC: the bytes returned become the stdin of in-container hooks. Throw to fail. */
   onSync?: (name: string) => Promise<Buffer | string>;
 }
@@ -28,23 +32,37 @@ export interface ExecutorResult {
   exit: Promise<number>;
 }
 
-/** Starts the executor and resolves once set-up is over: the init is
- * waiting for start (READY), has exec'd, or failed (rejects). */
-export function runExecutor(opts: ExecutorOptions): Promise<ExecutorResult> {
+function spawnExecutor(plan: Plan, fds: number[], cwd: string): Spare {
   const host = hostCalls();
-  const fds = opts.stdio.map((s, i) => (s === 'inherit' ? i : s === 'ignore' ? -1 : s));
-  const wire = encodePlan(opts.plan);
   const [ours, theirs] = host.socketpair();
-  let executor: number;
   try {
-    const argv = ['runts-executor', String(fds.length), ...(executorVisible(opts.plan) ? ['protect'] : [])];
-    executor = host.spawn(executorPath(), argv, [...fds, theirs], opts.cwd);
+    const argv = ['runts-executor', String(fds.length), ...(executorVisible(plan) ? ['protect'] : [])];
+    return { pid: host.spawn(executorPath(), argv, [...fds, theirs], cwd), sock: ours };
   } catch (e) {
     closeSync(ours);
     throw new RuntimeError('EEXECUTOR', `cannot run executor: ${(e as Error).message}`);
   } finally {
     closeSync(theirs);
   }
+}
+
+/** The spare, given the container's fds; undefined if it is gone (then it is reaped, and one is spawned). */
+function useSpare(spare: Spare, fds: number[], cwd: string): Spare | undefined {
+  try {
+    handOver(spare, fds, cwd);
+    return spare;
+  } catch {
+    stopSpare(spare).catch(() => {});
+    return undefined;
+  }
+}
+
+/** Starts the executor and resolves once set-up is over: the init is
+ * waiting for start (READY), has exec'd, or failed (rejects). */
+export function runExecutor(opts: ExecutorOptions): Promise<ExecutorResult> {
+  const fds = opts.stdio.map((s, i) => (s === 'inherit' ? i : s === 'ignore' ? -1 : s));
+  const wire = encodePlan(opts.plan);
+  const { pid: executor, sock: ours } = (opts.spare && useSpare(opts.spare, fds, opts.cwd)) || spawnExecutor(opts.plan, fds, opts.cwd);
   // Written at once, while the socket is still blocking: the executor is
   // reading it, and the wire goes out before Node sets up its own side. An
   // executor that died first (EPIPE) reports why on the socket or by its exit.

@@ -20,6 +20,9 @@ import {
 import { type ExecutorResult, runExecutor, type Stdio } from './executor.ts';
 import { runHooks, runHooksWarn } from './hooks.ts';
 import { buildCreatePlan } from './plan/create.ts';
+import { executorVisible } from './plan/namespaces.ts';
+import type { Plan } from './plan/ops.ts';
+import { type Spare, startSpare, stopSpare } from './spare.ts';
 import { buildExecPlan } from './plan/exec.ts';
 import { type ContainerRecord, procStartTime, START_SOCKET, StateStore, statusOf } from './state-store.ts';
 
@@ -66,6 +69,13 @@ export interface RuntimeOptions {
   keepCgroupParents?: boolean;
   /** The cgroup under which containers without a cgroupsPath go (default /runts). */
   cgroupParent?: string;
+  /**
+   * Keep an executor started ahead of the next container (spare.ts), from the
+   * first container until close(): an engine's containers then skip the spawn
+   * and start of a process. Creates that join a running container's pid
+   * namespace still spawn theirs, protected.
+   */
+  spareExecutor?: boolean;
 }
 
 const HOST_FACTS = {
@@ -83,22 +93,53 @@ export class Runtime {
   private readonly warn: (msg: string) => void;
   private readonly keptParents?: Set<string>;
   private readonly cgroupParent?: string;
+  private readonly spares: boolean;
+  private spare?: Spare;
+  private closed = false;
 
   constructor(opts: RuntimeOptions = {}) {
     this.store = new StateStore(opts.root);
     this.warn = opts.warn ?? ((msg) => process.emitWarning(msg));
     if (opts.keepCgroupParents) this.keptParents = new Set();
+    this.spares = opts.spareExecutor ?? false;
     if (opts.cgroupParent !== undefined) {
       if (!opts.cgroupParent.startsWith('/')) throw new ConfigError('cgroupParent', `"${opts.cgroupParent}" is not an absolute cgroup path`);
       this.cgroupParent = opts.cgroupParent;
     }
   }
 
-  /** Removes the cgroup parents kept for reuse that no container uses any more. */
-  close(): void {
-    if (!this.keptParents) return;
-    removeShared(this.keptParents);
-    this.keptParents.clear();
+  /** Ends the spare executor, and removes the cgroup parents kept for reuse that no container uses any more. */
+  async close(): Promise<void> {
+    this.closed = true;
+    const spare = this.spare;
+    this.spare = undefined;
+    if (spare) await stopSpare(spare);
+    if (this.keptParents) {
+      removeShared(this.keptParents);
+      this.keptParents.clear();
+    }
+  }
+
+  /** The spare for this plan, if there is one and the plan may use it. */
+  private takeSpare(plan: Plan): Spare | undefined {
+    if (!this.spares || this.closed || executorVisible(plan)) return undefined;
+    const spare = this.spare;
+    this.spare = undefined;
+    return spare;
+  }
+
+  /** Starts the next spare once the caller has what it waited for: while its
+   * container runs, not while one is being set up (a spawn holds Node still). */
+  private replenishSpare(): void {
+    if (!this.spares) return;
+    setImmediate(() => {
+      if (this.closed || this.spare) return;
+      try {
+        this.spare = startSpare();
+      } catch (e) {
+        this.warn(`no spare executor: ${(e as Error).message}`);
+      }
+    });
   }
 
   /** Loads and validates a bundle's config.json and checks its rootfs. */
@@ -172,6 +213,7 @@ export class Runtime {
         plan,
         cwd: dir,
         stdio: opts.stdio ?? ['inherit', 'inherit', 'inherit'],
+        spare: this.takeSpare(plan),
         onPid: (pid) => {
           rec.pid = pid;
           rec.pidStartTime = procStartTime(pid) ?? '';
@@ -185,7 +227,7 @@ export class Runtime {
           await runHooks('createRuntime', spec.hooks?.createRuntime, state);
           return JSON.stringify(state);
         },
-      });
+      }).finally(() => this.replenishSpare());
       if (split && !result.ready) throw new RuntimeError('EINIT', 'container init exited before it was created');
       rec.creating = false;
       this.store.write(rec);

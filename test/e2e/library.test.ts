@@ -3,7 +3,7 @@
 
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
+import { closeSync, existsSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -11,7 +11,7 @@ import { ConfigError } from '../../src/oci/errors.ts';
 import { hostHierarchies } from '../../src/runtime/cgroups/hierarchy.ts';
 import { Runtime } from '../../src/runtime/runtime.ts';
 import { makeBundle, uniqueId } from '../helpers/bundle.ts';
-import { cgroupDirsOf } from '../helpers/runts.ts';
+import { cgroupDirsOf, waitFor } from '../helpers/runts.ts';
 
 const root = mkdtempSync(join(tmpdir(), 'runts-lib-'));
 after(() => rmSync(root, { recursive: true, force: true }));
@@ -62,7 +62,7 @@ describe('library', () => {
         assert.ok(parentDirs(parent).length > 0, 'the parent went with its last container');
       }
     } finally {
-      rt.close();
+      await rt.close();
       b.cleanup();
     }
     assert.deepEqual(parentDirs(parent), [], 'close() left the parent behind');
@@ -78,6 +78,65 @@ describe('library', () => {
     await rt.delete(id);
     assert.deepEqual(parentDirs(parent), []);
     b.cleanup();
+  });
+
+  it('with spareExecutor, each container after the first starts from an executor made ahead of it', async () => {
+    const rt = new Runtime({ root, spareExecutor: true });
+    const b = makeBundle(undefined, ['sh', '-c', 'echo out-$0; echo err >&2; cat <&3; exit 5']);
+    const spares = (): number[] =>
+      readdirSync('/proc')
+        .filter((p) => /^\d+$/.test(p))
+        .filter((p) => {
+          try {
+            return readFileSync(`/proc/${p}/cmdline`, 'utf8') === 'runts-executor\x003\x00spare\x00' && readFileSync(`/proc/${p}/stat`, 'utf8').split(' ')[3] === String(process.pid);
+          } catch {
+            return false;
+          }
+        })
+        .map(Number);
+    try {
+      for (let n = 0; n < 3; n++) {
+        const outPath = join(b.dir, `out${n}`);
+        const errPath = join(b.dir, `err${n}`);
+        const inPath = join(b.dir, `in${n}`);
+        writeFileSync(inPath, `preserved-${n}\n`);
+        const [out, err, extra] = [openSync(outPath, 'w'), openSync(errPath, 'w'), openSync(inPath, 'r')];
+        const id = uniqueId('lib');
+        const ready = spares();
+        try {
+          // The split lifecycle too: the start socket is bound in the spare's handed-over working directory.
+          const c = await rt.create(id, { bundle: b.dir, wait: true, stdio: ['ignore', out, err, extra] });
+          // The first container spawns its executor; the others get the spare, the parent of their init.
+          const parent = Number(readFileSync(`/proc/${c.pid}/stat`, 'utf8').split(') ')[1].split(' ')[1]);
+          if (n === 0) assert.deepEqual(ready, []);
+          else assert.deepEqual(ready, [parent]);
+          await rt.start(id);
+          assert.equal(await c.exit, 5);
+        } finally {
+          for (const fd of [out, err, extra]) closeSync(fd);
+        }
+        // stdout and stderr where we said, and fd 3 preserved into the container.
+        assert.equal(readFileSync(outPath, 'utf8'), `out-sh\npreserved-${n}\n`);
+        assert.equal(readFileSync(errPath, 'utf8'), 'err\n');
+        await rt.delete(id);
+        assert.deepEqual(cgroupDirsOf(id), []);
+        await new Promise((r) => setImmediate(r));
+        assert.equal(spares().length, 1, 'one spare waits for the next container');
+      }
+      // A spare that died is replaced by a spawn, unseen by the caller.
+      const [dead] = spares();
+      process.kill(dead, 'SIGKILL');
+      await waitFor(() => readFileSync(`/proc/${dead}/stat`, 'utf8').split(') ')[1].startsWith('Z'));
+      const id = uniqueId('lib');
+      const c = await rt.run(id, { bundle: b.dir, wait: true, stdio: ['ignore', 'ignore', 'ignore', 'ignore'] });
+      assert.equal(await c.exit, 5);
+      await rt.delete(id);
+      assert.ok(!existsSync(`/proc/${dead}`), 'the dead spare was not reaped');
+    } finally {
+      await rt.close();
+      b.cleanup();
+    }
+    assert.deepEqual(spares(), [], 'close() left the spare running');
   });
 
   it('refuses a cgroupParent that is not absolute', () => {

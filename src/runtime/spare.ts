@@ -1,0 +1,48 @@
+// Spare executors (native/executor/spare.c): an executor started before its
+// container is asked for, blocked until it is handed the container's fds and
+// working directory. An engine keeps one ready, so that the next container
+// does not wait for a spawn and a process start (about 0.7 ms here).
+
+import { closeSync, constants, openSync } from 'node:fs';
+import { RuntimeError } from '../oci/errors.ts';
+import { executorPath, hostCalls } from './native.ts';
+import { exitOf } from './reaper.ts';
+
+export interface Spare {
+  readonly pid: number;
+  /** Our end of its sync socket. */
+  readonly sock: number;
+}
+
+export function startSpare(): Spare {
+  const host = hostCalls();
+  const [ours, theirs] = host.socketpair();
+  try {
+    // No stdio of its own until handOver: /dev/null, and the socket at fd 3.
+    return { pid: host.spawn(executorPath(), ['runts-executor', '3', 'spare'], [-1, -1, -1, theirs], '/'), sock: ours };
+  } catch (e) {
+    closeSync(ours);
+    throw new RuntimeError('EEXECUTOR', `cannot run executor: ${(e as Error).message}`);
+  } finally {
+    closeSync(theirs);
+  }
+}
+
+/** Gives the spare fds[i] as its fd i (-1: /dev/null) and its working
+ * directory; it then reads its plan like a spawned executor. */
+export function handOver(spare: Spare, fds: number[], cwd: string): void {
+  const opened: number[] = [];
+  try {
+    const send = fds.map((fd) => (fd >= 0 ? fd : (opened[opened.push(openSync('/dev/null', 'r+')) - 1] as number)));
+    opened.push(openSync(cwd, constants.O_RDONLY | constants.O_DIRECTORY));
+    hostCalls().sendFds(spare.sock, [...send, opened[opened.length - 1]]);
+  } finally {
+    for (const fd of opened) closeSync(fd);
+  }
+}
+
+/** Closing its socket ends a spare that was never used. */
+export async function stopSpare(spare: Spare): Promise<void> {
+  closeSync(spare.sock);
+  await exitOf(spare.pid);
+}
