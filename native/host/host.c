@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -129,6 +130,53 @@ static napi_value js_socketpair(napi_env env, napi_callback_info info) {
   return arr;
 }
 
+/* isatty(fd) -> boolean. Node's tty.isatty costs a load of node:tty and
+ * node:net (2-3 ms of a CLI start); this is one ioctl. */
+static napi_value js_isatty(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  int32_t fd = -1;
+  napi_get_value_int32(env, argv[0], &fd);
+  napi_value out;
+  napi_get_boolean(env, isatty(fd) == 1, &out);
+  return out;
+}
+
+/* connectUnix(path) -> fd: a blocking, close-on-exec stream socket connected
+ * to path (what `start` needs of node:net, without loading it). */
+static napi_value js_connect_unix(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  char *path = string_arg(env, argv[0]);
+  struct sockaddr_un addr = {.sun_family = AF_UNIX};
+  napi_value out = NULL;
+  if (!path || strlen(path) >= sizeof addr.sun_path) {
+    throw_errno(env, ENAMETOOLONG, path ? path : "connectUnix");
+    goto done;
+  }
+  memcpy(addr.sun_path, path, strlen(path) + 1);
+  int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) {
+    throw_errno(env, errno, "socket");
+    goto done;
+  }
+  int r;
+  do r = connect(fd, (struct sockaddr *)&addr, sizeof addr);
+  while (r < 0 && errno == EINTR);
+  if (r < 0) {
+    int err = errno;
+    close(fd);
+    throw_errno(env, err, path);
+    goto done;
+  }
+  napi_create_int32(env, fd, &out);
+done:
+  free(path);
+  return out;
+}
+
 /* sendFds(sock, fds[]): one message whose payload is the count, carrying the
  * fds (SCM_RIGHTS). A spare executor receives its stdio and working
  * directory so. */
@@ -197,6 +245,8 @@ static napi_value init(napi_env env, napi_value exports) {
       {"spawn", NULL, js_spawn, NULL, NULL, NULL, napi_enumerable, NULL},
       {"socketpair", NULL, js_socketpair, NULL, NULL, NULL, napi_enumerable, NULL},
       {"sendFds", NULL, js_send_fds, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"connectUnix", NULL, js_connect_unix, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"isatty", NULL, js_isatty, NULL, NULL, NULL, napi_enumerable, NULL},
       {"reap", NULL, js_reap, NULL, NULL, NULL, napi_enumerable, NULL},
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);

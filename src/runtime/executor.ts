@@ -8,6 +8,7 @@ import { encodePlan } from './plan/encode.ts';
 import { executorVisible } from './plan/namespaces.ts';
 import type { Plan } from './plan/ops.ts';
 import { exitOf } from './reaper.ts';
+import { LineChannel } from './channel.ts';
 import { handOver, type Spare, stopSpare } from './spare.ts';
 
 /** fds 0..2, then any preserved fds (3, 4, ...) for the container: an fd of ours, the same fd, or /dev/null. */
@@ -70,14 +71,10 @@ export function runExecutor(opts: ExecutorOptions): Promise<ExecutorResult> {
     for (let off = 0; off < wire.length; ) off += writeSync(ours, wire, off);
   } catch {}
   const exit = exitOf(executor);
-  // Loaded on first use: node:net and its streams cost ~4 ms of a CLI start that only reads state.
-  const { Socket } = process.getBuiltinModule('node:net');
-  const sock = new Socket({ fd: ours, readable: true, writable: true });
   return new Promise((resolve, reject) => {
     let pid = 0;
     let ready = false;
     let failure: Error | undefined;
-    let buffered = '';
     let pending = Promise.resolve();
     // The init can ask SYNC before the parent's PID line arrives: both write
     // to this socket. A SYNC is answered only once the pid is known.
@@ -90,40 +87,32 @@ export function runExecutor(opts: ExecutorOptions): Promise<ExecutorResult> {
         try {
           await havePid;
           const data = Buffer.from((await opts.onSync?.(rest[0])) ?? '');
-          sock.write(`OK ${data.length}\n`);
-          sock.write(data);
+          channel.write(Buffer.concat([Buffer.from(`OK ${data.length}\n`), data]));
         } catch (e) {
           failure ??= e as Error;
-          sock.write(`FAIL ${(e as Error).message.replaceAll('\n', ' ')}\n`);
+          channel.write(`FAIL ${(e as Error).message.replaceAll('\n', ' ')}\n`);
         }
       } else if (kind === 'ERR') {
         const [step, op, errno, ...detail] = rest;
         failure ??= new StepError(Number(step), op, Number(errno), detail.join(' '));
       }
     };
-    sock.on('data', (chunk: Buffer) => {
-      buffered += chunk.toString();
-      let nl: number;
-      while ((nl = buffered.indexOf('\n')) >= 0) {
-        const line = buffered.slice(0, nl);
-        buffered = buffered.slice(nl + 1);
-        if (line.startsWith('PID ')) {
-          pid = Number(line.slice(4));
-          try {
-            opts.onPid?.(pid);
-          } catch (e) {
-            failure ??= e as Error;
-          }
-          pidKnown!();
-          continue;
-        }
-        pending = pending.then(() => handle(line)).catch((e) => {
+    const onLine = (line: string) => {
+      if (line.startsWith('PID ')) {
+        pid = Number(line.slice(4));
+        try {
+          opts.onPid?.(pid);
+        } catch (e) {
           failure ??= e as Error;
-        });
+        }
+        pidKnown!();
+        return;
       }
-    });
-    sock.on('error', () => {});
-    sock.on('close', async () => {
+      pending = pending.then(() => handle(line)).catch((e) => {
+        failure ??= e as Error;
+      });
+    };
+    const onClose = async () => {
       pidKnown!();
       await pending;
       if (failure) return reject(failure);
@@ -132,7 +121,8 @@ export function runExecutor(opts: ExecutorOptions): Promise<ExecutorResult> {
         return reject(new RuntimeError('EEXECUTOR', `executor exited with status ${code} before the container started`));
       }
       resolve({ pid, ready, exit });
-    });
+    };
+    const channel = new LineChannel(ours, onLine, onClose);
   }).then(
     (r) => r as ExecutorResult,
     async (e) => {

@@ -26,6 +26,10 @@ export interface HostCalls {
   spawn(path: string, argv: string[], fds: number[], cwd: string): number;
   /** A close-on-exec unix stream socket pair. */
   socketpair(): [number, number];
+  /** Whether fd is a terminal (Node's own needs node:tty and node:net loaded). */
+  isatty(fd: number): boolean;
+  /** A blocking, close-on-exec stream socket connected to the unix socket at path. */
+  connectUnix(path: string): number;
   /** One message on a unix socket carrying fds (SCM_RIGHTS); its payload is their count. */
   sendFds(sock: number, fds: number[]): void;
   /** null while the child runs; then its exit code, or 128 + the signal that killed it. */

@@ -23,6 +23,8 @@ import { buildCreatePlan } from './plan/create.ts';
 import { executorVisible } from './plan/namespaces.ts';
 import type { Plan } from './plan/ops.ts';
 import { type Spare, startSpare, stopSpare } from './spare.ts';
+import { LineChannel } from './channel.ts';
+import { hostCalls } from './native.ts';
 import { buildExecPlan } from './plan/exec.ts';
 import { type ContainerRecord, procStartTime, START_SOCKET, StateStore, statusOf } from './state-store.ts';
 
@@ -246,30 +248,33 @@ export class Runtime {
     if (status !== 'created') throw new StateError(`cannot start container "${id}": it is ${status}, not created`);
     const state = JSON.stringify(this.stateOf(rec, 'created'));
     const dir = this.store.dir(id);
-    const { connect } = process.getBuiltinModule('node:net');
+    let fd: number;
+    try {
+      fd = hostCalls().connectUnix(join(dir, START_SOCKET));
+    } catch (e) {
+      throw new StateError(`cannot start container "${id}": ${(e as Error).message}`);
+    }
     await new Promise<void>((resolveStart, reject) => {
-      const sock = connect(join(dir, START_SOCKET));
-      let received = '';
-      sock.on('data', (d) => {
-        received += d.toString();
-        if (received.startsWith('SYNC start\n')) {
-          received = received.slice('SYNC start\n'.length);
-          try {
-            unlinkSync(join(dir, START_SOCKET));
-          } catch {
-            // Another start won the race; the container is starting either way.
-          }
-          sock.write(`OK ${Buffer.byteLength(state)}\n${state}`);
-        }
-      });
-      sock.on('error', (e) => reject(new StateError(`cannot start container "${id}": ${e.message}`)));
-      sock.on('close', () => {
-        const err = /^ERR (-?\d+) (\S+) (\d+) (.*)$/m.exec(received);
-        // Without a process the init ends its plan after start; that is the error to report.
-        if (!rec.spec.process) reject(new ConfigError('process', 'is not set: there is nothing to start'));
-        else if (err) reject(new StepError(Number(err[1]), err[2], Number(err[3]), err[4]));
-        else resolveStart();
-      });
+      let err: RegExpExecArray | null = null;
+      const channel = new LineChannel(
+        fd,
+        (line) => {
+          if (line === 'SYNC start') {
+            try {
+              unlinkSync(join(dir, START_SOCKET));
+            } catch {
+              // Another start won the race; the container is starting either way.
+            }
+            channel.write(`OK ${Buffer.byteLength(state)}\n${state}`);
+          } else err ??= /^ERR (-?\d+) (\S+) (\d+) (.*)$/.exec(line);
+        },
+        () => {
+          // Without a process the init ends its plan after start; that is the error to report.
+          if (!rec.spec.process) reject(new ConfigError('process', 'is not set: there is nothing to start'));
+          else if (err) reject(new StepError(Number(err[1]), err[2], Number(err[3]), err[4]));
+          else resolveStart();
+        },
+      );
     });
     await runHooksWarn('poststart', rec.spec.hooks?.poststart, this.stateOf(rec, 'running'), this.warn);
   }

@@ -1,5 +1,6 @@
-// The host addon (native/host): posix_spawn with an fd map, socketpair, and
-// exit statuses collected by the reaper.
+// The host addon (native/host): posix_spawn with an fd map, socketpair,
+// isatty, connectUnix and exit statuses collected by the reaper; and the
+// line channel the runtime speaks over such sockets.
 
 import assert from 'node:assert/strict';
 import { closeSync, mkdtempSync, openSync, readFileSync, readSync, rmSync, writeSync } from 'node:fs';
@@ -7,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { hostCalls } from '../../src/runtime/native.ts';
+import { LineChannel } from '../../src/runtime/channel.ts';
 import { exitOf } from '../../src/runtime/reaper.ts';
 
 const SH = '/bin/sh';
@@ -78,4 +80,54 @@ test('socketpair gives two connected close-on-exec fds', () => {
     closeSync(x);
     closeSync(y);
   }
+});
+
+test('isatty tells a terminal from a file or a socket', () => {
+  const host = hostCalls();
+  const pty = openSync('/dev/ptmx', 'r+');
+  const file = openSync('/dev/null', 'r');
+  const [x, y] = host.socketpair();
+  try {
+    assert.equal(host.isatty(pty), true);
+    assert.equal(host.isatty(file), false);
+    assert.equal(host.isatty(x), false);
+    assert.equal(host.isatty(9999), false);
+  } finally {
+    for (const fd of [pty, file, x, y]) closeSync(fd);
+  }
+});
+
+test('connectUnix connects a blocking socket, and names the path when it cannot', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'runts-host-'));
+  const { createServer } = await import('node:net');
+  const server = createServer((c) => c.end('hello\n'));
+  try {
+    const path = join(dir, 's.sock');
+    await new Promise<void>((r) => server.listen(path, r));
+    const fd = hostCalls().connectUnix(path);
+    const got = await new Promise<string>((resolve) => {
+      let text = '';
+      new LineChannel(fd, (line) => (text += line), () => resolve(text));
+    });
+    assert.equal(got, 'hello');
+    assert.throws(() => hostCalls().connectUnix(join(dir, 'missing.sock')), (e: NodeJS.ErrnoException) => e.code === 'ENOENT' && e.message.includes('missing.sock'));
+    assert.throws(() => hostCalls().connectUnix(`/${'x'.repeat(200)}`), (e: NodeJS.ErrnoException) => e.code === 'ENAMETOOLONG');
+  } finally {
+    server.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('LineChannel splits lines as bytes, keeps UTF-8 cut between reads whole, and closes at EOF', async () => {
+  const [x, y] = hostCalls().socketpair();
+  const lines: string[] = [];
+  const closed = new Promise<void>((resolve) => new LineChannel(y, (l) => lines.push(l), resolve));
+  const snow = Buffer.from('☃');
+  writeSync(x, Buffer.concat([Buffer.from('PID 42\nERR 3 mount 2 /a'), snow.subarray(0, 1)]));
+  await new Promise((r) => setTimeout(r, 20));
+  writeSync(x, Buffer.concat([snow.subarray(1), Buffer.from('\nREADY\npartial')]));
+  closeSync(x);
+  await closed;
+  // A line without its newline at EOF is not a message.
+  assert.deepEqual(lines, ['PID 42', 'ERR 3 mount 2 /a☃', 'READY']);
 });

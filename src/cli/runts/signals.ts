@@ -4,7 +4,7 @@
 // known. From a terminal, SIGINT and SIGQUIT already reach the container's
 // process group (the executor relays them), so runts only ignores those.
 
-import { isatty } from 'node:tty';
+import { hostCalls } from '../../runtime/native.ts';
 
 const FORWARDED: NodeJS.Signals[] = ['SIGTERM', 'SIGHUP', 'SIGUSR1', 'SIGUSR2', 'SIGINT', 'SIGQUIT'];
 
@@ -15,8 +15,8 @@ export interface Forwarder {
 }
 
 export function forwardSignals(): Forwarder {
-  // isatty, not process.stdin: that getter builds a stream (about 2 ms at start-up).
-  const fromTty = isatty(0);
+  // Not process.stdin (a stream, about 2 ms to build) nor node:tty (which loads node:net).
+  const fromTty = hostCalls().isatty(0);
   let pid = 0;
   const held: NodeJS.Signals[] = [];
   const deliver = (sig: NodeJS.Signals) => {
