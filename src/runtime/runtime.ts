@@ -10,8 +10,10 @@ import { OCI_VERSION, type Process, type Spec, type State, type Status } from '.
 import { parseSpec } from '../oci/validate.ts';
 import {
   cgroupMountSources,
+  type CgroupPlacement,
   cgroupPids,
   createCgroups,
+  noPlacement,
   planPlacement,
   procsFiles,
   removeCgroups,
@@ -24,6 +26,7 @@ import { executorVisible } from './plan/namespaces.ts';
 import type { Plan } from './plan/ops.ts';
 import { type Spare, startSpare, stopSpare } from './spare.ts';
 import { LineChannel } from './channel.ts';
+import { runningRootless } from './rootless.ts';
 import { hostCalls } from './native.ts';
 import { buildExecPlan } from './plan/exec.ts';
 import { type ContainerRecord, procStartTime, START_SOCKET, StateStore, statusOf } from './state-store.ts';
@@ -78,6 +81,12 @@ export interface RuntimeOptions {
    * namespace still spawn theirs, protected.
    */
   spareExecutor?: boolean;
+  /**
+   * Running without root's power over the host (runc's --rootless): cgroups
+   * that cannot be made for lack of permission are done without. Default:
+   * when not uid 0, or uid 0 of a user namespace.
+   */
+  rootless?: boolean;
 }
 
 const HOST_FACTS = {
@@ -96,6 +105,7 @@ export class Runtime {
   private readonly keptParents?: Set<string>;
   private readonly cgroupParent?: string;
   private readonly spares: boolean;
+  readonly rootless: boolean;
   private spare?: Spare;
   private closed = false;
 
@@ -104,6 +114,7 @@ export class Runtime {
     this.warn = opts.warn ?? ((msg) => process.emitWarning(msg));
     if (opts.keepCgroupParents) this.keptParents = new Set();
     this.spares = opts.spareExecutor ?? false;
+    this.rootless = opts.rootless ?? runningRootless();
     if (opts.cgroupParent !== undefined) {
       if (!opts.cgroupParent.startsWith('/')) throw new ConfigError('cgroupParent', `"${opts.cgroupParent}" is not an absolute cgroup path`);
       this.cgroupParent = opts.cgroupParent;
@@ -180,7 +191,7 @@ export class Runtime {
     const bundle = resolve(opts.bundle);
     const { spec, rootfs } = this.loadBundle(bundle);
     // Before the claim: a refused cgroupsPath must leave no state directory.
-    const cgroups = planPlacement(spec.linux?.cgroupsPath, id, undefined, this.cgroupParent);
+    let cgroups = planPlacement(spec.linux?.cgroupsPath, id, undefined, this.cgroupParent);
     const dir = this.store.claim(id);
     const rec: ContainerRecord = {
       id,
@@ -196,7 +207,8 @@ export class Runtime {
     };
     let result: ExecutorResult | undefined;
     try {
-      createCgroups(cgroups);
+      cgroups = await this.placeInCgroups(cgroups);
+      rec.cgroups = cgroups;
       const plan = buildCreatePlan({
         id,
         spec,
@@ -209,6 +221,7 @@ export class Runtime {
         terminalRelay: opts.terminalRelay,
         noPivot: opts.noPivot,
         noNewKeyring: opts.noNewKeyring,
+        setgroupsDeny: process.geteuid?.() !== 0,
         host: HOST_FACTS,
       });
       result = await runExecutor({
@@ -240,6 +253,19 @@ export class Runtime {
     }
     if (!split) await runHooksWarn('poststart', spec.hooks?.poststart, this.stateOf(rec, 'running'), this.warn);
     return { id, pid: rec.pid, exit: opts.wait ? result.exit : undefined };
+  }
+
+  /** Makes the container's cgroups; a rootless runtime that may not goes without them, as runc's does. */
+  private async placeInCgroups(p: CgroupPlacement): Promise<CgroupPlacement> {
+    try {
+      createCgroups(p);
+      return p;
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (!this.rootless || (code !== 'EACCES' && code !== 'EPERM' && code !== 'EROFS')) throw e;
+      await removeCgroups(p);
+      return noPlacement();
+    }
   }
 
   async start(id: string): Promise<void> {
@@ -336,13 +362,14 @@ export class Runtime {
     return this.stateOf(rec, statusOf(this.store, rec));
   }
 
-  /** Every container's state, with the record fields `runts list` shows; each state.json is read once. */
-  list(): (State & { created: string; rootfs: string })[] {
+  /** Every container's state, with the record fields `runts list` shows (the owner is the uid of its state directory, as in runc); each state.json is read once. */
+  list(): (State & { created: string; rootfs: string; ownerUid: number })[] {
     const out = [];
     for (const id of this.store.ids()) {
       try {
         const rec = this.store.read(id);
-        out.push({ ...this.stateOf(rec, statusOf(this.store, rec)), created: rec.created, rootfs: rec.rootfs });
+        const ownerUid = statSync(this.store.dir(id)).uid;
+        out.push({ ...this.stateOf(rec, statusOf(this.store, rec)), created: rec.created, rootfs: rec.rootfs, ownerUid });
       } catch (e) {
         if (!(e instanceof NotFoundError)) throw e;
       }
@@ -363,7 +390,9 @@ export class Runtime {
       type: ns.type,
       path: `/proc/${rec.pid}/ns/${NS_PROC_NAMES[ns.type]}`,
     }));
+    const userNs = (rec.spec.linux?.namespaces ?? []).some((ns) => ns.type === 'user');
     const plan = buildExecPlan({
+      setgroupsDenied: userNs && readFileSync(`/proc/${rec.pid}/setgroups`, 'utf8').trim() === 'deny',
       process: opts.process,
       namespaces,
       cgroupProcs: procsFiles(rec.cgroups),

@@ -9,8 +9,8 @@ import { join } from 'node:path';
 import { ConflictError, NotFoundError, UsageError } from '../oci/errors.ts';
 import type { Spec, Status } from '../oci/spec.ts';
 import type { CgroupPlacement } from './cgroups/manager.ts';
+import { defaultStateRoot } from './rootless.ts';
 
-export const DEFAULT_ROOT = '/run/runts';
 export const START_SOCKET = 'exec.sock';
 
 export interface ContainerRecord {
@@ -39,7 +39,7 @@ export class StateStore {
   readonly root: string;
   /** The root was there at the last claim: a container start skips the mkdir -p. */
   private rootMade = false;
-  constructor(root = DEFAULT_ROOT) {
+  constructor(root = defaultStateRoot()) {
     this.root = root;
   }
 

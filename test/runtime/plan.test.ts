@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { defaultSpec } from '../../src/oci/default-spec.ts';
+import { defaultSpec, rootlessSpec } from '../../src/oci/default-spec.ts';
+import { ConfigError } from '../../src/oci/errors.ts';
 import { CLONE_FLAGS, MS } from '../../src/oci/linux.ts';
 import { buildCreatePlan, type CreatePlanInput } from '../../src/runtime/plan/create.ts';
 import { encodePlan } from '../../src/runtime/plan/encode.ts';
@@ -35,6 +36,34 @@ describe('create plan', () => {
     assert.ok(idx('cap-bounding') < idx('setuid') && idx('setuid') < idx('capset'));
     assert.ok(idx('find-exec') < idx('ready') && idx('ready') < idx('wait-start') && idx('wait-start') < idx('exec'));
     assert.equal(names.at(-1), 'exec');
+  });
+
+  it('denies setgroups in a new user namespace when the runtime runs as a user, and skips setgroups(2)', () => {
+    const rootless = (edit?: (i: CreatePlanInput) => void) =>
+      buildCreatePlan(
+        input((i) => {
+          i.spec = rootlessSpec(1000, 1000);
+          i.spec.process!.terminal = false;
+          i.setgroupsDeny = true;
+          edit?.(i);
+        }),
+      );
+    const plan = rootless();
+    assert.deepEqual(plan.find((s) => s.op === Op.SETGROUPS)?.args, ['deny']);
+    assert.ok(!plan.some((s) => s.op === Op.SETGROUPS_LIST));
+    assert.throws(
+      () => rootless((i) => (i.spec.process!.user.additionalGids = [5])),
+      (e: Error) => e instanceof ConfigError && /process\.user\.additionalGids/.test(e.message),
+    );
+    // Root keeps setgroups for the container.
+    const asRoot = buildCreatePlan(
+      input((i) => {
+        i.spec = rootlessSpec(1000, 1000);
+        i.spec.process!.terminal = false;
+      }),
+    );
+    assert.deepEqual(asRoot.find((s) => s.op === Op.SETGROUPS)?.args, ['allow']);
+    assert.ok(asRoot.some((s) => s.op === Op.SETGROUPS_LIST));
   });
 
   it('omits the start socket and sync when create and start are one operation without hooks', () => {

@@ -11,12 +11,13 @@ export interface Context {
 
 export type Command = (ctx: Context, argv: string[]) => Promise<number>;
 
-export function makeContext(root: string | undefined, log: Logger): Context {
+/** rootless: undefined decides as runc's --rootless=auto does. */
+export function makeContext(root: string | undefined, log: Logger, rootless?: boolean): Context {
   let rt: Runtime | undefined;
   return {
     root,
     log,
-    runtime: () => (rt ??= new Runtime({ root, warn: (m) => log.warn(m) })),
+    runtime: () => (rt ??= new Runtime({ root, rootless, warn: (m) => log.warn(m) })),
   };
 }
 

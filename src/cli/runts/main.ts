@@ -24,7 +24,10 @@ const USAGE = `usage: runts [global options] command [command options] [argument
 commands: ${Object.keys(COMMANDS).join(', ')}
 
 global options:
-  --root value        root directory for container state (default: "/run/runts")
+  --root value        root directory for container state (default: "/run/runts";
+                      for a user, "$XDG_RUNTIME_DIR/runts")
+  --rootless value    go without cgroups that cannot be made: true, false or auto
+                      (default: "auto": when not root, or root of a user namespace)
   --log value         log file (default: stderr)
   --log-format value  text or json (default: "text")
   --debug             enable debug logging
@@ -52,7 +55,12 @@ export async function main(argv: string[]): Promise<number> {
   }
   const picked = pickCommand('runts', args, !!flags.help, COMMANDS, USAGE);
   if (typeof picked === 'number') return picked;
-  const ctx = makeContext(flags.root as string | undefined, log);
+  const rootless = flags.rootless as string | undefined;
+  if (rootless !== undefined && !['true', 'false', 'auto'].includes(rootless)) {
+    process.stderr.write(`runts: --rootless: "${rootless}" is not true, false or auto\n`);
+    return 2;
+  }
+  const ctx = makeContext(flags.root as string | undefined, log, rootless === 'true' ? true : rootless === 'false' ? false : undefined);
   try {
     return await (await picked.load()).default(ctx, picked.rest);
   } catch (e) {

@@ -58,6 +58,11 @@ export function planPlacement(
   return { dirs, created: [], names, parents };
 }
 
+/** No cgroups at all: a rootless container where none may be made. */
+export function noPlacement(): CgroupPlacement {
+  return { dirs: [], created: [], names: [], parents: [] };
+}
+
 function mkdirTracked(dir: string, created: string[]): void {
   const first = mkdirSync(dir, { recursive: true });
   if (first === undefined) return;

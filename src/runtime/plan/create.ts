@@ -25,6 +25,8 @@ export interface CreatePlanInput {
   terminalRelay?: boolean;
   noPivot?: boolean;
   noNewKeyring?: boolean;
+  /** The runtime cannot let a new user namespace keep setgroups(2) (it runs as a user). */
+  setgroupsDeny?: boolean;
   host: HostFacts;
 }
 
@@ -46,10 +48,13 @@ export function buildCreatePlan(input: CreatePlanInput): Plan {
   if (!proc?.terminal && input.consoleSocket)
     throw new ConfigError('process.terminal', '--console-socket given but the process has no terminal');
   const userNs = hasNamespace(linux, 'user');
+  const setgroupsDenied = !!input.setgroupsDeny && hasNewNamespace(linux, 'user');
+  if (setgroupsDenied && proc?.user.additionalGids?.length)
+    throw new ConfigError('process.user.additionalGids', 'cannot be set when runts runs as a user: its user namespace denies setgroups');
 
   const plan: Plan = [step(Op.MODE, input.mode)];
   for (const procs of input.cgroupProcs) plan.push(step(Op.CGROUP_PROCS, procs));
-  plan.push(...namespaceSteps(linux));
+  plan.push(...namespaceSteps(linux, setgroupsDenied ? 'deny' : 'allow'));
   if (input.startSocket) plan.push(step(Op.START_SOCKET, input.startSocket));
   if (input.consoleSocket) plan.push(step(Op.CONSOLE_SOCKET, input.consoleSocket));
   if (input.terminalRelay && proc?.terminal) plan.push(step(Op.TERMINAL_RELAY));
@@ -88,7 +93,7 @@ export function buildCreatePlan(input: CreatePlanInput): Plan {
     plan.push(...rlimitSteps(proc));
     if (proc.terminal)
       plan.push(step(Op.TERMINAL, proc.consoleSize?.height ?? 0, proc.consoleSize?.width ?? 0, proc.user.uid));
-    plan.push(...credentialSteps(proc, { setgroupsAllowed: true }));
+    plan.push(...credentialSteps(proc, { setgroupsAllowed: !setgroupsDenied }));
     plan.push(step(Op.UMASK, proc.user.umask ?? 0o022));
     plan.push(step(Op.CHDIR, proc.cwd));
     plan.push(...execSteps(proc));

@@ -16,12 +16,16 @@ export interface ExecPlanInput {
   consoleSocket?: string;
   terminalRelay?: boolean;
   noNewKeyring?: boolean;
+  /** The container's user namespace denies setgroups(2) (made by a runtime running as a user). */
+  setgroupsDenied?: boolean;
 }
 
 export function buildExecPlan(input: ExecPlanInput): Plan {
   const p = input.process;
   if (p.terminal && !input.consoleSocket && !input.terminalRelay)
     throw new ConfigError('process.terminal', 'a terminal needs --console-socket (or a foreground exec)');
+  if (input.setgroupsDenied && p.user.additionalGids?.length)
+    throw new ConfigError('process.user.additionalGids', 'cannot be set: the container\'s user namespace denies setgroups');
   const plan: Plan = [step(Op.MODE, input.mode)];
   for (const procs of input.cgroupProcs) plan.push(step(Op.CGROUP_PROCS, procs));
   plan.push(...joinSteps(input.namespaces));
@@ -30,7 +34,7 @@ export function buildExecPlan(input: ExecPlanInput): Plan {
   plan.push(...rlimitSteps(p));
   if (p.oomScoreAdj !== undefined) plan.push(step(Op.WRITE_FILE, '/proc/self/oom_score_adj', p.oomScoreAdj));
   if (p.terminal) plan.push(step(Op.TERMINAL, p.consoleSize?.height ?? 0, p.consoleSize?.width ?? 0, p.user.uid));
-  plan.push(...credentialSteps(p, { setgroupsAllowed: true }));
+  plan.push(...credentialSteps(p, { setgroupsAllowed: !input.setgroupsDenied }));
   plan.push(step(Op.UMASK, p.user.umask ?? 0o022));
   plan.push(step(Op.CHDIR, p.cwd));
   plan.push(...execSteps(p));

@@ -20,7 +20,9 @@ export function joinSteps(namespaces: readonly Namespace[]): Step[] {
     .map((ns) => step(Op.NS_JOIN, CLONE_FLAGS[ns.type], ns.path as string));
 }
 
-export function namespaceSteps(linux: Linux): Step[] {
+/** setgroups "deny" is what a user namespace gets from a runtime without
+ * CAP_SETGID over the host (run by a user): it cannot write gid_map otherwise. */
+export function namespaceSteps(linux: Linux, setgroups: 'allow' | 'deny' = 'allow'): Step[] {
   const namespaces = linux.namespaces ?? [];
   const steps = joinSteps(namespaces);
   let flags = 0;
@@ -28,7 +30,7 @@ export function namespaceSteps(linux: Linux): Step[] {
     if (ns.path !== undefined) continue;
     if (ns.type === 'user') {
       steps.push(step(Op.USERNS));
-      steps.push(step(Op.SETGROUPS, 'allow'));
+      steps.push(step(Op.SETGROUPS, setgroups));
       steps.push(step(Op.UID_MAP, mapText(linux.uidMappings ?? [])));
       steps.push(step(Op.GID_MAP, mapText(linux.gidMappings ?? [])));
     } else flags |= CLONE_FLAGS[ns.type];

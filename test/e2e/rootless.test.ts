@@ -1,0 +1,126 @@
+// runts run by a user, not root: a user namespace mapping that user to root,
+// no cgroups (a user may not make them here), state under $XDG_RUNTIME_DIR.
+// The user is nobody (65534), reached with setpriv; nothing of it is created.
+
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { chmodSync, chownSync, closeSync, existsSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import { rootlessSpec } from '../../src/oci/default-spec.ts';
+import type { Spec } from '../../src/oci/spec.ts';
+import { makeBundle, uniqueId } from '../helpers/bundle.ts';
+import { cgroupDirsOf, RUNTS } from '../helpers/runts.ts';
+
+const NOBODY = 65534;
+const xdg = mkdtempSync(join(tmpdir(), 'runts-xdg-'));
+chownSync(xdg, NOBODY, NOBODY);
+const stateRoot = join(xdg, 'runts');
+
+/** runts as nobody, with only the environment a user's session would give.
+ * Output goes to files: a created container holds create's stdio open. */
+function asUser(args: string[]): { code: number; stdout: string; stderr: string } {
+  const dir = mkdtempSync(join(tmpdir(), 'runts-out-'));
+  const out = openSync(join(dir, 'out'), 'w+');
+  const err = openSync(join(dir, 'err'), 'w+');
+  try {
+    const r = spawnSync(
+      'setpriv',
+      [`--reuid=${NOBODY}`, `--regid=${NOBODY}`, '--clear-groups', 'env', '-i', `XDG_RUNTIME_DIR=${xdg}`, 'PATH=/usr/bin:/bin', RUNTS, ...args],
+      { stdio: ['ignore', out, err], timeout: 60_000, cwd: '/' },
+    );
+    return { code: r.status ?? -1, stdout: readFileSync(join(dir, 'out'), 'utf8'), stderr: readFileSync(join(dir, 'err'), 'utf8') };
+  } finally {
+    closeSync(out);
+    closeSync(err);
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** A bundle as `runts spec --rootless` makes it for nobody, with our process. */
+function rootlessBundle(args: string[], edit?: (s: Spec) => void) {
+  const b = makeBundle();
+  const spec = rootlessSpec(NOBODY, NOBODY);
+  spec.process!.terminal = false;
+  spec.process!.args = args;
+  edit?.(spec);
+  writeFileSync(join(b.dir, 'config.json'), JSON.stringify(spec));
+  chmodSync(join(b.dir, 'config.json'), 0o644);
+  return b;
+}
+
+function assertNothingLeft(id: string): void {
+  assert.deepEqual(existsSync(stateRoot) ? readdirSync(stateRoot) : [], [], 'state left behind');
+  assert.deepEqual(cgroupDirsOf(id), [], 'cgroups left behind');
+}
+
+after(() => {
+  if (existsSync(stateRoot)) for (const id of readdirSync(stateRoot)) asUser(['delete', '--force', id]);
+  rmSync(xdg, { recursive: true, force: true });
+});
+
+describe('rootless (runts as a user)', () => {
+  it('runs the container as root of a user namespace mapped to the user, state under XDG_RUNTIME_DIR', () => {
+    const b = rootlessBundle(['sh', '-c', 'id -u; id -g; cat /proc/self/uid_map /proc/self/gid_map /proc/self/setgroups; hostname; ls /dev/null; exit 4'], (s) => {
+      s.hostname = 'userbox';
+    });
+    const id = uniqueId('rl');
+    const r = asUser(['run', '--bundle', b.dir, id]);
+    assert.equal(r.code, 4, r.stderr);
+    const [uid, gid, uidMap, gidMap, setgroups, hostname, devNull] = r.stdout.trim().split('\n').map((l) => l.trim().split(/\s+/).join(' '));
+    assert.deepEqual([uid, gid], ['0', '0']);
+    assert.equal(uidMap, `0 ${NOBODY} 1`);
+    assert.equal(gidMap, `0 ${NOBODY} 1`);
+    assert.equal(setgroups, 'deny');
+    assert.equal(hostname, 'userbox');
+    assert.equal(devNull, '/dev/null');
+    assertNothingLeft(id);
+    b.cleanup();
+  });
+
+  it('goes through create, start, exec, list, kill and delete', async () => {
+    const b = rootlessBundle(['sleep', '30']);
+    const id = uniqueId('rl');
+    assert.equal(asUser(['create', '--bundle', b.dir, id]).code, 0);
+    assert.ok(existsSync(join(stateRoot, id)), 'state is not under $XDG_RUNTIME_DIR/runts');
+    assert.equal(JSON.parse(asUser(['state', id]).stdout).status, 'created');
+    assert.equal(asUser(['start', id]).code, 0);
+    const exec = asUser(['exec', id, 'sh', '-c', 'id -u; cat /proc/1/cmdline']);
+    assert.equal(exec.code, 0, exec.stderr);
+    assert.equal(exec.stdout, '0\nsleep\x0030\x00');
+    const list = JSON.parse(asUser(['list', '--format', 'json']).stdout);
+    assert.deepEqual(
+      list.map((c: { id: string; status: string; owner: string }) => [c.id, c.status, c.owner]),
+      [[id, 'running', 'nobody']],
+    );
+    assert.equal(asUser(['kill', id, 'KILL']).code, 0);
+    for (let i = 0; i < 200 && JSON.parse(asUser(['state', id]).stdout).status !== 'stopped'; i++) await new Promise((r) => setTimeout(r, 20));
+    assert.equal(asUser(['delete', id]).code, 0);
+    assertNothingLeft(id);
+    b.cleanup();
+  });
+
+  it('refuses additionalGids, which a user namespace that denies setgroups cannot give, naming the field', () => {
+    const b = rootlessBundle(['true'], (s) => {
+      s.process!.user.additionalGids = [5];
+    });
+    const id = uniqueId('rl');
+    const r = asUser(['run', '--bundle', b.dir, id]);
+    assert.notEqual(r.code, 0);
+    assert.match(r.stderr, /process\.user\.additionalGids/);
+    assertNothingLeft(id);
+    b.cleanup();
+  });
+
+  it('with --rootless false, a user\'s create fails on the cgroups it may not make, and leaves nothing', () => {
+    const b = rootlessBundle(['true']);
+    const id = uniqueId('rl');
+    const r = asUser(['--rootless', 'false', 'run', '--bundle', b.dir, id]);
+    assert.notEqual(r.code, 0);
+    assert.match(r.stderr, /EACCES|permission denied/i);
+    assertNothingLeft(id);
+    assert.notEqual(asUser(['--rootless', 'maybe', 'list']).code, 0);
+    b.cleanup();
+  });
+});
