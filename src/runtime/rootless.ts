@@ -4,6 +4,21 @@
 
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { IdMapping } from '../oci/spec.ts';
+
+/** This process's gid_map: which gids exist here, and what they are outside. */
+export function ownGidMap(): IdMapping[] {
+  return readFileSync('/proc/self/gid_map', 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => l.trim().split(/\s+/).map(Number))
+    .map(([containerID, hostID, size]) => ({ containerID, hostID, size }));
+}
+
+/** Whether a process's user namespace denies setgroups(2) (as `unshare -r` leaves it). */
+export function setgroupsDenied(pid: number | 'self' = 'self'): boolean {
+  return readFileSync(`/proc/${pid}/setgroups`, 'utf8').trim() === 'deny';
+}
 
 /** Whether this process is in a user namespace other than the host's. */
 export function inUserNamespace(): boolean {
@@ -11,13 +26,12 @@ export function inUserNamespace(): boolean {
   return lines.length !== 1 || lines[0].trim().split(/\s+/).join(' ') !== '0 0 4294967295';
 }
 
-export function runningRootless(): boolean {
-  return process.geteuid?.() !== 0 || inUserNamespace();
-}
-
 /** Where state goes by default: /run/runts for root, as runc's /run/runc;
- * $XDG_RUNTIME_DIR/runts for a user, where runc keeps $XDG_RUNTIME_DIR/runc. */
+ * $XDG_RUNTIME_DIR/runts for a user, where runc keeps $XDG_RUNTIME_DIR/runc,
+ * and for root of a user namespace unless $USER says root (runc's rule). */
 export function defaultStateRoot(): string {
   const xdg = process.env.XDG_RUNTIME_DIR;
-  return process.geteuid?.() !== 0 && xdg ? join(xdg, 'runts') : '/run/runts';
+  if (!xdg) return '/run/runts';
+  const user = process.geteuid?.() !== 0 || (inUserNamespace() && process.env.USER !== 'root');
+  return user ? join(xdg, 'runts') : '/run/runts';
 }

@@ -26,7 +26,7 @@ import { executorVisible } from './plan/namespaces.ts';
 import type { Plan } from './plan/ops.ts';
 import { type Spare, startSpare, stopSpare } from './spare.ts';
 import { LineChannel } from './channel.ts';
-import { runningRootless } from './rootless.ts';
+import { inUserNamespace, ownGidMap, setgroupsDenied } from './rootless.ts';
 import { hostCalls } from './native.ts';
 import { buildExecPlan } from './plan/exec.ts';
 import { type ContainerRecord, procStartTime, START_SOCKET, StateStore, statusOf } from './state-store.ts';
@@ -106,6 +106,7 @@ export class Runtime {
   private readonly cgroupParent?: string;
   private readonly spares: boolean;
   readonly rootless: boolean;
+  private readonly inUserNs: boolean;
   private spare?: Spare;
   private closed = false;
 
@@ -114,7 +115,8 @@ export class Runtime {
     this.warn = opts.warn ?? ((msg) => process.emitWarning(msg));
     if (opts.keepCgroupParents) this.keptParents = new Set();
     this.spares = opts.spareExecutor ?? false;
-    this.rootless = opts.rootless ?? runningRootless();
+    this.inUserNs = inUserNamespace();
+    this.rootless = opts.rootless ?? (process.geteuid?.() !== 0 || this.inUserNs);
     if (opts.cgroupParent !== undefined) {
       if (!opts.cgroupParent.startsWith('/')) throw new ConfigError('cgroupParent', `"${opts.cgroupParent}" is not an absolute cgroup path`);
       this.cgroupParent = opts.cgroupParent;
@@ -221,7 +223,10 @@ export class Runtime {
         terminalRelay: opts.terminalRelay,
         noPivot: opts.noPivot,
         noNewKeyring: opts.noNewKeyring,
-        setgroupsDeny: process.geteuid?.() !== 0,
+        setgroupsDeny:
+          (this.inUserNs && setgroupsDenied()) || (process.geteuid?.() !== 0 && (spec.linux?.namespaces ?? []).some((ns) => ns.type === 'user' && !ns.path)),
+        inUserNamespace: this.inUserNs,
+        ownGidMap: this.inUserNs ? ownGidMap() : undefined,
         host: HOST_FACTS,
       });
       result = await runExecutor({
@@ -390,9 +395,8 @@ export class Runtime {
       type: ns.type,
       path: `/proc/${rec.pid}/ns/${NS_PROC_NAMES[ns.type]}`,
     }));
-    const userNs = (rec.spec.linux?.namespaces ?? []).some((ns) => ns.type === 'user');
     const plan = buildExecPlan({
-      setgroupsDenied: userNs && readFileSync(`/proc/${rec.pid}/setgroups`, 'utf8').trim() === 'deny',
+      setgroupsDenied: setgroupsDenied(rec.pid),
       process: opts.process,
       namespaces,
       cgroupProcs: procsFiles(rec.cgroups),

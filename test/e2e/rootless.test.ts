@@ -20,14 +20,20 @@ const stateRoot = join(xdg, 'runts');
 
 /** runts as nobody, with only the environment a user's session would give.
  * Output goes to files: a created container holds create's stdio open. */
-function asUser(args: string[]): { code: number; stdout: string; stderr: string } {
+function asUser(args: string[], inUserNs = false): { code: number; stdout: string; stderr: string } {
   const dir = mkdtempSync(join(tmpdir(), 'runts-out-'));
   const out = openSync(join(dir, 'out'), 'w+');
   const err = openSync(join(dir, 'err'), 'w+');
   try {
     const r = spawnSync(
       'setpriv',
-      [`--reuid=${NOBODY}`, `--regid=${NOBODY}`, '--clear-groups', 'env', '-i', `XDG_RUNTIME_DIR=${xdg}`, 'PATH=/usr/bin:/bin', RUNTS, ...args],
+      [
+        `--reuid=${NOBODY}`, `--regid=${NOBODY}`, '--clear-groups',
+        'env', '-i', `XDG_RUNTIME_DIR=${xdg}`, 'USER=nobody', 'PATH=/usr/bin:/bin',
+        // As rootless Podman runs its runtime: root of a user namespace mapping the user.
+        ...(inUserNs ? ['unshare', '--user', '--map-root-user'] : []),
+        RUNTS, ...args,
+      ],
       { stdio: ['ignore', out, err], timeout: 60_000, cwd: '/' },
     );
     return { code: r.status ?? -1, stdout: readFileSync(join(dir, 'out'), 'utf8'), stderr: readFileSync(join(dir, 'err'), 'utf8') };
@@ -97,6 +103,20 @@ describe('rootless (runts as a user)', () => {
     assert.equal(asUser(['kill', id, 'KILL']).code, 0);
     for (let i = 0; i < 200 && JSON.parse(asUser(['state', id]).stdout).status !== 'stopped'; i++) await new Promise((r) => setTimeout(r, 20));
     assert.equal(asUser(['delete', id]).code, 0);
+    assertNothingLeft(id);
+    b.cleanup();
+  });
+
+  it('runs a spec made for root from root of a user namespace, as under rootless Podman', () => {
+    // No user namespace in the spec: the container shares the runtime's, whose
+    // setgroups is "deny" and where gid 5 (devpts's gid=5) does not exist.
+    const b = makeBundle(undefined, ['sh', '-c', 'id -u; cat /proc/self/uid_map; stat -c %t,%T /dev/null; cat /proc/self/setgroups']);
+    chmodSync(join(b.dir, 'config.json'), 0o644);
+    const id = uniqueId('rl');
+    const r = asUser(['run', '--bundle', b.dir, id], true);
+    assert.equal(r.code, 0, r.stderr);
+    const lines = r.stdout.trim().split('\n').map((l) => l.trim().split(/\s+/).join(' '));
+    assert.deepEqual(lines, ['0', `0 ${NOBODY} 1`, '1,3', 'deny']);
     assertNothingLeft(id);
     b.cleanup();
   });

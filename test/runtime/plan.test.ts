@@ -66,6 +66,29 @@ describe('create plan', () => {
     assert.ok(asRoot.some((s) => s.op === Op.SETGROUPS_LIST));
   });
 
+  it('run from a user namespace: devices bound, /sys bound, and devpts\'s gid= kept only if mapped', () => {
+    const devpts = (plan: Plan) => plan.find((s) => s.op === Op.MOUNT && s.args[2] === 'devpts')!.args[4] as string;
+    const inNs = buildCreatePlan(
+      input((i) => {
+        i.inUserNamespace = true;
+        i.ownGidMap = [{ containerID: 0, hostID: 65534, size: 1 }];
+      }),
+    );
+    assert.doesNotMatch(devpts(inNs), /gid=/);
+    assert.ok(!inNs.some((s) => s.op === Op.MKNOD_IN_ROOT), 'mknod where only binds work');
+    assert.ok(inNs.some((s) => s.op === Op.MOUNT && s.args[0] === '/dev/null'));
+    // A new network namespace belongs to the user namespace: sysfs mounts there.
+    assert.ok(inNs.some((s) => s.op === Op.MOUNT && s.args[2] === 'sysfs'));
+    const mapped = buildCreatePlan(
+      input((i) => {
+        i.inUserNamespace = true;
+        i.ownGidMap = [{ containerID: 0, hostID: 100000, size: 65536 }];
+      }),
+    );
+    assert.match(devpts(mapped), /gid=5/);
+    assert.match(devpts(buildCreatePlan(input())), /gid=5/);
+  });
+
   it('omits the start socket and sync when create and start are one operation without hooks', () => {
     const names = ops(buildCreatePlan(input((i) => delete i.startSocket)));
     assert.ok(!names.includes('wait-start') && !names.includes('ready') && !names.includes('sync'));

@@ -3,7 +3,7 @@
 
 import { ConfigError } from '../../oci/errors.ts';
 import { MS, PROPAGATION_FLAGS } from '../../oci/linux.ts';
-import type { Spec } from '../../oci/spec.ts';
+import type { IdMapping, Spec } from '../../oci/spec.ts';
 import { deviceSteps, defaultDevSteps } from './devices.ts';
 import { type CgroupMountSource, type HostFacts, mountSteps } from './mounts.ts';
 import { hasNamespace, hasNewNamespace, namespaceSteps } from './namespaces.ts';
@@ -25,8 +25,15 @@ export interface CreatePlanInput {
   terminalRelay?: boolean;
   noPivot?: boolean;
   noNewKeyring?: boolean;
-  /** The runtime cannot let a new user namespace keep setgroups(2) (it runs as a user). */
+  /** The container's user namespace will deny setgroups(2): the runtime runs as a user (it
+   * may map gids only so), or in a user namespace that denies it already. */
   setgroupsDeny?: boolean;
+  /** The runtime itself runs in a user namespace (as under rootless Podman): so does the
+   * container, spec or not, and what needs the host's root (mknod, sysfs of the host's
+   * network namespace) is done as in one. */
+  inUserNamespace?: boolean;
+  /** With inUserNamespace: the runtime's own gid_map, whose first column is what the container can have. */
+  ownGidMap?: readonly IdMapping[];
   host: HostFacts;
 }
 
@@ -47,10 +54,10 @@ export function buildCreatePlan(input: CreatePlanInput): Plan {
     throw new ConfigError('process.terminal', 'a terminal needs --console-socket (or a foreground run)');
   if (!proc?.terminal && input.consoleSocket)
     throw new ConfigError('process.terminal', '--console-socket given but the process has no terminal');
-  const userNs = hasNamespace(linux, 'user');
-  const setgroupsDenied = !!input.setgroupsDeny && hasNewNamespace(linux, 'user');
+  const userNs = hasNamespace(linux, 'user') || !!input.inUserNamespace;
+  const setgroupsDenied = !!input.setgroupsDeny;
   if (setgroupsDenied && proc?.user.additionalGids?.length)
-    throw new ConfigError('process.user.additionalGids', 'cannot be set when runts runs as a user: its user namespace denies setgroups');
+    throw new ConfigError('process.user.additionalGids', 'cannot be set: the container\'s user namespace denies setgroups (runts runs rootless)');
 
   const plan: Plan = [step(Op.MODE, input.mode)];
   for (const procs of input.cgroupProcs) plan.push(step(Op.CGROUP_PROCS, procs));
@@ -67,6 +74,7 @@ export function buildCreatePlan(input: CreatePlanInput): Plan {
     host: input.host,
     cgroups: input.cgroupMounts,
     sysfsAsBind: userNs && !hasNewNamespace(linux, 'network'),
+    gidMapped: userNs ? (gid: number) => mapsId(hasNewNamespace(linux, 'user') ? (linux.gidMappings ?? []) : (input.ownGidMap ?? []), gid) : undefined,
   };
   for (const m of mounts) plan.push(...mountSteps(rootfs, m, mountCtx));
   const configured = linux.devices ?? [];
@@ -108,6 +116,10 @@ export function buildCreatePlan(input: CreatePlanInput): Plan {
   for (const hook of spec.hooks?.startContainer ?? []) plan.push(hookStep(hook));
   plan.push(finalExec(proc));
   return plan;
+}
+
+function mapsId(maps: readonly IdMapping[], id: number): boolean {
+  return maps.some((m) => id >= m.containerID && id < m.containerID + m.size);
 }
 
 export function hookStep(hook: { path: string; args?: string[]; env?: string[]; timeout?: number }) {

@@ -65,15 +65,24 @@ export interface MountContext {
   cgroups: CgroupMountSource[];
   /** sysfs can only be mounted by a user namespace that owns the network namespace. */
   sysfsAsBind: boolean;
+  /** Whether a gid exists in the container's user namespace (all do without one). */
+  gidMapped?: (gid: number) => boolean;
 }
 
 export function mountSteps(rootfs: string, mount: Mount, ctx: MountContext): Step[] {
   const { host, cgroups } = ctx;
   // As runc does: without its own network namespace, a user-namespaced
   // container sees the host's /sys through a recursive bind instead.
-  const m: Mount = mount.type === 'sysfs' && ctx.sysfsAsBind
+  let m: Mount = mount.type === 'sysfs' && ctx.sysfsAsBind
     ? { ...mount, type: 'bind', source: '/sys', options: [...(mount.options ?? []), 'rbind'] }
     : mount;
+  // devpts refuses a gid= its user namespace does not map (EINVAL). runc's
+  // rootless spec drops gid=5 for that reason; a spec made for root and run
+  // rootless (as under Podman) still has it: its ptys then get the creator's group.
+  if (m.type === 'devpts' && ctx.gidMapped) {
+    const gidMapped = ctx.gidMapped;
+    m = { ...m, options: m.options?.filter((opt) => !/^gid=\d+$/.test(opt) || gidMapped(Number(opt.slice(4)))) };
+  }
   const o = parseMountOptions(m.options);
   const dest = m.destination;
   const type = m.type ?? '';
