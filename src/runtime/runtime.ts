@@ -26,6 +26,7 @@ import { executorVisible } from './plan/namespaces.ts';
 import type { Plan } from './plan/ops.ts';
 import { type Spare, startSpare, stopSpare } from './spare.ts';
 import { LineChannel } from './channel.ts';
+import { containerProcesses } from './proctree.ts';
 import { inUserNamespace, ownGidMap, setgroupsDenied } from './rootless.ts';
 import { hostCalls } from './native.ts';
 import { buildExecPlan } from './plan/exec.ts';
@@ -316,7 +317,7 @@ export class Runtime {
     const rec = this.store.read(id);
     const status = statusOf(this.store, rec);
     if (status === 'stopped') throw new StateError(`cannot kill container "${id}": it is not running`);
-    const pids = all ? cgroupPids(rec.cgroups) : [rec.pid];
+    const pids = all ? this.processesOf(rec) : [rec.pid];
     for (const pid of pids) {
       try {
         process.kill(pid, sig);
@@ -344,7 +345,7 @@ export class Runtime {
   private async destroy(rec: ContainerRecord, existed: boolean): Promise<void> {
     // The init's pid counts only while it is still the init: after its exit the number may be another process's.
     const initAlive = rec.pid !== 0 && procStartTime(rec.pid) === rec.pidStartTime;
-    const pids = new Set([...(initAlive ? [rec.pid] : []), ...cgroupPids(rec.cgroups)]);
+    const pids = new Set([...(initAlive ? [rec.pid] : []), ...this.processesOf(rec)]);
     for (const pid of pids) {
       try {
         process.kill(pid, 'SIGKILL');
@@ -380,6 +381,17 @@ export class Runtime {
       }
     }
     return out;
+  }
+
+  /** The container's processes: its cgroups' pids, or without cgroups (rootless)
+   * those of its pid namespace and their descendants while the init lives. */
+  processes(id: string): number[] {
+    return this.processesOf(this.store.read(id));
+  }
+
+  private processesOf(rec: ContainerRecord): number[] {
+    if (rec.cgroups.dirs.length) return cgroupPids(rec.cgroups);
+    return rec.pid && procStartTime(rec.pid) === rec.pidStartTime ? containerProcesses(rec.pid) : [];
   }
 
   record(id: string): ContainerRecord {

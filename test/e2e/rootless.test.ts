@@ -11,7 +11,7 @@ import { after, describe, it } from 'node:test';
 import { rootlessSpec } from '../../src/oci/default-spec.ts';
 import type { Spec } from '../../src/oci/spec.ts';
 import { makeBundle, uniqueId } from '../helpers/bundle.ts';
-import { cgroupDirsOf, RUNTS } from '../helpers/runts.ts';
+import { cgroupDirsOf, RUNTS, waitFor } from '../helpers/runts.ts';
 
 const NOBODY = 65534;
 const xdg = mkdtempSync(join(tmpdir(), 'runts-xdg-'));
@@ -95,12 +95,19 @@ describe('rootless (runts as a user)', () => {
     const exec = asUser(['exec', id, 'sh', '-c', 'id -u; cat /proc/1/cmdline']);
     assert.equal(exec.code, 0, exec.stderr);
     assert.equal(exec.stdout, '0\nsleep\x0030\x00');
+    // No cgroups: ps and kill --all go by the init's process tree.
+    assert.equal(asUser(['exec', '-d', id, 'sleep', '30']).code, 0);
+    const init = JSON.parse(asUser(['state', id]).stdout).pid;
+    const pids: number[] = JSON.parse(asUser(['ps', '--format', 'json', id]).stdout);
+    assert.equal(pids.length, 2);
+    assert.ok(pids.includes(init));
     const list = JSON.parse(asUser(['list', '--format', 'json']).stdout);
     assert.deepEqual(
       list.map((c: { id: string; status: string; owner: string }) => [c.id, c.status, c.owner]),
       [[id, 'running', 'nobody']],
     );
-    assert.equal(asUser(['kill', id, 'KILL']).code, 0);
+    assert.equal(asUser(['kill', '--all', id, 'KILL']).code, 0);
+    for (const pid of pids) await waitFor(() => !existsSync(`/proc/${pid}`) || readFileSync(`/proc/${pid}/stat`, 'utf8').includes(') Z '));
     for (let i = 0; i < 200 && JSON.parse(asUser(['state', id]).stdout).status !== 'stopped'; i++) await new Promise((r) => setTimeout(r, 20));
     assert.equal(asUser(['delete', id]).code, 0);
     assertNothingLeft(id);
