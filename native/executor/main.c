@@ -7,14 +7,13 @@
  *                forks the init, so the init is pid 1 of a new pid namespace.
  *   stage 2      the container init: runs the steps (steps.c), then execs.
  *
- * usage: runts-executor [sync-fd [protect | spare]]
+ * usage: runts-executor [sync-fd [spare]]
  *   sync-fd   the socket the plan arrives on and reports go to (default 3)
- *   protect   first re-execute from a sealed copy of this binary (protect.c):
- *             the runtime asks for it when the plan joins a running container
  *   spare     started ahead of time: first wait for the container's stdio
- *             and working directory on the socket (spare.c) */
+ *             and working directory on the socket (spare.c)
+ * When the plan joins a running container, the runtime starts this program
+ * from a sealed in-memory copy (native/host: sealedCopy), not from its file. */
 #include "executor.h"
-#include "protect.h"
 #include "report.h"
 #include "spare.h"
 #include "terminal.h"
@@ -161,10 +160,6 @@ static pid_t serve_stage1(struct ctx *ctx, struct settings *st, pid_t child, int
 int main(int argc, char **argv) {
   int sync_fd = argc > 1 ? atoi(argv[1]) : 3;
   report_fd = sync_fd;
-  if (argc > 2 && strcmp(argv[2], "protect") == 0 && run_from_sealed_copy(argv) < 0) {
-    report_line("ERR -1 protect %d run from a sealed copy of the executor", errno);
-    return 127;
-  }
   if (argc > 2 && strcmp(argv[2], "spare") == 0) {
     sync_fd = await_use(sync_fd);
     if (sync_fd < 0) return errno ? 127 : 0;

@@ -3,7 +3,7 @@
 
 import { closeSync, writeSync } from 'node:fs';
 import { RuntimeError, StepError } from '../oci/errors.ts';
-import { executorPath, hostCalls } from './native.ts';
+import { executorPath, hostCalls, protectedExecutorPath } from './native.ts';
 import { encodePlan } from './plan/encode.ts';
 import { executorVisible } from './plan/namespaces.ts';
 import type { Plan } from './plan/ops.ts';
@@ -37,8 +37,8 @@ function spawnExecutor(plan: Plan, fds: number[], cwd: string): Spare {
   const host = hostCalls();
   const [ours, theirs] = host.socketpair();
   try {
-    const argv = ['runts-executor', String(fds.length), ...(executorVisible(plan) ? ['protect'] : [])];
-    return { pid: host.spawn(executorPath(), argv, [...fds, theirs], cwd), sock: ours };
+    const path = executorVisible(plan) ? protectedExecutorPath() : executorPath();
+    return { pid: host.spawn(path, ['runts-executor', String(fds.length)], [...fds, theirs], cwd), sock: ours };
   } catch (e) {
     closeSync(ours);
     throw new RuntimeError('EEXECUTOR', `cannot run executor: ${(e as Error).message}`);

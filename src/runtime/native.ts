@@ -26,6 +26,8 @@ export interface HostCalls {
   spawn(path: string, argv: string[], fds: number[], cwd: string): number;
   /** A close-on-exec unix stream socket pair. */
   socketpair(): [number, number];
+  /** A memfd holding a sealed copy of the file at path (close-on-exec). */
+  sealedCopy(path: string): number;
   /** Whether fd is a terminal (Node's own needs node:tty and node:net loaded). */
   isatty(fd: number): boolean;
   /** A blocking, close-on-exec stream socket connected to the unix socket at path. */
@@ -37,6 +39,15 @@ export interface HostCalls {
 }
 
 let host: HostCalls | undefined;
+let sealed: string | undefined;
+
+/** The executor to start where a container can see it (it joins one): a
+ * sealed in-memory copy, made once per process, that no container can write
+ * to and that does not lead back to the host's binary (CVE-2019-5736). */
+export function protectedExecutorPath(): string {
+  sealed ??= `/proc/self/fd/${hostCalls().sealedCopy(executorPath())}`;
+  return sealed;
+}
 
 export function hostCalls(): HostCalls {
   if (!host) {

@@ -79,7 +79,7 @@ export interface RuntimeOptions {
    * Keep an executor started ahead of the next container (spare.ts), from the
    * first container until close(): an engine's containers then skip the spawn
    * and start of a process. Creates that join a running container's pid
-   * namespace still spawn theirs, protected.
+   * namespace still spawn theirs, from the sealed copy.
    */
   spareExecutor?: boolean;
   /**

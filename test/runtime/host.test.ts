@@ -1,9 +1,9 @@
 // The host addon (native/host): posix_spawn with an fd map, socketpair,
-// isatty, connectUnix and exit statuses collected by the reaper; and the
-// line channel the runtime speaks over such sockets.
+// isatty, connectUnix, sealedCopy and exit statuses collected by the
+// reaper; and the line channel the runtime speaks over such sockets.
 
 import assert from 'node:assert/strict';
-import { closeSync, mkdtempSync, openSync, readFileSync, readSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readFileSync, readlinkSync, readSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -130,4 +130,23 @@ test('LineChannel splits lines as bytes, keeps UTF-8 cut between reads whole, an
   await closed;
   // A line without its newline at EOF is not a message.
   assert.deepEqual(lines, ['PID 42', 'ERR 3 mount 2 /a☃', 'READY']);
+});
+
+test('sealedCopy makes a memfd with the file\'s bytes that nothing can change', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'runts-host-'));
+  try {
+    writeFileSync(join(dir, 'f'), 'executor bytes');
+    const fd = hostCalls().sealedCopy(join(dir, 'f'));
+    try {
+      assert.equal(readlinkSync(`/proc/self/fd/${fd}`), '/memfd:runts-executor (deleted)');
+      assert.equal(readFileSync(`/proc/self/fd/${fd}`, 'utf8'), 'executor bytes');
+      assert.throws(() => writeFileSync(`/proc/self/fd/${fd}`, 'changed'), (e: NodeJS.ErrnoException) => e.code === 'EPERM');
+      assert.equal(readFileSync(`/proc/self/fd/${fd}`, 'utf8'), 'executor bytes');
+    } finally {
+      closeSync(fd);
+    }
+    assert.throws(() => hostCalls().sealedCopy(join(dir, 'missing')), (e: NodeJS.ErrnoException) => e.code === 'ENOENT');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

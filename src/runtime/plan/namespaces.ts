@@ -55,7 +55,7 @@ export function hasNamespace(linux: Linux | undefined, type: Namespace['type']):
 }
 
 /** Whether processes already running may see the executor while it carries out this plan:
- * always, unless the plan makes a new pid namespace. The executor then protects its binary. */
+ * always, unless the plan makes a new pid namespace. The executor then starts from a sealed copy. */
 export function executorVisible(plan: readonly Step[]): boolean {
   return !plan.some((s) => s.op === Op.NS_UNSHARE && (Number(s.args[0]) & CLONE_FLAGS.pid) !== 0);
 }
