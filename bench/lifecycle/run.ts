@@ -128,17 +128,21 @@ const ROOTS = { runts: join(STATE, 'runts'), runc: join(STATE, 'runc'), crun: jo
 const PREFIX = `bench${process.pid}`;
 /** Containers that may exist right now, per runtime, for clean-up after a failure. */
 const live = { runts: new Set<string>(), runc: new Set<string>(), lib: new Set<string>() };
+const SLEEPER = join(TMP, 'sleeper');
 
 function buildBundle(): void {
   mkdirSync(join(BUNDLE, 'rootfs/bin'), { recursive: true });
   copyFileSync(BUSYBOX, join(BUNDLE, 'rootfs/bin/busybox'));
-  for (const applet of ['sh', 'true']) symlinkSync('busybox', join(BUNDLE, 'rootfs/bin', applet));
+  for (const applet of ['sh', 'true', 'sleep']) symlinkSync('busybox', join(BUNDLE, 'rootfs/bin', applet));
   must(sh(RUNTS, ['spec', '--bundle', BUNDLE]), 'runts spec');
   const configPath = join(BUNDLE, 'config.json');
   const config = JSON.parse(readFileSync(configPath, 'utf8'));
   config.process.terminal = false;
   config.process.args = ['true'];
   writeFileSync(configPath, JSON.stringify(config, null, 2));
+  // The exec rows' long-running container: the same rootfs and config, sleeping.
+  mkdirSync(SLEEPER);
+  writeFileSync(join(SLEEPER, 'config.json'), JSON.stringify({ ...config, root: { path: join(BUNDLE, 'rootfs') }, process: { ...config.process, args: ['sleep', '3600'] } }));
 }
 
 function buildFloor(): string {
@@ -187,6 +191,37 @@ function driverSamples(d: { bin: string; plan: string; dirs: string[] }, n: numb
 }
 
 // ---- the paths -------------------------------------------------------------
+
+/** `exec true` into a container each kind starts once (sleeping), for the exec rows. */
+async function execCases(): Promise<Case[]> {
+  const id = `${PREFIX}-sleeper`;
+  // No pipes: a detached container keeps its stdio, and would hold a pipe open.
+  const detached = (cmd: string, root: string) => {
+    const r = spawnSync(cmd, ['--root', root, 'run', '-d', '--bundle', SLEEPER, id], { stdio: 'ignore' });
+    if (r.status !== 0) throw new Error(`${cmd} run -d: exit ${r.status ?? r.signal}`);
+  };
+  live.runts.add(id);
+  detached(RUNTS, ROOTS.runts);
+  live.runc.add(id);
+  detached(RUNC, ROOTS.runc);
+  live.lib.add(id);
+  await runtime.run(id, { bundle: SLEEPER, stdio: STDIO });
+  const process = { ...JSON.parse(readFileSync(join(SLEEPER, 'config.json'), 'utf8')).process, args: ['true'] };
+  return [
+    { name: 'runts exec (CLI)', once: async () => timed(RUNTS, ['--root', ROOTS.runts, 'exec', id, 'true']) },
+    { name: 'runc exec', once: async () => timed(RUNC, ['--root', ROOTS.runc, 'exec', id, 'true']) },
+    {
+      name: 'library exec+exit',
+      async once() {
+        const t0 = performance.now();
+        const e = await runtime.exec(id, { process, stdio: STDIO });
+        const code = await e.exit;
+        if (code !== 0) throw new Error(`library exec exited ${code}`);
+        return performance.now() - t0;
+      },
+    },
+  ];
+}
 
 interface Case {
   name: string;
@@ -485,7 +520,8 @@ async function bench(): Promise<void> {
   const nodeBare = spawnCase('node -e 0', NODE, ['-e', '0']);
   const version = spawnCase('runts --version', RUNTS, ['--version']);
   const spawnTrue = spawnCase('spawn busybox true (no container)', join(BUNDLE, 'rootfs/bin/true'), []);
-  const cases = [runtsCli, runc, ...(crun.c ? [crun.c] : []), split, fused, nodeBare, version, spawnTrue];
+  const execs = await execCases();
+  const cases = [runtsCli, runc, ...(crun.c ? [crun.c] : []), split, fused, ...execs, nodeBare, version, spawnTrue];
 
   process.stderr.write(`bench/lifecycle: N=${N}, warm-up ${WARMUP}, gap ${GAP} ms, ${cases.length} paths interleaved, temp ${TMP}\n`);
   const res = await interleave(cases, N, WARMUP, 'c');
@@ -514,6 +550,8 @@ async function bench(): Promise<void> {
   const ratios = [
     ['ratio (medians)', 'value', 'target'],
     ['runts CLI / runc', ratio(med(runtsCli), med(runc)), '<= 1.00x'],
+    ['runts exec (CLI) / runc exec', ratio(med(execs[0]), med(execs[1])), ''],
+    ['runc exec / library exec+exit', ratio(med(execs[1]), med(execs[2])), ''],
     ['runc / library create+start+exit+delete', ratio(med(runc), med(split)), '>= 6x'],
     ['runc / library run+exit+delete', ratio(med(runc), med(fused)), '>= 6x'],
     ['runc / library run+exit+delete, back-to-back', ratio(med(runc), med(fused2)), '>= 6x'],
