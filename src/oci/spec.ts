@@ -137,7 +137,8 @@ export interface Linux {
   intelRdt?: unknown;
 }
 
-export type Status = 'creating' | 'created' | 'running' | 'stopped';
+/** The spec's four, and runc's "paused" (a running container whose cgroup is frozen). */
+export type Status = 'creating' | 'created' | 'running' | 'paused' | 'stopped';
 
 export interface State {
   ociVersion: string;

@@ -25,6 +25,7 @@ import { buildCreatePlan } from './plan/create.ts';
 import { executorVisible } from './plan/namespaces.ts';
 import type { Plan } from './plan/ops.ts';
 import { type Spare, startSpare, stopSpare } from './spare.ts';
+import { isFrozen, setFrozen } from './cgroups/freezer.ts';
 import { LineChannel } from './channel.ts';
 import { containerProcesses } from './proctree.ts';
 import { inUserNamespace, ownGidMap, setgroupsDenied } from './rootless.ts';
@@ -311,6 +312,21 @@ export class Runtime {
     await runHooksWarn('poststart', rec.spec.hooks?.poststart, this.stateOf(rec, 'running'), this.warn);
   }
 
+  /** Freezes every process of a running container (runc's pause). */
+  async pause(id: string): Promise<void> {
+    const rec = this.store.read(id);
+    const status = statusOf(this.store, rec);
+    if (status !== 'running') throw new StateError(`cannot pause container "${id}": it is ${status}, not running`);
+    await setFrozen(rec.cgroups, true);
+  }
+
+  async resume(id: string): Promise<void> {
+    const rec = this.store.read(id);
+    const status = statusOf(this.store, rec);
+    if (status !== 'paused') throw new StateError(`cannot resume container "${id}": it is ${status}, not paused`);
+    await setFrozen(rec.cgroups, false);
+  }
+
   kill(id: string, signal: string | number = 'SIGTERM', all = false): void {
     const sig = parseSignal(signal);
     if (sig === undefined) throw new RuntimeError('EINVAL', `unknown signal "${signal}"`);
@@ -353,6 +369,8 @@ export class Runtime {
         // Already gone.
       }
     }
+    // A frozen process takes its SIGKILL only once thawed (v1's freezer).
+    if (isFrozen(rec.cgroups)) await setFrozen(rec.cgroups, false);
     if (pids.size > 0) await waitGone(rec);
     await removeCgroups(rec.cgroups, this.keptParents);
     if (existed) await runHooksWarn('poststop', rec.spec.hooks?.poststop, this.stateOf(rec, 'stopped'), this.warn);

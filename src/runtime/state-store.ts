@@ -8,6 +8,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmdirSync
 import { join } from 'node:path';
 import { ConflictError, NotFoundError, UsageError } from '../oci/errors.ts';
 import type { Spec, Status } from '../oci/spec.ts';
+import { isFrozen } from './cgroups/freezer.ts';
 import type { CgroupPlacement } from './cgroups/manager.ts';
 import { defaultStateRoot } from './rootless.ts';
 
@@ -142,5 +143,6 @@ export function procStartTime(pid: number): string | undefined {
 export function statusOf(store: StateStore, rec: ContainerRecord): Status {
   if (rec.creating) return procStartTime(rec.pid) === rec.pidStartTime ? 'creating' : 'stopped';
   if (!rec.pid || procStartTime(rec.pid) !== rec.pidStartTime) return 'stopped';
-  return store.awaitingStart(rec.id) ? 'created' : 'running';
+  if (store.awaitingStart(rec.id)) return 'created';
+  return isFrozen(rec.cgroups) ? 'paused' : 'running';
 }

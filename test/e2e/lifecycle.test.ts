@@ -77,6 +77,36 @@ describe('lifecycle', () => {
     b.cleanup();
   });
 
+  it('pause freezes every process and resume thaws them; a paused container refuses exec and delete, not --force', async () => {
+    // A writable root: the loop counts in /tmp/n, which the host reads in the rootfs.
+    const b = makeBundle((s) => (s.root!.readonly = false), ['sh', '-c', 'i=0; while true; do i=$((i+1)); echo $i > /tmp/n; sleep 0.02; done']);
+    const id = uniqueId();
+    const count = () => Number(readFileSync(join(b.rootfs, 'tmp/n'), 'utf8') || 0);
+    const settle = () => new Promise((r) => setTimeout(r, 300));
+    runts.ok(['run', '-d', '--bundle', b.dir, id]);
+    await settle();
+    assert.match(runts.run(['resume', id]).stderr, /it is running, not paused/);
+    runts.ok(['pause', id]);
+    assert.equal(runts.state(id).status, 'paused');
+    const frozenAt = count();
+    await settle();
+    assert.equal(count(), frozenAt, 'the loop went on while paused');
+    assert.match(runts.run(['exec', id, 'true']).stderr, /it is paused/);
+    assert.match(runts.run(['delete', id]).stderr, /it is paused/);
+    assert.match(runts.run(['pause', id]).stderr, /it is paused, not running/);
+    const list = JSON.parse(runts.ok(['list', '--format', 'json']));
+    assert.equal(list.find((c: { id: string }) => c.id === id).status, 'paused');
+    runts.ok(['resume', id]);
+    assert.equal(runts.state(id).status, 'running');
+    await settle();
+    assert.ok(count() > frozenAt, 'the loop did not go on after resume');
+    // delete --force of a paused container: frozen processes take SIGKILL once thawed.
+    runts.ok(['pause', id]);
+    runts.ok(['delete', '--force', id]);
+    assertNothingLeft(id, b.dir);
+    b.cleanup();
+  });
+
   it('kill --all signals every process of the container', async () => {
     const b = makeBundle(undefined, ['sh', '-c', 'sleep 30 & sleep 30 & wait']);
     const id = uniqueId();

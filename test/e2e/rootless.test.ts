@@ -101,6 +101,10 @@ describe('rootless (runts as a user)', () => {
     const pids: number[] = JSON.parse(asUser(['ps', '--format', 'json', id]).stdout);
     assert.equal(pids.length, 2);
     assert.ok(pids.includes(init));
+    // Nothing to freeze: pause says why.
+    const pause = asUser(['pause', id]);
+    assert.notEqual(pause.code, 0);
+    assert.match(pause.stderr, /no cgroup to freeze/);
     const list = JSON.parse(asUser(['list', '--format', 'json']).stdout);
     assert.deepEqual(
       list.map((c: { id: string; status: string; owner: string }) => [c.id, c.status, c.owner]),

@@ -172,6 +172,19 @@ export const checks: Check[] = [
     },
   },
   {
+    name: 'pause freezes the cgroup (cgroup.freeze), resume thaws it; a paused container refuses exec',
+    run: async (c) => {
+      const events = () => readFileSync(join(CG, 'runts', c.id, 'cgroup.events'), 'utf8');
+      c.runts.ok(['pause', c.id]);
+      assert.match(events(), /^frozen 1$/m);
+      assert.equal(c.runts.state(c.id).status, 'paused');
+      assert.match(c.runts.run(['exec', c.id, 'true']).stderr, /it is paused/);
+      c.runts.ok(['resume', c.id]);
+      assert.match(events(), /^frozen 0$/m);
+      assert.equal(c.runts.state(c.id).status, 'running');
+    },
+  },
+  {
     name: 'kill --all signals every process of the cgroup',
     run: async (c) => {
       c.runts.ok(['kill', '--all', c.id, 'KILL']);
