@@ -5,17 +5,17 @@
 //
 //   node bench/pull/run.ts [--runs N] [--layers L] [--files F]
 
-import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { WriteEntry } from '../../src/image/tar/writer.ts';
 import { buildImage, pushImage } from '../../test/image/helpers/images.ts';
 import { busyboxRootfs } from '../../test/image/helpers/layers.ts';
 import { startRegistry } from '../../test/image/helpers/registry.ts';
+import { startContainerd } from '../../test/helpers/containerd.ts';
 
 const { values } = parseArgs({ options: { runs: { type: 'string', default: '5' }, layers: { type: 'string', default: '6' }, files: { type: 'string', default: '1500' } } });
 const RUNS = Number(values.runs);
@@ -53,31 +53,6 @@ function run(cmd: string, args: string[], opts: { cwd?: string } = {}): void {
   if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')}: ${r.stderr || r.error?.message}`);
 }
 
-async function startContainerd(dir: string): Promise<{ sock: string; stop: () => Promise<void> }> {
-  const sock = join(dir, 'containerd.sock');
-  writeFileSync(join(dir, 'config.toml'), [
-    'version = 2',
-    `root = "${join(dir, 'root')}"`,
-    `state = "${join(dir, 'state')}"`,
-    'disabled_plugins = ["io.containerd.grpc.v1.cri"]',
-    '[grpc]', `  address = "${sock}"`,
-    '[ttrpc]', `  address = "${sock}.ttrpc"`,
-    '[debug]', '  address = ""',
-    '[metrics]', '  address = ""',
-  ].join('\n'));
-  const child = spawn('containerd', ['--config', join(dir, 'config.toml')], { stdio: 'ignore' });
-  for (let i = 0; spawnSync('ctr', ['--address', sock, 'version'], { stdio: 'ignore' }).status !== 0; i++) {
-    if (i > 200) throw new Error('containerd did not start');
-    await sleep(50);
-  }
-  return {
-    sock,
-    stop: async () => {
-      child.kill('SIGTERM');
-      await new Promise((r) => child.once('exit', r));
-    },
-  };
-}
 
 async function main(): Promise<void> {
   const reg = await startRegistry();

@@ -25,7 +25,7 @@ import { buildCreatePlan } from './plan/create.ts';
 import { executorVisible } from './plan/namespaces.ts';
 import type { Plan } from './plan/ops.ts';
 import { type Spare, startSpare, stopSpare } from './spare.ts';
-import { isFrozen, setFrozen } from './cgroups/freezer.ts';
+import { isFrozen, setFrozen, thawSoon } from './cgroups/freezer.ts';
 import { LineChannel } from './channel.ts';
 import { containerProcesses } from './proctree.ts';
 import { inUserNamespace, ownGidMap, setgroupsDenied } from './rootless.ts';
@@ -341,6 +341,8 @@ export class Runtime {
         if ((e as NodeJS.ErrnoException).code !== 'ESRCH') throw e;
       }
     }
+    // As runc: a paused container is thawed for SIGKILL, which its frozen processes would otherwise hold pending forever.
+    if (sig === 9 && status === 'paused') thawSoon(rec.cgroups);
   }
 
   async delete(id: string, force = false): Promise<void> {

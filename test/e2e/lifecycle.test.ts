@@ -100,10 +100,19 @@ describe('lifecycle', () => {
     assert.equal(runts.state(id).status, 'running');
     await settle();
     assert.ok(count() > frozenAt, 'the loop did not go on after resume');
-    // delete --force of a paused container: frozen processes take SIGKILL once thawed.
+    // SIGKILL to a paused container thaws it, as runc's kill does (v1's frozen
+    // processes would hold the signal pending forever); delete --force too.
     runts.ok(['pause', id]);
-    runts.ok(['delete', '--force', id]);
-    assertNothingLeft(id, b.dir);
+    runts.ok(['kill', id, 'KILL']);
+    for (let i = 0; i < 500 && runts.state(id).status !== 'stopped'; i++) await new Promise((r) => setTimeout(r, 10));
+    assert.equal(runts.state(id).status, 'stopped');
+    runts.ok(['delete', id]);
+    assertNothingLeft(id);
+    const other = uniqueId();
+    runts.ok(['run', '-d', '--bundle', b.dir, other]);
+    runts.ok(['pause', other]);
+    runts.ok(['delete', '--force', other]);
+    assertNothingLeft(other, b.dir);
     b.cleanup();
   });
 

@@ -42,6 +42,12 @@ export function isFrozen(p: CgroupPlacement, hierarchies = hostHierarchies()): b
   }
 }
 
+/** Asks for a thaw without waiting for it (after a SIGKILL: v1's frozen processes take it only thawed). */
+export function thawSoon(p: CgroupPlacement, hierarchies = hostHierarchies()): void {
+  const f = freezerOf(p, hierarchies);
+  if (f) writeFileSync(join(f.dir, f.version === 1 ? 'freezer.state' : 'cgroup.freeze'), f.version === 1 ? 'THAWED' : '0');
+}
+
 /** Freezes (or thaws) the container's cgroup and waits until the kernel has. */
 export async function setFrozen(p: CgroupPlacement, on: boolean, hierarchies = hostHierarchies()): Promise<void> {
   const f = freezerOf(p, hierarchies);
