@@ -41,6 +41,20 @@ static napi_value throw_errno(napi_env env, int err, const char *what) {
   return NULL;
 }
 
+/* The first argument of a call that takes one. */
+static napi_value first_arg(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value v = NULL;
+  napi_get_cb_info(env, info, &argc, &v, NULL, NULL);
+  return v;
+}
+
+static int32_t int_arg(napi_env env, napi_callback_info info) {
+  int32_t n = -1;
+  napi_get_value_int32(env, first_arg(env, info), &n);
+  return n;
+}
+
 static char *string_arg(napi_env env, napi_value v) {
   size_t len;
   if (napi_get_value_string_utf8(env, v, NULL, 0, &len) != napi_ok) return NULL;
@@ -139,10 +153,7 @@ static napi_value js_socketpair(napi_env env, napi_callback_info info) {
  * write to it, nor reach the binary on the host. One copy serves every
  * protected spawn of this process. */
 static napi_value js_sealed_copy(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
-  napi_value argv[1];
-  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
-  char *path = string_arg(env, argv[0]);
+  char *path = string_arg(env, first_arg(env, info));
   napi_value out = NULL;
   int src = path ? open(path, O_RDONLY | O_CLOEXEC) : -1, copy = -1;
   struct stat st;
@@ -172,23 +183,15 @@ fail:;
 /* isatty(fd) -> boolean. Node's tty.isatty costs a load of node:tty and
  * node:net (2-3 ms of a CLI start); this is one ioctl. */
 static napi_value js_isatty(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
-  napi_value argv[1];
-  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
-  int32_t fd = -1;
-  napi_get_value_int32(env, argv[0], &fd);
   napi_value out;
-  napi_get_boolean(env, isatty(fd) == 1, &out);
+  napi_get_boolean(env, isatty(int_arg(env, info)) == 1, &out);
   return out;
 }
 
 /* connectUnix(path) -> fd: a blocking, close-on-exec stream socket connected
  * to path (what `start` needs of node:net, without loading it). */
 static napi_value js_connect_unix(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
-  napi_value argv[1];
-  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
-  char *path = string_arg(env, argv[0]);
+  char *path = string_arg(env, first_arg(env, info));
   struct sockaddr_un addr = {.sun_family = AF_UNIX};
   napi_value out = NULL;
   if (!path || strlen(path) >= sizeof addr.sun_path) {
@@ -260,11 +263,12 @@ static napi_value js_send_fds(napi_env env, napi_callback_info info) {
 /* reap(pid) -> null while it runs, else its wait status decoded:
  * the exit code, or 128 + the signal that killed it (as a shell reports). */
 static napi_value js_reap(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
-  napi_value argv[1];
-  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
-  int32_t pid;
-  napi_get_value_int32(env, argv[0], &pid);
+  int32_t pid = int_arg(env, info);
+  /* Never waitpid(-1): that would take Node's own children from it. */
+  if (pid <= 0) {
+    napi_throw_range_error(env, NULL, "reap: a pid is required");
+    return NULL;
+  }
   int status;
   pid_t r;
   do r = waitpid(pid, &status, WNOHANG);
