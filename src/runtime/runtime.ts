@@ -225,8 +225,7 @@ export class Runtime {
         terminalRelay: opts.terminalRelay,
         noPivot: opts.noPivot,
         noNewKeyring: opts.noNewKeyring,
-        setgroupsDeny:
-          (this.inUserNs && setgroupsDenied()) || (process.geteuid?.() !== 0 && (spec.linux?.namespaces ?? []).some((ns) => ns.type === 'user' && !ns.path)),
+        setgroupsDeny: this.setgroupsDenied(spec),
         inUserNamespace: this.inUserNs,
         ownGidMap: this.inUserNs ? ownGidMap() : undefined,
         host: HOST_FACTS,
@@ -260,6 +259,13 @@ export class Runtime {
     }
     if (!split) await runHooksWarn('poststart', spec.hooks?.poststart, this.stateOf(rec, 'running'), this.warn);
     return { id, pid: rec.pid, exit: opts.wait ? result.exit : undefined };
+  }
+
+  /** Whether the container's user namespace will deny setgroups(2): it is ours, which denies it
+   * already, or a new one made by a user, who may map gids only after writing "deny". */
+  private setgroupsDenied(spec: Spec): boolean {
+    if (this.inUserNs && setgroupsDenied()) return true;
+    return process.geteuid?.() !== 0 && (spec.linux?.namespaces ?? []).some((ns) => ns.type === 'user' && !ns.path);
   }
 
   /** Makes the container's cgroups; a rootless runtime that may not goes without them, as runc's does. */
