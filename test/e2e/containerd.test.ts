@@ -55,6 +55,15 @@ describe('containerd with runts as its runc', () => {
     assertNothingLeft(id);
   });
 
+  it('a create that fails reaches ctr with runts\'s own words (the shim reads the json log)', () => {
+    const id = uniqueId('cd');
+    const r = cd.ctr(NS, ['run', '--rm', ...runFlags(), bundle.rootfs, id, '/nonexistent/prog']);
+    assert.notEqual(r.code, 0);
+    assert.match(r.stderr, /OCI runtime create failed: exec: \/nonexistent\/prog: not an executable file: ENOENT.*\(step \d+, find-exec\)/);
+    cd.ctr(NS, ['container', 'delete', id]);
+    assertNothingLeft(id);
+  });
+
   it('runs detached; exec, ps, kill and delete go through the shim to runts', async () => {
     const id = uniqueId('cd');
     const run = cd.ctr(NS, ['run', '-d', ...runFlags(), bundle.rootfs, id, 'sleep', '300']);
