@@ -4,6 +4,7 @@
 // with --process). Everything ctr and the shim keep goes under a temp dir.
 
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -52,6 +53,18 @@ describe('containerd with runts as its runc', () => {
     const r = cd.ctr(NS, ['run', '--rm', ...runFlags(), bundle.rootfs, id, 'sh', '-c', 'echo hello from runts; hostname; exit 3']);
     assert.equal(r.code, 3, r.stderr);
     assert.match(r.stdout, /^hello from runts\n/);
+    assertNothingLeft(id);
+  });
+
+  it('runs with a terminal: the shim hands runts a console socket and gets the pty master', () => {
+    const id = uniqueId('cd');
+    // ctr -t wants a terminal of its own: script gives it one.
+    const cmd = ['ctr', '--address', cd.sock, '-n', NS, 'run', '-t', '--rm', ...runFlags(), bundle.rootfs, id, 'sh', '-c', 'tty; echo tty-ok']
+      .map((a) => `'${a}'`)
+      .join(' ');
+    const r = spawnSync('script', ['-qec', cmd, '/dev/null'], { encoding: 'utf8', timeout: 60_000 });
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, /\/dev\/pts\/0\r?\r?\ntty-ok/);
     assertNothingLeft(id);
   });
 
