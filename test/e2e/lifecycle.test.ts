@@ -78,10 +78,11 @@ describe('lifecycle', () => {
   });
 
   it('pause freezes every process and resume thaws them; a paused container refuses exec and delete, not --force', async () => {
-    // A writable root: the loop counts in /tmp/n, which the host reads in the rootfs.
-    const b = makeBundle((s) => (s.root!.readonly = false), ['sh', '-c', 'i=0; while true; do i=$((i+1)); echo $i > /tmp/n; sleep 0.02; done']);
+    // A writable root: the loop appends a line to /tmp/n (one write each, so
+    // never half a line), and the host counts them in the rootfs.
+    const b = makeBundle((s) => (s.root!.readonly = false), ['sh', '-c', 'while true; do echo tick >> /tmp/n; sleep 0.02; done']);
     const id = uniqueId();
-    const count = () => Number(readFileSync(join(b.rootfs, 'tmp/n'), 'utf8') || 0);
+    const count = () => readFileSync(join(b.rootfs, 'tmp/n'), 'utf8').split('\n').length - 1;
     const settle = () => new Promise((r) => setTimeout(r, 300));
     runts.ok(['run', '-d', '--bundle', b.dir, id]);
     await settle();
