@@ -5,6 +5,8 @@
  *                pid; then exits ("detach") or waits for the init ("wait").
  *   stage 1      joins the cgroups and namespaces, unshares the new ones and
  *                forks the init, so the init is pid 1 of a new pid namespace.
+ *                With Op.CLONE_INIT (nothing to join) there is no stage 1:
+ *                P clones the init into its new namespaces (clone_init).
  *   stage 2      the container init: runs the steps (steps.c), then execs.
  *
  * usage: runts-executor [sync-fd [spare]]
@@ -26,6 +28,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <sys/wait.h>
@@ -35,6 +38,7 @@ struct settings {
   int wait;
   int userns;
   int relay;
+  int clone_init;
   unsigned long unshare_flags;
   const char *uid_map, *gid_map, *setgroups, *timens;
   size_t uid_map_len, gid_map_len, timens_len;
@@ -53,6 +57,7 @@ static void read_settings(struct plan *plan, struct settings *st, struct ctx *ct
     case OP_SETGROUPS: st->setgroups = s->argv[0].data; break;
     case OP_TIMENS_OFFSETS: st->timens = s->argv[0].data, st->timens_len = s->argv[0].len; break;
     case OP_TERMINAL_RELAY: st->relay = 1; break;
+    case OP_CLONE_INIT: st->clone_init = 1; break;
     case OP_START_SOCKET: {
       struct sockaddr_un addr = {.sun_family = AF_UNIX};
       snprintf(addr.sun_path, sizeof addr.sun_path, "%s", s->argv[0].data);
@@ -95,17 +100,32 @@ static int find_step(struct plan *plan, unsigned op) {
   return -1;
 }
 
-static void stage1(struct ctx *ctx, struct settings *st, int peer) {
-  struct plan *plan = ctx->plan;
-  /* Cgroups first: once in a user namespace the host's cgroup files are no longer ours to write. */
+/* Writes pid ("0": the caller) into every cgroup of the plan. */
+static void join_cgroups(struct plan *plan, const char *pid) {
   for (size_t n = 0; n < plan->count; n++) {
     const struct step *s = &plan->steps[n];
     if (s->op == OP_CGROUP_PROCS) {
       int fd = open(s->argv[0].data, O_WRONLY | O_CLOEXEC);
-      if (fd < 0 || write_full(fd, "0", 1) < 0) die_step((int)n, s->op, errno, "join %s", s->argv[0].data);
+      if (fd < 0 || write_full(fd, pid, strlen(pid)) < 0) die_step((int)n, s->op, errno, "join %s", s->argv[0].data);
       close(fd);
     }
   }
+}
+
+/* In a new user namespace: ask the parent for the maps, then become its root. */
+static void become_root(struct plan *plan, int peer) {
+  int i = find_step(plan, OP_USERNS);
+  char line[64];
+  if (write_full(peer, "MAPS\n", 5) < 0 || read_line(peer, line, sizeof line) < 0 || strcmp(line, "OK") != 0)
+    _exit(127); /* the parent reported why */
+  if (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0)
+    die_step(i, OP_USERNS, errno, "become root in the user namespace (is 0 mapped?)");
+}
+
+static void stage1(struct ctx *ctx, struct settings *st, int peer) {
+  struct plan *plan = ctx->plan;
+  /* Cgroups first: once in a user namespace the host's cgroup files are no longer ours to write. */
+  join_cgroups(plan, "0");
   for (size_t n = 0; n < plan->count; n++) {
     const struct step *s = &plan->steps[n];
     if (s->op != OP_NS_JOIN) continue;
@@ -115,13 +135,8 @@ static void stage1(struct ctx *ctx, struct settings *st, int peer) {
     close(fd);
   }
   if (st->userns) {
-    int i = find_step(plan, OP_USERNS);
-    if (unshare(CLONE_NEWUSER) < 0) die_step(i, OP_USERNS, errno, "unshare user namespace");
-    char line[64];
-    if (write_full(peer, "MAPS\n", 5) < 0 || read_line(peer, line, sizeof line) < 0 || strcmp(line, "OK") != 0)
-      _exit(127); /* the parent reported why */
-    if (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0)
-      die_step(i, OP_USERNS, errno, "become root in the user namespace (is 0 mapped?)");
+    if (unshare(CLONE_NEWUSER) < 0) die_step(find_step(plan, OP_USERNS), OP_USERNS, errno, "unshare user namespace");
+    become_root(plan, peer);
   }
   if (st->unshare_flags && unshare((int)st->unshare_flags) < 0)
     die_step(find_step(plan, OP_NS_UNSHARE), OP_NS_UNSHARE, errno, "unshare 0x%lx", st->unshare_flags);
@@ -137,24 +152,64 @@ static void stage1(struct ctx *ctx, struct settings *st, int peer) {
   _exit(0);
 }
 
+static void write_maps(struct ctx *ctx, struct settings *st, pid_t child) {
+  if (st->setgroups && write_proc(child, "setgroups", st->setgroups, strlen(st->setgroups)) < 0)
+    die_step(find_step(ctx->plan, OP_SETGROUPS), OP_SETGROUPS, errno, "write setgroups");
+  if (st->uid_map && write_proc(child, "uid_map", st->uid_map, st->uid_map_len) < 0)
+    die_step(find_step(ctx->plan, OP_UID_MAP), OP_UID_MAP, errno, "write uid_map");
+  if (st->gid_map && write_proc(child, "gid_map", st->gid_map, st->gid_map_len) < 0)
+    die_step(find_step(ctx->plan, OP_GID_MAP), OP_GID_MAP, errno, "write gid_map");
+}
+
 /* Answers stage 1's request for maps; returns the init's pid, or -1. */
 static pid_t serve_stage1(struct ctx *ctx, struct settings *st, pid_t child, int peer) {
   char line[64];
   while (read_line(peer, line, sizeof line) >= 0) {
     if (strcmp(line, "MAPS") == 0) {
-      int i = find_step(ctx->plan, OP_UID_MAP);
-      if (st->setgroups && write_proc(child, "setgroups", st->setgroups, strlen(st->setgroups)) < 0)
-        die_step(find_step(ctx->plan, OP_SETGROUPS), OP_SETGROUPS, errno, "write setgroups");
-      if (st->uid_map && write_proc(child, "uid_map", st->uid_map, st->uid_map_len) < 0)
-        die_step(i, OP_UID_MAP, errno, "write uid_map");
-      if (st->gid_map && write_proc(child, "gid_map", st->gid_map, st->gid_map_len) < 0)
-        die_step(find_step(ctx->plan, OP_GID_MAP), OP_GID_MAP, errno, "write gid_map");
+      write_maps(ctx, st, child);
       write_full(peer, "OK\n", 3);
     } else if (strncmp(line, "PID ", 4) == 0) {
       return (pid_t)atoi(line + 4);
     }
   }
   return -1;
+}
+
+/* Op.CLONE_INIT: the init made by clone() in its new namespaces at once (the
+ * plan joins none and has no time offsets). Its cgroups come before the
+ * cgroup namespace, whose root is where the init is when it unshares it; in
+ * a new user namespace the init may not write the host's cgroup files, so
+ * the parent puts it there while writing its maps. Returns the init's pid. */
+static pid_t clone_init(struct ctx *ctx, struct settings *st, int peer[2], int relay_parent) {
+  struct plan *plan = ctx->plan;
+  unsigned long flags = (st->unshare_flags & ~(unsigned long)CLONE_NEWCGROUP) | (st->userns ? CLONE_NEWUSER : 0);
+  /* fork's semantics (no new stack) with clone's flags. */
+  pid_t pid = (pid_t)syscall(SYS_clone, flags | SIGCHLD, NULL, NULL, NULL, 0);
+  if (pid < 0) die_step(find_step(plan, st->userns ? OP_USERNS : OP_NS_UNSHARE), OP_NS_UNSHARE, errno, "clone 0x%lx", flags);
+  if (pid == 0) {
+    sigset_t none;
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, NULL);
+    close(peer[0]);
+    if (relay_parent >= 0) close(relay_parent);
+    if (st->userns) become_root(plan, peer[1]);
+    else join_cgroups(plan, "0");
+    close(peer[1]);
+    if ((st->unshare_flags & CLONE_NEWCGROUP) && unshare(CLONE_NEWCGROUP) < 0)
+      die_step(find_step(plan, OP_NS_UNSHARE), OP_NS_UNSHARE, errno, "unshare cgroup namespace");
+    run_steps(ctx);
+  }
+  close(peer[1]);
+  if (st->userns) {
+    char line[64];
+    if (read_line(peer[0], line, sizeof line) < 0 || strcmp(line, "MAPS") != 0) return -1;
+    char text[24];
+    snprintf(text, sizeof text, "%d", pid);
+    join_cgroups(plan, text);
+    write_maps(ctx, st, pid);
+    write_full(peer[0], "OK\n", 3);
+  }
+  return pid;
 }
 
 int main(int argc, char **argv) {
@@ -193,23 +248,32 @@ int main(int argc, char **argv) {
     sigfillset(&all);
     sigprocmask(SIG_BLOCK, &all, NULL);
   }
-  pid_t child = fork();
-  if (child < 0) die_step(-1, OP_END, errno, "fork");
-  if (child == 0) {
-    sigset_t none;
-    sigemptyset(&none);
-    sigprocmask(SIG_SETMASK, &none, NULL);
+  pid_t init;
+  if (st.clone_init) {
+    init = clone_init(&ctx, &st, peer, relay[0]);
+    if (ctx.console_fd >= 0) close(ctx.console_fd);
+    if (ctx.start_listen_fd >= 0) close(ctx.start_listen_fd);
     close(peer[0]);
-    if (relay[0] >= 0) close(relay[0]);
-    stage1(&ctx, &st, peer[1]);
+    if (init < 0) return 127;
+  } else {
+    pid_t child = fork();
+    if (child < 0) die_step(-1, OP_END, errno, "fork");
+    if (child == 0) {
+      sigset_t none;
+      sigemptyset(&none);
+      sigprocmask(SIG_SETMASK, &none, NULL);
+      close(peer[0]);
+      if (relay[0] >= 0) close(relay[0]);
+      stage1(&ctx, &st, peer[1]);
+    }
+    close(peer[1]);
+    if (ctx.console_fd >= 0) close(ctx.console_fd);
+    if (ctx.start_listen_fd >= 0) close(ctx.start_listen_fd);
+    init = serve_stage1(&ctx, &st, child, peer[0]);
+    int status;
+    while (waitpid(child, &status, 0) < 0 && errno == EINTR) {}
+    if (init < 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 0) return 127;
   }
-  close(peer[1]);
-  if (ctx.console_fd >= 0) close(ctx.console_fd);
-  if (ctx.start_listen_fd >= 0) close(ctx.start_listen_fd);
-  pid_t init = serve_stage1(&ctx, &st, child, peer[0]);
-  int status;
-  while (waitpid(child, &status, 0) < 0 && errno == EINTR) {}
-  if (init < 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 0) return 127;
   report_line("PID %d", init);
   close(sync_fd);
   if (!st.wait) return 0;

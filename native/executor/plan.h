@@ -26,6 +26,7 @@ enum op {
   OP_START_SOCKET = 10,   /* name, bound relative to the working directory */
   OP_CONSOLE_SOCKET = 11, /* path of a unix socket that receives the pty master */
   OP_TERMINAL_RELAY = 12, /* the parent relays its stdio to the pty */
+  OP_CLONE_INIT = 13,     /* make the init by clone() with its new namespaces, no stage 1 */
 
   /* Steps run in order by the container init (stage 2). */
   OP_MOUNT = 100,         /* source, target, fstype, flags, data, inroot(0|1) */

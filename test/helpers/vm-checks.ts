@@ -203,7 +203,7 @@ export const checks: Check[] = [
     },
   },
   {
-    name: 'a user-namespaced container joins its cgroup before the user namespace and sees it at /sys/fs/cgroup',
+    name: 'a user-namespaced container is put in its cgroup from outside its user namespace and sees it at /sys/fs/cgroup',
     run: (c) => {
       const r = runOnce(c, 'cat /proc/self/cgroup; cat /proc/self/mountinfo', (s) => {
         s.linux!.namespaces!.push({ type: 'user' });

@@ -89,6 +89,26 @@ describe('create plan', () => {
     assert.match(devpts(buildCreatePlan(input())), /gid=5/);
   });
 
+  it('clones the init straight into its namespaces unless something is joined or time offsets are set', () => {
+    const has = (plan: Plan) => plan.some((s) => s.op === Op.CLONE_INIT);
+    assert.ok(has(buildCreatePlan(input())));
+    // A time namespace without offsets has nothing to write before the init enters it.
+    assert.ok(has(buildCreatePlan(input((i) => i.spec.linux!.namespaces!.push({ type: 'time' })))));
+    assert.ok(
+      !has(
+        buildCreatePlan(
+          input((i) => {
+            i.spec.linux!.namespaces!.push({ type: 'time' });
+            i.spec.linux!.timeOffsets = { monotonic: { secs: 5 } };
+          }),
+        ),
+      ),
+    );
+    assert.ok(!has(buildCreatePlan(input((i) => (i.spec.linux!.namespaces = i.spec.linux!.namespaces!.map((ns) => (ns.type === 'network' ? { ...ns, path: '/proc/1/ns/net' } : ns)))))));
+    const proc = { ...defaultSpec().process!, terminal: false };
+    assert.ok(!has(buildExecPlan({ process: proc, namespaces: [{ type: 'pid', path: '/proc/9/ns/pid' }], cgroupProcs: [], mode: 'wait' })));
+  });
+
   it('omits the start socket and sync when create and start are one operation without hooks', () => {
     const names = ops(buildCreatePlan(input((i) => delete i.startSocket)));
     assert.ok(!names.includes('wait-start') && !names.includes('ready') && !names.includes('sync'));
