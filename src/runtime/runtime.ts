@@ -23,8 +23,7 @@ import { type ExecutorResult, runExecutor, type Stdio } from './executor.ts';
 import { runHooks, runHooksWarn } from './hooks.ts';
 import { buildCreatePlan } from './plan/create.ts';
 import { executorVisible } from './plan/namespaces.ts';
-import type { Plan } from './plan/ops.ts';
-import { type Spare, startSpare, stopSpare } from './spare.ts';
+import { SpareKeeper } from './spare.ts';
 import { isFrozen, setFrozen, thawSoon } from './cgroups/freezer.ts';
 import { LineChannel } from './channel.ts';
 import { containerProcesses } from './proctree.ts';
@@ -106,17 +105,15 @@ export class Runtime {
   private readonly warn: (msg: string) => void;
   private readonly keptParents?: Set<string>;
   private readonly cgroupParent?: string;
-  private readonly spares: boolean;
+  private readonly spares?: SpareKeeper;
   readonly rootless: boolean;
   private readonly inUserNs: boolean;
-  private spare?: Spare;
-  private closed = false;
 
   constructor(opts: RuntimeOptions = {}) {
     this.store = new StateStore(opts.root);
     this.warn = opts.warn ?? ((msg) => process.emitWarning(msg));
     if (opts.keepCgroupParents) this.keptParents = new Set();
-    this.spares = opts.spareExecutor ?? false;
+    if (opts.spareExecutor) this.spares = new SpareKeeper(this.warn);
     this.inUserNs = inUserNamespace();
     this.rootless = opts.rootless ?? (process.geteuid?.() !== 0 || this.inUserNs);
     if (opts.cgroupParent !== undefined) {
@@ -127,36 +124,11 @@ export class Runtime {
 
   /** Ends the spare executor, and removes the cgroup parents kept for reuse that no container uses any more. */
   async close(): Promise<void> {
-    this.closed = true;
-    const spare = this.spare;
-    this.spare = undefined;
-    if (spare) await stopSpare(spare);
+    await this.spares?.close();
     if (this.keptParents) {
       removeShared(this.keptParents);
       this.keptParents.clear();
     }
-  }
-
-  /** The spare for this plan, if there is one and the plan may use it. */
-  private takeSpare(plan: Plan): Spare | undefined {
-    if (!this.spares || this.closed || executorVisible(plan)) return undefined;
-    const spare = this.spare;
-    this.spare = undefined;
-    return spare;
-  }
-
-  /** Starts the next spare once the caller has what it waited for: while its
-   * container runs, not while one is being set up (a spawn holds Node still). */
-  private replenishSpare(): void {
-    if (!this.spares) return;
-    setImmediate(() => {
-      if (this.closed || this.spare) return;
-      try {
-        this.spare = startSpare();
-      } catch (e) {
-        this.warn(`no spare executor: ${(e as Error).message}`);
-      }
-    });
   }
 
   /** Loads and validates a bundle's config.json and checks its rootfs. */
@@ -234,7 +206,8 @@ export class Runtime {
         plan,
         cwd: dir,
         stdio: opts.stdio ?? ['inherit', 'inherit', 'inherit'],
-        spare: this.takeSpare(plan),
+        // A plan that joins a running container needs the executor from its sealed copy.
+        spare: executorVisible(plan) ? undefined : this.spares?.take(),
         onPid: (pid) => {
           rec.pid = pid;
           rec.pidStartTime = procStartTime(pid) ?? '';
@@ -248,7 +221,7 @@ export class Runtime {
           await runHooks('createRuntime', spec.hooks?.createRuntime, state);
           return JSON.stringify(state);
         },
-      }).finally(() => this.replenishSpare());
+      }).finally(() => this.spares?.replenish());
       if (split && !result.ready) throw new RuntimeError('EINIT', 'container init exited before it was created');
       rec.creating = false;
       this.store.write(rec);

@@ -46,3 +46,41 @@ export async function stopSpare(spare: Spare): Promise<void> {
   closeSync(spare.sock);
   await exitOf(spare.pid);
 }
+
+/** One spare kept ready: taken by a create, replaced once that create is done. */
+export class SpareKeeper {
+  private spare?: Spare;
+  private closed = false;
+  private readonly warn: (msg: string) => void;
+
+  constructor(warn: (msg: string) => void) {
+    this.warn = warn;
+  }
+
+  /** The spare, if one is ready; the caller hands it over or stops it. */
+  take(): Spare | undefined {
+    const spare = this.spare;
+    this.spare = undefined;
+    return this.closed ? undefined : spare;
+  }
+
+  /** Starts the next spare once the caller has what it waited for: while its
+   * container runs, not while one is being set up (a spawn holds Node still). */
+  replenish(): void {
+    setImmediate(() => {
+      if (this.closed || this.spare) return;
+      try {
+        this.spare = startSpare();
+      } catch (e) {
+        this.warn(`no spare executor: ${(e as Error).message}`);
+      }
+    });
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    const spare = this.spare;
+    this.spare = undefined;
+    if (spare) await stopSpare(spare);
+  }
+}
