@@ -185,7 +185,10 @@ static pid_t clone_init(struct ctx *ctx, struct settings *st, int peer[2], int r
   unsigned long flags = (st->unshare_flags & ~(unsigned long)CLONE_NEWCGROUP) | (st->userns ? CLONE_NEWUSER : 0);
   /* fork's semantics (no new stack) with clone's flags. */
   pid_t pid = (pid_t)syscall(SYS_clone, flags | SIGCHLD, NULL, NULL, NULL, 0);
-  if (pid < 0) die_step(find_step(plan, st->userns ? OP_USERNS : OP_NS_UNSHARE), OP_NS_UNSHARE, errno, "clone 0x%lx", flags);
+  if (pid < 0) {
+    unsigned op = st->userns ? OP_USERNS : OP_NS_UNSHARE;
+    die_step(find_step(plan, op), op, errno, "clone 0x%lx", flags);
+  }
   if (pid == 0) {
     sigset_t none;
     sigemptyset(&none);
