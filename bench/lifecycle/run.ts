@@ -391,6 +391,7 @@ function buildVariants(): { variants: Variant[]; notes: string[] } {
   notes.push(`build/runts starts with: ${shebang}`);
   const variants: Variant[] = [
     { name: 'build/runts as shipped (bundle, #! Node)', cmd: RUNTS, pre: [] },
+    { name: 'the bundle without the compile cache', cmd: NODE, pre: ['--min-semi-space-size=4', join(REPO, 'build/runts.cjs')] },
     { name: 'bin/runts (sh launcher, then build/runts)', cmd: join(REPO, 'bin/runts'), pre: [] },
     { name: 'node build/runts (no #! flags)', cmd: NODE, pre: [RUNTS] },
     { name: 'node src/cli/runts/bin.ts (type stripping)', cmd: NODE, pre: [quiet, join(REPO, 'src/cli/runts/bin.ts')] },
