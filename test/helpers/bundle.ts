@@ -18,8 +18,15 @@ export interface Bundle {
   cleanup(): void;
 }
 
+// Bundles a failed test did not clean up go when the test file's process does.
+const made = new Set<string>();
+process.once('exit', () => {
+  for (const dir of made) rmSync(dir, { recursive: true, force: true });
+});
+
 export function makeBundle(edit?: (spec: Spec) => void, args?: string[]): Bundle {
   const dir = mkdtempSync(join(tmpdir(), 'runts-test-'));
+  made.add(dir);
   // Reachable by a container root mapped to another host uid.
   chmodSync(dir, 0o755);
   const rootfs = join(dir, 'rootfs');
@@ -36,7 +43,10 @@ export function makeBundle(edit?: (spec: Spec) => void, args?: string[]): Bundle
     rootfs,
     spec,
     write: () => writeFileSync(join(dir, 'config.json'), JSON.stringify(bundle.spec, null, 2)),
-    cleanup: () => rmSync(dir, { recursive: true, force: true }),
+    cleanup: () => {
+      rmSync(dir, { recursive: true, force: true });
+      made.delete(dir);
+    },
   };
   bundle.write();
   return bundle;
