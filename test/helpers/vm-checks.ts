@@ -6,7 +6,8 @@
 
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, readlinkSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
+import { chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
+import { rootlessSpec } from '../../src/oci/default-spec.ts';
 import { join } from 'node:path';
 import { cgroupMode, hostHierarchies } from '../../src/runtime/cgroups/hierarchy.ts';
 import { type Bundle, makeBundle, uniqueId } from './bundle.ts';
@@ -361,6 +362,42 @@ export const checks: Check[] = [
         rmdirSync(join(busy, 'child'));
         rmdirSync(busy);
         if (!hadMemory) writeFileSync(rootControl, '-memory');
+      }
+    },
+  },
+  {
+    name: 'rootless with a delegated subtree: a user makes and joins its container\'s cgroup there, and removes it',
+    run: () => {
+      // Delegation as systemd does it for a user: the directory and its
+      // cgroup.procs/threads/subtree_control are the user's, and the user's
+      // process starts inside it (migrations need the common ancestor's procs).
+      const NOBODY = 65534;
+      const deleg = join(CG, `deleg-${process.pid}`);
+      mkdirSync(deleg);
+      const xdg = mkdtempSync('/tmp/v2-xdg-');
+      const b = makeBundle(undefined, ['cat', '/proc/self/cgroup']);
+      try {
+        for (const f of ['', 'cgroup.procs', 'cgroup.threads', 'cgroup.subtree_control']) chownSync(join(deleg, f), NOBODY, NOBODY);
+        chownSync(xdg, NOBODY, NOBODY);
+        const spec = rootlessSpec(NOBODY, NOBODY);
+        spec.process!.terminal = false;
+        spec.process!.args = ['cat', '/proc/self/cgroup'];
+        spec.linux!.cgroupsPath = `${deleg.slice(CG.length)}/c1`;
+        writeFileSync(join(b.dir, 'config.json'), JSON.stringify(spec));
+        const id = uniqueId('v2');
+        const r = spawnSync(
+          'sh',
+          ['-c', `echo $$ > ${deleg}/cgroup.procs && exec setpriv --reuid=${NOBODY} --regid=${NOBODY} --clear-groups env XDG_RUNTIME_DIR=${xdg} ${RUNTS} run --bundle ${b.dir} ${id}`],
+          { encoding: 'utf8', timeout: 60_000 },
+        );
+        assert.equal(r.status, 0, r.stderr);
+        assert.equal(r.stdout, `0::${deleg.slice(CG.length)}/c1\n`);
+        assert.ok(!existsSync(join(deleg, 'c1')), 'the container\'s cgroup stayed');
+        assert.deepEqual(readdirSync(join(xdg, 'runts')), []);
+      } finally {
+        b.cleanup();
+        rmSync(xdg, { recursive: true, force: true });
+        rmdirSync(deleg);
       }
     },
   },
