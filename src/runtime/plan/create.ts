@@ -89,12 +89,14 @@ export function buildCreatePlan(input: CreatePlanInput): Plan {
   plan.push(input.noPivot ? step(Op.CHROOT, rootfs) : step(Op.PIVOT_ROOT, rootfs));
   if (linux.rootfsPropagation) plan.push(step(Op.MOUNT, '', '/', '', PROPAGATION_FLAGS[linux.rootfsPropagation], '', '0'));
   if (spec.root?.readonly) plan.push(step(Op.REMOUNT_RO, '/'));
-  for (const p of linux.maskedPaths ?? []) plan.push(step(Op.MASK_PATH, p));
-  for (const p of linux.readonlyPaths ?? []) plan.push(step(Op.READONLY_PATH, p));
   if (spec.hostname) plan.push(step(Op.SETHOSTNAME, spec.hostname));
   if (spec.domainname) plan.push(step(Op.SETDOMAINNAME, spec.domainname));
+  // runc's order: sysctls while /proc/sys is still writable, then readonly
+  // paths (/proc/sys among them), then masks (Podman sets a sysctl in every spec).
   for (const [key, value] of Object.entries(linux.sysctl ?? {}))
     plan.push(step(Op.WRITE_FILE, `/proc/sys/${key.replaceAll('.', '/')}`, value));
+  for (const p of linux.readonlyPaths ?? []) plan.push(step(Op.READONLY_PATH, p));
+  for (const p of linux.maskedPaths ?? []) plan.push(step(Op.MASK_PATH, p));
 
   if (!input.noNewKeyring) plan.push(step(Op.SESSION_KEYRING, `_ses.${input.id}`));
   if (proc) {

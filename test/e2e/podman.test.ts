@@ -1,0 +1,77 @@
+// runts in place of runc under Podman (4.3, Debian's): podman --runtime
+// build/runts, conmon supervising, the cgroupfs manager, no network. Podman's
+// storage, run and temp dirs go under a temp dir; what it keeps elsewhere
+// (/run/containers, conmon's cgroup under /libpod_parent) is removed after,
+// when it was not there before.
+
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, rmdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { after, describe, it } from 'node:test';
+import { hostHierarchies } from '../../src/runtime/cgroups/hierarchy.ts';
+import { makeBundle } from '../helpers/bundle.ts';
+
+const RUNTS_BIN = resolve(import.meta.dirname, '..', '..', 'build', 'runts');
+const dir = mkdtempSync(join(tmpdir(), 'runts-podman-'));
+const bundle = makeBundle();
+const hadRunContainers = existsSync('/run/containers');
+const hadLibpodParent = hostHierarchies().some((h) => existsSync(join(h.mountPoint, 'libpod_parent')));
+
+/** podman with private storage, runts as its runtime. The host's hard nofile
+ * limit is below Podman's default (1048576) and root here may not raise it. */
+function podman(args: string[], opts: { script?: boolean } = {}): { code: number; stdout: string; stderr: string } {
+  const base = [
+    '--root', join(dir, 'storage'), '--runroot', join(dir, 'run'), '--tmpdir', join(dir, 'tmp'),
+    '--cgroup-manager', 'cgroupfs', '--events-backend', 'none', '--runtime', RUNTS_BIN,
+  ];
+  const r = opts.script
+    ? spawnSync('script', ['-qec', ['podman', ...base, ...args].map((a) => `'${a}'`).join(' '), '/dev/null'], { encoding: 'utf8', timeout: 120_000 })
+    : spawnSync('podman', [...base, ...args], { encoding: 'utf8', timeout: 120_000 });
+  return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+}
+
+const limits = ['--ulimit', 'nofile=1024:1024', '--ulimit', 'nproc=1024:1024', '--network', 'none'];
+
+after(() => {
+  for (const name of podman(['ps', '-aq']).stdout.split('\n').filter(Boolean)) podman(['rm', '-f', name]);
+  if (!hadLibpodParent)
+    for (const h of hostHierarchies()) {
+      const parent = join(h.mountPoint, 'libpod_parent');
+      if (!existsSync(parent)) continue;
+      for (const d of readdirSync(parent, { withFileTypes: true })) if (d.isDirectory()) rmdirSync(join(parent, d.name));
+      rmdirSync(parent);
+    }
+  if (!hadRunContainers) rmSync('/run/containers', { recursive: true, force: true });
+  bundle.cleanup();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('podman with runts as its runtime', () => {
+  it('runs a container to its exit status and output, and with a terminal', () => {
+    const r = podman(['run', '--rm', ...limits, '--rootfs', bundle.rootfs, 'sh', '-c', 'echo hello from runts; exit 3']);
+    assert.equal(r.code, 3, r.stderr);
+    assert.equal(r.stdout, 'hello from runts\n');
+    const t = podman(['run', '--rm', '-t', ...limits, '--rootfs', bundle.rootfs, 'sh', '-c', 'tty; echo tty-ok'], { script: true });
+    assert.equal(t.code, 0, t.stderr);
+    assert.match(t.stdout, /\/dev\/pts\/0\r?\r?\ntty-ok/);
+  });
+
+  it('runs detached; exec, pause, unpause, top, stop and rm go through conmon to runts', () => {
+    const name = `runts-${process.pid}`;
+    const run = podman(['run', '-d', '--name', name, ...limits, '--rootfs', bundle.rootfs, 'sleep', '300']);
+    assert.equal(run.code, 0, run.stderr);
+    const exec = podman(['exec', name, 'sh', '-c', 'echo in exec; cat /proc/1/cmdline']);
+    assert.equal(exec.code, 0, exec.stderr);
+    assert.equal(exec.stdout, 'in exec\nsleep\x00300\x00');
+    assert.equal(podman(['pause', name]).code, 0);
+    assert.match(podman(['inspect', '--format', '{{.State.Status}}', name]).stdout, /^paused/);
+    assert.equal(podman(['unpause', name]).code, 0);
+    assert.match(podman(['inspect', '--format', '{{.State.Status}}', name]).stdout, /^running/);
+    assert.match(podman(['top', name]).stdout, /sleep 300/);
+    assert.equal(podman(['stop', '-t', '1', name]).code, 0);
+    assert.equal(podman(['rm', name]).code, 0);
+    assert.deepEqual(podman(['ps', '-aq']).stdout.trim(), '');
+  });
+});
