@@ -1,9 +1,9 @@
 // Runs the native executor on a plan and speaks its line protocol
 // (native/executor/report.h): PID, SYNC, READY, ERR.
 
-import { closeSync, writeSync } from 'node:fs';
+import { writeSync } from 'node:fs';
 import { RuntimeError, StepError } from '../oci/errors.ts';
-import { executorPath, hostCalls, protectedExecutorPath } from './native.ts';
+import { executorPath, protectedExecutorPath, spawnExecutor } from './native.ts';
 import { encodePlan } from './plan/encode.ts';
 import { executorVisible } from './plan/namespaces.ts';
 import type { Plan } from './plan/ops.ts';
@@ -33,20 +33,6 @@ export interface ExecutorResult {
   exit: Promise<number>;
 }
 
-function spawnExecutor(plan: Plan, fds: number[], cwd: string): Spare {
-  const host = hostCalls();
-  const [ours, theirs] = host.socketpair();
-  try {
-    const path = executorVisible(plan) ? protectedExecutorPath() : executorPath();
-    return { pid: host.spawn(path, ['runts-executor', String(fds.length)], [...fds, theirs], cwd), sock: ours };
-  } catch (e) {
-    closeSync(ours);
-    throw new RuntimeError('EEXECUTOR', `cannot run executor: ${(e as Error).message}`);
-  } finally {
-    closeSync(theirs);
-  }
-}
-
 /** The spare, given the container's fds; undefined if it is gone (then it is reaped, and one is spawned). */
 function useSpare(spare: Spare, fds: number[], cwd: string): Spare | undefined {
   try {
@@ -63,7 +49,8 @@ function useSpare(spare: Spare, fds: number[], cwd: string): Spare | undefined {
 export function runExecutor(opts: ExecutorOptions): Promise<ExecutorResult> {
   const fds = opts.stdio.map((s, i) => (s === 'inherit' ? i : s === 'ignore' ? -1 : s));
   const wire = encodePlan(opts.plan);
-  const { pid: executor, sock: ours } = (opts.spare && useSpare(opts.spare, fds, opts.cwd)) || spawnExecutor(opts.plan, fds, opts.cwd);
+  const { pid: executor, sock: ours } = (opts.spare && useSpare(opts.spare, fds, opts.cwd)) ||
+    spawnExecutor(executorVisible(opts.plan) ? protectedExecutorPath() : executorPath(), fds, opts.cwd);
   // Written at once, while the socket is still blocking: the executor is
   // reading it, and the wire goes out before Node sets up its own side. An
   // executor that died first (EPIPE) reports why on the socket or by its exit.

@@ -2,7 +2,7 @@
 // static program that carries out plans) and the host addon (the system
 // calls Node lacks, loaded into this process).
 
-import { existsSync } from 'node:fs';
+import { closeSync, existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { RuntimeError } from '../oci/errors.ts';
@@ -56,4 +56,20 @@ export function hostCalls(): HostCalls {
     host = mod.exports;
   }
   return host;
+}
+
+/** Starts the executor at path with fds[i] as its fd i (-1: /dev/null) and a
+ * new sync socket after them, whose number it gets as argv[1]; extra goes
+ * after. Returns its pid and our end of the socket. */
+export function spawnExecutor(path: string, fds: number[], cwd: string, extra: string[] = []): { pid: number; sock: number } {
+  const host = hostCalls();
+  const [ours, theirs] = host.socketpair();
+  try {
+    return { pid: host.spawn(path, ['runts-executor', String(fds.length), ...extra], [...fds, theirs], cwd), sock: ours };
+  } catch (e) {
+    closeSync(ours);
+    throw new RuntimeError('EEXECUTOR', `cannot run executor: ${(e as Error).message}`);
+  } finally {
+    closeSync(theirs);
+  }
 }

@@ -4,8 +4,7 @@
 // does not wait for a spawn and a process start (about 0.7 ms here).
 
 import { closeSync, constants, openSync } from 'node:fs';
-import { RuntimeError } from '../oci/errors.ts';
-import { executorPath, hostCalls } from './native.ts';
+import { executorPath, hostCalls, spawnExecutor } from './native.ts';
 import { exitOf } from './reaper.ts';
 
 export interface Spare {
@@ -15,17 +14,8 @@ export interface Spare {
 }
 
 export function startSpare(): Spare {
-  const host = hostCalls();
-  const [ours, theirs] = host.socketpair();
-  try {
-    // No stdio of its own until handOver: /dev/null, and the socket at fd 3.
-    return { pid: host.spawn(executorPath(), ['runts-executor', '3', 'spare'], [-1, -1, -1, theirs], '/'), sock: ours };
-  } catch (e) {
-    closeSync(ours);
-    throw new RuntimeError('EEXECUTOR', `cannot run executor: ${(e as Error).message}`);
-  } finally {
-    closeSync(theirs);
-  }
+  // No stdio of its own until handOver: /dev/null, and the socket at fd 3.
+  return spawnExecutor(executorPath(), [-1, -1, -1], '/', ['spare']);
 }
 
 /** Gives the spare fds[i] as its fd i (-1: /dev/null) and its working
