@@ -42,22 +42,27 @@ export function isFrozen(p: CgroupPlacement, hierarchies = hostHierarchies()): b
   }
 }
 
+/** Asks the kernel to freeze or thaw, without waiting. */
+function request(f: Freezer, on: boolean): void {
+  if (f.version === 1) writeFileSync(join(f.dir, 'freezer.state'), on ? 'FROZEN' : 'THAWED');
+  else writeFileSync(join(f.dir, 'cgroup.freeze'), on ? '1' : '0');
+}
+
 /** Asks for a thaw without waiting for it (after a SIGKILL: v1's frozen processes take it only thawed). */
 export function thawSoon(p: CgroupPlacement, hierarchies = hostHierarchies()): void {
   const f = freezerOf(p, hierarchies);
-  if (f) writeFileSync(join(f.dir, f.version === 1 ? 'freezer.state' : 'cgroup.freeze'), f.version === 1 ? 'THAWED' : '0');
+  if (f) request(f, false);
 }
 
 /** Freezes (or thaws) the container's cgroup and waits until the kernel has. */
 export async function setFrozen(p: CgroupPlacement, on: boolean, hierarchies = hostHierarchies()): Promise<void> {
   const f = freezerOf(p, hierarchies);
   if (!f) throw new RuntimeError('ENOCGROUP', 'the container has no cgroup to freeze (runts ran rootless without one)');
-  if (f.version === 1) writeFileSync(join(f.dir, 'freezer.state'), on ? 'FROZEN' : 'THAWED');
-  else writeFileSync(join(f.dir, 'cgroup.freeze'), on ? '1' : '0');
+  request(f, on);
   for (let i = 0; frozen(f) !== on; i++) {
     if (i > 2000) throw new RuntimeError('ETIMEDOUT', `the container's cgroup did not ${on ? 'freeze' : 'thaw'} within 10s`);
     // v1 can stall in FREEZING while a task is in an uninterruptible sleep; asking again moves it on.
-    if (f.version === 1 && on && i % 20 === 19) writeFileSync(join(f.dir, 'freezer.state'), 'FROZEN');
+    if (f.version === 1 && on && i % 20 === 19) request(f, true);
     await new Promise((r) => setTimeout(r, 5));
   }
 }
