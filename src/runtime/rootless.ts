@@ -20,10 +20,16 @@ export function setgroupsDenied(pid: number | 'self' = 'self'): boolean {
   return readFileSync(`/proc/${pid}/setgroups`, 'utf8').trim() === 'deny';
 }
 
-/** Whether this process is in a user namespace other than the host's. */
+let userNs: boolean | undefined;
+
+/** Whether this process is in a user namespace other than the host's (read
+ * once: the state root and the runtime both ask, and it does not change). */
 export function inUserNamespace(): boolean {
-  const lines = readFileSync('/proc/self/uid_map', 'utf8').trim().split('\n');
-  return lines.length !== 1 || lines[0].trim().split(/\s+/).join(' ') !== '0 0 4294967295';
+  if (userNs === undefined) {
+    const lines = readFileSync('/proc/self/uid_map', 'utf8').trim().split('\n');
+    userNs = lines.length !== 1 || lines[0].trim().split(/\s+/).join(' ') !== '0 0 4294967295';
+  }
+  return userNs;
 }
 
 /** Where state goes by default: /run/runts for root, as runc's /run/runc;
