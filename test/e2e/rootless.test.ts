@@ -3,45 +3,33 @@
 // The user is nobody (65534), reached with setpriv; nothing of it is created.
 
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { chmodSync, chownSync, closeSync, existsSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { rootlessSpec } from '../../src/oci/default-spec.ts';
 import type { Spec } from '../../src/oci/spec.ts';
 import { makeBundle, uniqueId } from '../helpers/bundle.ts';
-import { cgroupDirsOf, RUNTS, waitFor } from '../helpers/runts.ts';
+import { cgroupDirsOf, type Result, RUNTS, runCaptured, waitFor } from '../helpers/runts.ts';
 
 const NOBODY = 65534;
 const xdg = mkdtempSync(join(tmpdir(), 'runts-xdg-'));
 chownSync(xdg, NOBODY, NOBODY);
 const stateRoot = join(xdg, 'runts');
 
-/** runts as nobody, with only the environment a user's session would give.
- * Output goes to files: a created container holds create's stdio open. */
-function asUser(args: string[], inUserNs = false): { code: number; stdout: string; stderr: string } {
-  const dir = mkdtempSync(join(tmpdir(), 'runts-out-'));
-  const out = openSync(join(dir, 'out'), 'w+');
-  const err = openSync(join(dir, 'err'), 'w+');
-  try {
-    const r = spawnSync(
-      'setpriv',
-      [
-        `--reuid=${NOBODY}`, `--regid=${NOBODY}`, '--clear-groups',
-        'env', '-i', `XDG_RUNTIME_DIR=${xdg}`, 'USER=nobody', 'PATH=/usr/bin:/bin',
-        // As rootless Podman runs its runtime: root of a user namespace mapping the user.
-        ...(inUserNs ? ['unshare', '--user', '--map-root-user'] : []),
-        RUNTS, ...args,
-      ],
-      { stdio: ['ignore', out, err], timeout: 60_000, cwd: '/' },
-    );
-    return { code: r.status ?? -1, stdout: readFileSync(join(dir, 'out'), 'utf8'), stderr: readFileSync(join(dir, 'err'), 'utf8') };
-  } finally {
-    closeSync(out);
-    closeSync(err);
-    rmSync(dir, { recursive: true, force: true });
-  }
+/** runts as nobody, with only the environment a user's session would give. */
+function asUser(args: string[], inUserNs = false): Result {
+  return runCaptured(
+    'setpriv',
+    [
+      `--reuid=${NOBODY}`, `--regid=${NOBODY}`, '--clear-groups',
+      'env', '-i', `XDG_RUNTIME_DIR=${xdg}`, 'USER=nobody', 'PATH=/usr/bin:/bin',
+      // As rootless Podman runs its runtime: root of a user namespace mapping the user.
+      ...(inUserNs ? ['unshare', '--user', '--map-root-user'] : []),
+      RUNTS, ...args,
+    ],
+    { cwd: '/' },
+  );
 }
 
 /** A bundle as `runts spec --rootless` makes it for nobody, with our process. */

@@ -14,6 +14,27 @@ export interface Result {
   stderr: string;
 }
 
+/** Runs cmd to its end with output to files, not pipes: a detached container
+ * keeps its stdio open, and a pipe would keep the caller waiting for it.
+ * fd3: text the command gets to read on fd 3. */
+export function runCaptured(cmd: string, args: string[], opts: { cwd?: string; timeout?: number; fd3?: string } = {}): Result {
+  const dir = mkdtempSync(join(tmpdir(), 'runts-out-'));
+  const out = openSync(join(dir, 'out'), 'w+');
+  const err = openSync(join(dir, 'err'), 'w+');
+  const extra: number[] = [];
+  if (opts.fd3 !== undefined) {
+    writeFileSync(join(dir, 'fd3'), opts.fd3);
+    extra.push(openSync(join(dir, 'fd3'), 'r'));
+  }
+  try {
+    const r = spawnSync(cmd, args, { cwd: opts.cwd, stdio: ['ignore', out, err, ...extra], timeout: opts.timeout ?? 60_000 });
+    return { code: r.status ?? -1, stdout: readFileSync(join(dir, 'out'), 'utf8'), stderr: readFileSync(join(dir, 'err'), 'utf8') };
+  } finally {
+    for (const fd of [out, err, ...extra]) closeSync(fd);
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 export class Runts {
   readonly root: string;
   constructor() {
@@ -24,24 +45,8 @@ export class Runts {
     return ['--root', this.root, ...args];
   }
 
-  /** Output goes to files, not pipes: a detached container keeps its stdio
-   * open, and a pipe would keep the caller waiting for it. */
   run(args: string[], opts: { cwd?: string; timeout?: number; fd3?: string } = {}): Result {
-    const dir = mkdtempSync(join(tmpdir(), 'runts-out-'));
-    const out = openSync(join(dir, 'out'), 'w+');
-    const err = openSync(join(dir, 'err'), 'w+');
-    const extra: number[] = [];
-    if (opts.fd3 !== undefined) {
-      writeFileSync(join(dir, 'fd3'), opts.fd3);
-      extra.push(openSync(join(dir, 'fd3'), 'r'));
-    }
-    try {
-      const r = spawnSync(RUNTS, this.args(args), { cwd: opts.cwd, stdio: ['ignore', out, err, ...extra], timeout: opts.timeout ?? 60_000 });
-      return { code: r.status ?? -1, stdout: readFileSync(join(dir, 'out'), 'utf8'), stderr: readFileSync(join(dir, 'err'), 'utf8') };
-    } finally {
-      for (const fd of [out, err, ...extra]) closeSync(fd);
-      rmSync(dir, { recursive: true, force: true });
-    }
+    return runCaptured(RUNTS, this.args(args), opts);
   }
 
   /** Like run, without blocking the event loop; output also goes to files. */
