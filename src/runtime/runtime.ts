@@ -2,7 +2,7 @@
 // list, exec. The runts CLI is a thin layer over this; the engine and CRI
 // call it in-process.
 
-import { readFileSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { closeSync, constants, openSync, readFileSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { ConfigError, NotFoundError, RuntimeError, StateError, StepError } from '../oci/errors.ts';
 import { NS_PROC_NAMES, parseSignal } from '../oci/linux.ts';
@@ -261,10 +261,17 @@ export class Runtime {
     const state = JSON.stringify(this.stateOf(rec, 'created'));
     const dir = this.store.dir(id);
     let fd: number;
+    // Through the directory's fd: a socket path is limited to 107 bytes, and
+    // a state root like containerd's plus a 64-character id can exceed it
+    // (the executor binds it relative to the directory for the same reason).
+    let dirFd: number | undefined;
     try {
-      fd = hostCalls().connectUnix(join(dir, START_SOCKET));
+      dirFd = openSync(dir, constants.O_RDONLY | constants.O_DIRECTORY);
+      fd = hostCalls().connectUnix(`/proc/self/fd/${dirFd}/${START_SOCKET}`);
     } catch (e) {
       throw new StateError(`cannot start container "${id}": ${(e as Error).message}`);
+    } finally {
+      if (dirFd !== undefined) closeSync(dirFd);
     }
     await new Promise<void>((resolveStart, reject) => {
       let err: RegExpExecArray | null = null;

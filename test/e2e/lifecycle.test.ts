@@ -2,11 +2,11 @@
 // guarantee that bad input leaves nothing behind.
 
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { makeBundle, uniqueId } from '../helpers/bundle.ts';
-import { cgroupDirsOf, Runts } from '../helpers/runts.ts';
+import { cgroupDirsOf, RUNTS, Runts, runCaptured } from '../helpers/runts.ts';
 
 const runts = new Runts();
 after(() => runts.cleanup());
@@ -114,6 +114,26 @@ describe('lifecycle', () => {
     runts.ok(['pause', other]);
     runts.ok(['delete', '--force', other]);
     assertNothingLeft(other, b.dir);
+    b.cleanup();
+  });
+
+  it('starts a container whose start socket path is longer than a socket address holds', () => {
+    // containerd's roots plus a 64-character id come near the 107 bytes of sun_path.
+    const root = join(runts.root, 'x'.repeat(60));
+    const id = uniqueId().padEnd(64, 'f');
+    const b = makeBundle();
+    const r = (args: string[]) => runCaptured(RUNTS, ['--root', root, ...args]);
+    try {
+      assert.ok(join(root, id, 'exec.sock').length > 107);
+      assert.equal(r(['create', '--bundle', b.dir, id]).code, 0);
+      const start = r(['start', id]);
+      assert.equal(start.code, 0, start.stderr);
+    } finally {
+      assert.equal(r(['delete', '--force', id]).code, 0);
+    }
+    assert.ok(!existsSync(join(root, id)), 'state left behind');
+    assertNothingLeft(id, b.dir);
+    rmSync(root, { recursive: true });
     b.cleanup();
   });
 
