@@ -25,6 +25,8 @@ function podman(args: string[], opts: { script?: boolean } = {}): { code: number
   const base = [
     '--root', join(dir, 'storage'), '--runroot', join(dir, 'run'), '--tmpdir', join(dir, 'tmp'),
     '--cgroup-manager', 'cgroupfs', '--events-backend', 'none', '--runtime', RUNTS_BIN,
+    // Podman would give runts --root /run/runts (as runc gets /run/runc): keep it under dir too.
+    '--runtime-flag', `root=${join(dir, 'runts-root')}`,
   ];
   const r = opts.script
     ? spawnSync('script', ['-qec', ['podman', ...base, ...args].map((a) => `'${a}'`).join(' '), '/dev/null'], { encoding: 'utf8', timeout: 120_000 })
