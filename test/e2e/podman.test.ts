@@ -15,6 +15,7 @@ import { makeBundle } from '../helpers/bundle.ts';
 
 const RUNTS_BIN = resolve(import.meta.dirname, '..', '..', 'build', 'runts');
 const dir = mkdtempSync(join(tmpdir(), 'runts-podman-'));
+const runtsRoot = join(dir, 'runts-root');
 const bundle = makeBundle();
 const hadRunContainers = existsSync('/run/containers');
 const hadLibpodParent = hostHierarchies().some((h) => existsSync(join(h.mountPoint, 'libpod_parent')));
@@ -26,7 +27,7 @@ function podman(args: string[], opts: { script?: boolean } = {}): { code: number
     '--root', join(dir, 'storage'), '--runroot', join(dir, 'run'), '--tmpdir', join(dir, 'tmp'),
     '--cgroup-manager', 'cgroupfs', '--events-backend', 'none', '--runtime', RUNTS_BIN,
     // Podman would give runts --root /run/runts (as runc gets /run/runc): keep it under dir too.
-    '--runtime-flag', `root=${join(dir, 'runts-root')}`,
+    '--runtime-flag', `root=${runtsRoot}`,
   ];
   const r = opts.script
     ? spawnSync('script', ['-qec', ['podman', ...base, ...args].map((a) => `'${a}'`).join(' '), '/dev/null'], { encoding: 'utf8', timeout: 120_000 })
@@ -38,6 +39,8 @@ const limits = ['--ulimit', 'nofile=1024:1024', '--ulimit', 'nproc=1024:1024', '
 
 after(() => {
   for (const name of podman(['ps', '-aq']).stdout.split('\n').filter(Boolean)) podman(['rm', '-f', name]);
+  // A container Podman gave up on (a failed start) may still be in runts's state: its cgroups go with it.
+  if (existsSync(runtsRoot)) for (const id of readdirSync(runtsRoot)) spawnSync(RUNTS_BIN, ['--root', runtsRoot, 'delete', '--force', id]);
   if (!hadLibpodParent)
     for (const h of hostHierarchies()) {
       const parent = join(h.mountPoint, 'libpod_parent');
