@@ -6,7 +6,7 @@
 
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, rmdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -49,6 +49,9 @@ after(() => {
       rmdirSync(parent);
     }
   if (!hadRunContainers) rmSync('/run/containers', { recursive: true, force: true });
+  // Podman's overlay storage mounts its own directory on itself; a run cut short can leave that mount.
+  if (readFileSync('/proc/self/mountinfo', 'utf8').includes(` ${join(dir, 'storage', 'overlay')} `))
+    spawnSync('umount', ['-l', join(dir, 'storage', 'overlay')]);
   bundle.cleanup();
   rmSync(dir, { recursive: true, force: true });
 });
