@@ -3,7 +3,8 @@
  * glibc implements with clone(CLONE_VM|CLONE_VFORK): child_process.spawn
  * forks the whole Node process, whose page tables cost 2-4 ms to copy.
  * Nothing here runs between the container's clone and exec: that is the
- * executor's job. */
+ * executor's job. The image layer uses it too: xattrs, device nodes, mounts
+ * and locks by system call, so no untrusted name ever reaches a shell-out. */
 #define _GNU_SOURCE
 #include <node_api.h>
 
@@ -13,13 +14,19 @@
 #include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <pthread.h>
+#include <sched.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/mman.h>
+#include <sys/mount.h>
 #include <sys/sendfile.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/un.h>
 #include <sys/wait.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 
 extern char **environ;
@@ -55,12 +62,36 @@ static int32_t int_arg(napi_env env, napi_callback_info info) {
   return n;
 }
 
+/* A string argument as a C string; NULL if it is not a string or holds a NUL
+ * (which C would silently cut the name at). */
 static char *string_arg(napi_env env, napi_value v) {
   size_t len;
   if (napi_get_value_string_utf8(env, v, NULL, 0, &len) != napi_ok) return NULL;
   char *s = malloc(len + 1);
   if (s) napi_get_value_string_utf8(env, v, s, len + 1, &len);
+  if (s && strlen(s) != len) {
+    free(s);
+    return NULL;
+  }
   return s;
+}
+
+/* The arguments of a call, up to n of them (missing ones undefined). */
+static void args_of(napi_env env, napi_callback_info info, size_t n, napi_value *argv) {
+  napi_get_cb_info(env, info, &n, argv, NULL, NULL);
+}
+
+static int32_t int_of(napi_env env, napi_value v) {
+  int32_t n = -1;
+  napi_get_value_int32(env, v, &n);
+  return n;
+}
+
+static napi_value throw_bad_args(napi_env env, const char *call) {
+  char msg[128];
+  snprintf(msg, sizeof msg, "%s: bad arguments", call);
+  napi_throw_type_error(env, NULL, msg);
+  return NULL;
 }
 
 /* spawn(path, argv[], fds[], cwd) -> pid. fds[i] becomes the child's fd i;
@@ -283,6 +314,113 @@ static napi_value js_reap(napi_env env, napi_callback_info info) {
   return out;
 }
 
+/* mknodat(dirfd, name, mode, major, minor): mode carries the file type
+ * (S_IFCHR, S_IFBLK, S_IFIFO); dirfd -100 is AT_FDCWD. */
+static napi_value js_mknodat(napi_env env, napi_callback_info info) {
+  napi_value argv[5];
+  args_of(env, info, 5, argv);
+  char *name = string_arg(env, argv[1]);
+  if (!name) return throw_bad_args(env, "mknodat");
+  int r = mknodat(int_of(env, argv[0]), name, (mode_t)int_of(env, argv[2]),
+                  makedev((unsigned)int_of(env, argv[3]), (unsigned)int_of(env, argv[4])));
+  int err = errno;
+  if (r < 0) throw_errno(env, err, name);
+  free(name);
+  return NULL;
+}
+
+/* fsetxattr(fd, name, value) on an open file or directory, or setxattr on a
+ * path when the first argument is a string (/proc/self/fd/N of an O_PATH fd:
+ * what f*xattr refuses). The name is never parsed here. */
+static napi_value js_setxattr(napi_env env, napi_callback_info info) {
+  napi_value argv[3];
+  args_of(env, info, 3, argv);
+  napi_valuetype t;
+  napi_typeof(env, argv[0], &t);
+  char *name = string_arg(env, argv[1]);
+  char *path = t == napi_string ? string_arg(env, argv[0]) : NULL;
+  void *value;
+  size_t len;
+  if (!name || (t == napi_string && !path) || napi_get_buffer_info(env, argv[2], &value, &len) != napi_ok) {
+    free(name);
+    free(path);
+    return throw_bad_args(env, "setxattr");
+  }
+  int r = path ? setxattr(path, name, value, len, 0) : fsetxattr(int_of(env, argv[0]), name, value, len, 0);
+  if (r < 0) throw_errno(env, errno, name);
+  free(name);
+  free(path);
+  return NULL;
+}
+
+struct mount_call {
+  char *source, *target, *fstype, *data, *cwd;
+  unsigned long flags;
+  int err;
+};
+
+/* Relative paths in the mount data (overlay's lowerdir) resolve against the
+ * caller's cwd. A thread of its own with its own fs struct (CLONE_FS) can
+ * chdir without moving the cwd of Node's other threads. */
+static void *mount_in_cwd(void *p) {
+  struct mount_call *m = p;
+  if (unshare(CLONE_FS) < 0 || chdir(m->cwd) < 0 || mount(m->source, m->target, m->fstype, m->flags, m->data) < 0) m->err = errno;
+  return NULL;
+}
+
+/* mount(source, target, fstype, flags, data, cwd): cwd ("" for none) is
+ * where relative paths in data resolve. */
+static napi_value js_mount(napi_env env, napi_callback_info info) {
+  napi_value argv[6];
+  args_of(env, info, 6, argv);
+  struct mount_call m = {string_arg(env, argv[0]), string_arg(env, argv[1]), string_arg(env, argv[2]), string_arg(env, argv[4]), string_arg(env, argv[5]), 0, 0};
+  int64_t flags = 0;
+  napi_get_value_int64(env, argv[3], &flags);
+  m.flags = (unsigned long)flags;
+  if (!m.source || !m.target || !m.fstype || !m.data || !m.cwd) {
+    throw_bad_args(env, "mount");
+    goto out;
+  }
+  if (*m.cwd) {
+    pthread_t t;
+    int e = pthread_create(&t, NULL, mount_in_cwd, &m);
+    if (e) m.err = e;
+    else pthread_join(t, NULL);
+  } else if (mount(m.source, m.target, m.fstype, m.flags, m.data) < 0) {
+    m.err = errno;
+  }
+  if (m.err) throw_errno(env, m.err, m.target);
+out:
+  free(m.source);
+  free(m.target);
+  free(m.fstype);
+  free(m.data);
+  free(m.cwd);
+  return NULL;
+}
+
+/* umount2(target, flags). */
+static napi_value js_umount2(napi_env env, napi_callback_info info) {
+  napi_value argv[2];
+  args_of(env, info, 2, argv);
+  char *target = string_arg(env, argv[0]);
+  if (!target) return throw_bad_args(env, "umount2");
+  if (umount2(target, int_of(env, argv[1])) < 0) throw_errno(env, errno, target);
+  free(target);
+  return NULL;
+}
+
+/* flock(fd, op): LOCK_EX, LOCK_NB... as flock(2); EWOULDBLOCK throws EAGAIN. */
+static napi_value js_flock(napi_env env, napi_callback_info info) {
+  napi_value argv[2];
+  args_of(env, info, 2, argv);
+  int r;
+  do r = flock(int_of(env, argv[0]), int_of(env, argv[1]));
+  while (r < 0 && errno == EINTR);
+  if (r < 0) return throw_errno(env, errno, "flock");
+  return NULL;
+}
+
 static napi_value init(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
       {"spawn", NULL, js_spawn, NULL, NULL, NULL, napi_enumerable, NULL},
@@ -292,6 +430,11 @@ static napi_value init(napi_env env, napi_value exports) {
       {"isatty", NULL, js_isatty, NULL, NULL, NULL, napi_enumerable, NULL},
       {"sealedCopy", NULL, js_sealed_copy, NULL, NULL, NULL, napi_enumerable, NULL},
       {"reap", NULL, js_reap, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"mknodat", NULL, js_mknodat, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"setxattr", NULL, js_setxattr, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"mount", NULL, js_mount, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"umount2", NULL, js_umount2, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"flock", NULL, js_flock, NULL, NULL, NULL, napi_enumerable, NULL},
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
   return exports;

@@ -1,44 +1,17 @@
-// The two native parts scripts/setup builds into build/: the executor (a
-// static program that carries out plans) and the host addon (the system
-// calls Node lacks, loaded into this process).
+// The executor: its path, its sealed copy, and starting it. The host addon
+// it is started through is loaded by src/native/host.ts, which the image
+// layer shares.
 
-import { closeSync, existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { closeSync } from 'node:fs';
 import { RuntimeError } from '../oci/errors.ts';
+import { buildFile, hostCalls } from '../native/host.ts';
 
-const HERE = dirname(fileURLToPath(import.meta.url));
-
-/** build/<name>: from src/runtime it is ../../build; the CLI bundles live in build/ beside it. */
-function buildFile(name: string, env: string): string {
-  const candidates = [join(HERE, '..', '..', 'build', name), join(HERE, name)];
-  const path = process.env[env] ?? candidates.find((p) => existsSync(p)) ?? candidates[0];
-  if (!existsSync(path)) throw new RuntimeError('ENONATIVE', `${name} not found at ${path}: run scripts/setup`);
-  return path;
-}
+export { hostCalls, type HostCalls } from '../native/host.ts';
 
 export function executorPath(): string {
   return buildFile('runts-executor', 'RUNTS_EXECUTOR');
 }
 
-export interface HostCalls {
-  /** posix_spawn: fds[i] becomes the child's fd i (-1: /dev/null). Returns the pid. */
-  spawn(path: string, argv: string[], fds: number[], cwd: string): number;
-  /** A close-on-exec unix stream socket pair. */
-  socketpair(): [number, number];
-  /** A memfd holding a sealed copy of the file at path (close-on-exec). */
-  sealedCopy(path: string): number;
-  /** Whether fd is a terminal (Node's own needs node:tty and node:net loaded). */
-  isatty(fd: number): boolean;
-  /** A blocking, close-on-exec stream socket connected to the unix socket at path. */
-  connectUnix(path: string): number;
-  /** One message on a unix socket carrying fds (SCM_RIGHTS); its payload is their count. */
-  sendFds(sock: number, fds: number[]): void;
-  /** null while the child runs; then its exit code, or 128 + the signal that killed it. */
-  reap(pid: number): number | null;
-}
-
-let host: HostCalls | undefined;
 let sealed: string | undefined;
 
 /** The executor to start where a container can see it (it joins one): a
@@ -47,15 +20,6 @@ let sealed: string | undefined;
 export function protectedExecutorPath(): string {
   sealed ??= `/proc/self/fd/${hostCalls().sealedCopy(executorPath())}`;
   return sealed;
-}
-
-export function hostCalls(): HostCalls {
-  if (!host) {
-    const mod = { exports: {} as HostCalls };
-    process.dlopen(mod, buildFile('runts-host.node', 'RUNTS_HOST_ADDON'));
-    host = mod.exports;
-  }
-  return host;
 }
 
 /** Starts the executor at path with fds[i] as its fd i (-1: /dev/null) and a

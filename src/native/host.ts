@@ -1,0 +1,56 @@
+// Loads what scripts/setup builds into build/: the host addon (the system
+// calls Node lacks, native/host) and the executor's path. Here, below both
+// the runtime and the image layer, since both call the addon.
+
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { RuntimeError } from '../oci/errors.ts';
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+
+/** build/<name>: from src/native it is ../../build; the CLI bundles live in build/ beside it. */
+export function buildFile(name: string, env: string): string {
+  const candidates = [join(HERE, '..', '..', 'build', name), join(HERE, name)];
+  const path = process.env[env] ?? candidates.find((p) => existsSync(p)) ?? candidates[0];
+  if (!existsSync(path)) throw new RuntimeError('ENONATIVE', `${name} not found at ${path}: run scripts/setup`);
+  return path;
+}
+
+/** Each throws an Error whose code is the errno's name (ENOENT...) and that names its argument. */
+export interface HostCalls {
+  /** posix_spawn: fds[i] becomes the child's fd i (-1: /dev/null). Returns the pid. */
+  spawn(path: string, argv: string[], fds: number[], cwd: string): number;
+  /** A close-on-exec unix stream socket pair. */
+  socketpair(): [number, number];
+  /** A memfd holding a sealed copy of the file at path (close-on-exec). */
+  sealedCopy(path: string): number;
+  /** Whether fd is a terminal (Node's own needs node:tty and node:net loaded). */
+  isatty(fd: number): boolean;
+  /** A blocking, close-on-exec stream socket connected to the unix socket at path. */
+  connectUnix(path: string): number;
+  /** One message on a unix socket carrying fds (SCM_RIGHTS); its payload is their count. */
+  sendFds(sock: number, fds: number[]): void;
+  /** null while the child runs; then its exit code, or 128 + the signal that killed it. */
+  reap(pid: number): number | null;
+  /** mknodat(2); mode carries the type (S_IFCHR, S_IFBLK, S_IFIFO); dirfd AT_FDCWD is -100. */
+  mknodat(dirfd: number, name: string, mode: number, major: number, minor: number): void;
+  /** fsetxattr(2) on an open fd, or setxattr(2) on a path (for /proc/self/fd/N of an O_PATH fd). */
+  setxattr(target: number | string, name: string, value: Buffer): void;
+  /** mount(2); relative paths in data resolve against cwd ("" for the process's own). */
+  mount(source: string, target: string, fstype: string, flags: number, data: string, cwd: string): void;
+  umount2(target: string, flags: number): void;
+  /** flock(2); with LOCK_NB a held lock throws EAGAIN. */
+  flock(fd: number, op: number): void;
+}
+
+let host: HostCalls | undefined;
+
+export function hostCalls(): HostCalls {
+  if (!host) {
+    const mod = { exports: {} as HostCalls };
+    process.dlopen(mod, buildFile('runts-host.node', 'RUNTS_HOST_ADDON'));
+    host = mod.exports;
+  }
+  return host;
+}
