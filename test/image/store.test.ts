@@ -1,5 +1,6 @@
-// References with Docker's normalisation, and the content store's promises:
-// verified, atomic, resumable, one write per blob however many writers.
+// References with Docker's normalisation, the content store's promises
+// (verified, atomic, resumable, one write per blob however many writers), and
+// snapshot keys that can name nothing but their own directory.
 
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
@@ -8,8 +9,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { digestOf } from '../../src/image/digest.ts';
-import { DigestMismatchError, InvalidReferenceError, SizeMismatchError } from '../../src/image/errors.ts';
+import { DigestMismatchError, InvalidReferenceError, SizeMismatchError, SnapshotError } from '../../src/image/errors.ts';
 import { familiarName, formatReference, parseReference } from '../../src/image/reference.ts';
+import { CopySnapshotter } from '../../src/image/snapshot/copy.ts';
+import { OverlaySnapshotter } from '../../src/image/snapshot/overlay.ts';
 import { ContentStore } from '../../src/image/store/content.ts';
 
 const tmp = mkdtempSync(join(tmpdir(), 'berth-store-'));
@@ -88,4 +91,30 @@ describe('content store', () => {
     assert.deepEqual(offsets, [1000]);
     assert.ok(store.has(od) && !existsSync(dir));
   });
+});
+
+describe('snapshot keys', () => {
+  for (const Kind of [OverlaySnapshotter, CopySnapshotter]) {
+    it(`${Kind.name}: a key that is not one plain path component is refused, naming it, and removes nothing`, async () => {
+      const base = join(tmp, `keys-${Kind.name}`);
+      const snaps = new Kind(join(base, 'snapshots'));
+      // snapshots/active/../../canary is the canary.
+      const canary = join(base, 'canary');
+      mkdirSync(canary);
+      writeFileSync(join(canary, 'keep'), 'k');
+      const chainId = digestOf(Buffer.from(Kind.name));
+      await snaps.commit(chainId, 'an empty layer', undefined, async () => {});
+      for (const key of ['../../canary', '..', '.', '', 'a/b', 'a\0b', '/abs', 'x'.repeat(256)]) {
+        const refused = (e: Error) => e instanceof SnapshotError && e.message.startsWith(`snapshot ${JSON.stringify(key)}: invalid key`);
+        await assert.rejects(snaps.unmount(key, join(base, 'nowhere')), refused);
+        await assert.rejects(snaps.mount(key, chainId, join(base, 'rootfs')), refused);
+      }
+      assert.deepEqual(readdirSync(canary), ['keep']);
+      assert.deepEqual(readdirSync(join(base, 'snapshots', 'active')), []);
+      const rootfs = join(base, 'rootfs');
+      await snaps.mount('c1.ok_+-', chainId, rootfs);
+      await snaps.unmount('c1.ok_+-', rootfs);
+      assert.deepEqual(readdirSync(join(base, 'snapshots', 'active')), []);
+    });
+  }
 });

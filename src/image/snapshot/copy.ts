@@ -6,7 +6,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { SnapshotError } from '../errors.ts';
-import { Snapshotter, type Mounted } from './snapshotter.ts';
+import { activeDir, Snapshotter, type Mounted } from './snapshotter.ts';
 
 function copyTree(from: string, to: string): void {
   execFileSync('cp', ['-a', '--reflink=auto', '--no-target-directory', from, to], { stdio: ['ignore', 'ignore', 'pipe'] });
@@ -38,7 +38,8 @@ export class CopySnapshotter extends Snapshotter {
   }
 
   async unmount(key: string, target: string): Promise<void> {
+    const active = activeDir(this.root, key);
     rmSync(target, { recursive: true, force: true });
-    rmSync(join(this.root, 'active', key), { recursive: true, force: true });
+    rmSync(active, { recursive: true, force: true });
   }
 }

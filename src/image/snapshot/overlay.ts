@@ -1,16 +1,18 @@
 // The overlayfs snapshotter: each layer is its own directory (whiteouts in
 // overlay form), a container gets upper/ and work/ and a mount stacking the
 // chain. Lower paths are given relative to layers/ (mount runs there) to keep
-// the option string under the kernel's one-page limit.
+// the option string under the kernel's one-page limit. Mounts are system
+// calls through the host addon.
 
-import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { hostCalls } from '../../native/host.ts';
 import { parseDigest } from '../digest.ts';
 import { SnapshotError } from '../errors.ts';
-import { Snapshotter, type Mounted } from './snapshotter.ts';
+import { activeDir, Snapshotter, type Mounted } from './snapshotter.ts';
 
 const MAX_OPTIONS = 4000;
+const UMOUNT_NOFOLLOW = 8;
 
 export function overlaySupported(): boolean {
   try {
@@ -38,8 +40,11 @@ export class OverlaySnapshotter extends Snapshotter {
       mkdirSync(target, { recursive: true });
       const options = `lowerdir=${lowers.join(':')},upperdir=${join(active, 'upper')},workdir=${join(active, 'work')}`;
       if (options.length > MAX_OPTIONS) throw new SnapshotError(key, `${lowers.length} layers are too many for one overlay mount`);
-      const r = spawnSync('mount', ['-t', 'overlay', 'overlay', '-o', options, target], { cwd: join(this.root, 'layers'), encoding: 'utf8' });
-      if (r.status !== 0) throw new SnapshotError(key, `mount overlay on ${target}: ${(r.stderr || r.error?.message || '').trim()}`);
+      try {
+        hostCalls().mount('overlay', target, 'overlay', 0, options, join(this.root, 'layers'));
+      } catch (e) {
+        throw new SnapshotError(key, `mount overlay on ${target}: ${(e as Error).message}`, { cause: e });
+      }
       return { rootfs: target };
     } catch (e) {
       rmSync(active, { recursive: true, force: true });
@@ -48,12 +53,14 @@ export class OverlaySnapshotter extends Snapshotter {
   }
 
   async unmount(key: string, target: string): Promise<void> {
-    if (isMountPoint(target)) execFileSync('umount', [target]);
-    rmSync(join(this.root, 'active', key), { recursive: true, force: true });
+    const active = activeDir(this.root, key);
+    try {
+      hostCalls().umount2(target, UMOUNT_NOFOLLOW);
+    } catch (e) {
+      // EINVAL: nothing is mounted there (any more); ENOENT: nor is there anything.
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code !== 'EINVAL' && code !== 'ENOENT') throw new SnapshotError(key, `unmount ${target}: ${(e as Error).message}`, { cause: e });
+    }
+    rmSync(active, { recursive: true, force: true });
   }
-}
-
-export function isMountPoint(path: string): boolean {
-  if (!existsSync(path)) return false;
-  return spawnSync('mountpoint', ['-q', path]).status === 0;
 }

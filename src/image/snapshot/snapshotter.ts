@@ -15,10 +15,21 @@ export interface Mounted {
   rootfs: string;
 }
 
+/** A key names a directory under active/: container IDs' alphabet, one path component. */
+const KEY_PATTERN = /^[\w+.-]{1,255}$/;
+
+/** The directory of the active snapshot key; a key that could name anything else is refused. */
+export function activeDir(root: string, key: string): string {
+  if (!KEY_PATTERN.test(key) || key === '.' || key === '..') {
+    throw new SnapshotError(JSON.stringify(key), 'invalid key: use 1 to 255 letters, digits and _ + - . (not "." or "..")');
+  }
+  return join(root, 'active', key);
+}
+
 export abstract class Snapshotter {
   /** Creates the directory of a container's writable snapshot; one key, one snapshot. */
   protected claimActive(key: string): string {
-    const active = join(this.root, 'active', key);
+    const active = activeDir(this.root, key);
     try {
       mkdirSync(active);
     } catch {
