@@ -2,7 +2,6 @@
 // leases and active snapshots; sweep the rest (blobs, layer snapshots,
 // abandoned ingests and temporary trees).
 
-import { rmSync } from 'node:fs';
 import { chainIds } from './digest.ts';
 import type { ImageService } from './service.ts';
 import { imageManifests, reachable } from './walk.ts';
@@ -38,7 +37,7 @@ export async function collect(svc: ImageService): Promise<GcResult> {
     svc.snapshots.remove(c);
     result.snapshots++;
   }
-  for (const dir of svc.content.staleIngests()) rmSync(dir, { recursive: true, force: true });
+  svc.content.removeStaleIngests();
   svc.snapshots.cleanTmp();
   return result;
 }

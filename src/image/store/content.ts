@@ -5,7 +5,7 @@
 // connection, a killed process) leaves its partial data in ingest/ to be
 // resumed from its length; any other failure removes it.
 
-import { createReadStream, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
+import { createReadStream, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmdirSync, rmSync, statSync } from 'node:fs';
 import { open, readFile } from 'node:fs/promises';
 import { once } from 'node:events';
 import { join } from 'node:path';
@@ -14,7 +14,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Descriptor } from '../../oci/image-spec.ts';
 import { digestOf, hasher, parseDigest } from '../digest.ts';
 import { asStorageError, BlobNotFoundError, DigestMismatchError, SizeMismatchError } from '../errors.ts';
-import { pidAlive, tryLock, unlock } from './lock.ts';
+import { tryLock, unlock, type Lock } from './lock.ts';
 
 export interface Expected {
   digest: string;
@@ -131,11 +131,11 @@ export class ContentStore {
       return;
     }
     const dir = join(this.root, 'ingest', `${algorithm}-${encoded}`);
-    const lock = join(dir, 'lock');
+    let lock: Lock | null;
     try {
       mkdirSync(dir, { recursive: true });
       // Another process is writing the same blob: wait for it rather than race.
-      while (!tryLock(lock)) {
+      while (!(lock = tryLock(join(dir, 'lock')))) {
         await sleep(20);
         if (this.has(digest)) {
           if (opts.tee) await feed(createReadStream(this.path(digest)), opts.tee, true);
@@ -196,8 +196,7 @@ export class ContentStore {
       opts.tee?.destroy(e as Error);
       throw sourceFailed ? e : asStorageError(what, e);
     } finally {
-      unlock(lock);
-      if (!existsSync(data)) rmSync(dir, { recursive: true, force: true });
+      releaseIngest(dir, lock);
     }
   }
 
@@ -212,24 +211,33 @@ export class ContentStore {
     rmSync(this.path(digest), { force: true });
   }
 
-  /** Partial ingests whose writer is gone: kept for resume, removable by prune. */
-  staleIngests(): string[] {
-    const out: string[] = [];
+  /** Removes partial ingests nobody is writing (kept for resume until then). */
+  removeStaleIngests(): void {
     const root = join(this.root, 'ingest');
     for (const name of readdirSync(root)) {
-      let owner = 0;
-      try {
-        owner = Number(readFileSync(join(root, name, 'lock'), 'utf8'));
-      } catch {
-        // no lock: nobody is writing it
-      }
-      if (!pidAlive(owner)) out.push(join(root, name));
+      const dir = join(root, name);
+      const lock = tryLock(join(dir, 'lock'));
+      if (!lock) continue;
+      rmSync(join(dir, 'data'), { force: true });
+      releaseIngest(dir, lock);
     }
-    return out;
   }
 
   descriptor(mediaType: string, data: Uint8Array): Descriptor {
     return { mediaType, digest: digestOf(data), size: data.length };
+  }
+}
+
+/** Unlocks an ingest; one without partial data goes, its lock file removed while still held.
+ * A waiter may have made a new lock file meanwhile: then the directory stays, for it. */
+function releaseIngest(dir: string, lock: Lock): void {
+  const done = !existsSync(join(dir, 'data'));
+  unlock(lock, done);
+  if (!done) return;
+  try {
+    rmdirSync(dir);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ENOTEMPTY' && (e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
   }
 }
 

@@ -1,9 +1,23 @@
-// Cross-process mutual exclusion with O_EXCL lock files holding the owner's
-// pid. A lock whose owner died (a killed pull) is taken over, so a crash
-// never wedges the store.
+// Cross-process mutual exclusion with flock(2) on a lock file. The kernel
+// releases a lock when its holder dies (a killed pull), so a crash never
+// wedges the store, and no lock is ever taken over on a guess (a pid read
+// from a file, which two waiters could both act on).
+//
+// Only a holder removes a lock file, and it does so before releasing: a
+// waiter that then gets the lock of the removed file sees that the path no
+// longer names it and tries again on the new one.
 
-import { openSync, readFileSync, unlinkSync, writeSync, closeSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, statSync, unlinkSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { hostCalls } from '../../native/host.ts';
+
+const LOCK_EX = 2;
+const LOCK_NB = 4;
+
+export interface Lock {
+  readonly path: string;
+  readonly fd: number;
+}
 
 export function pidAlive(pid: number): boolean {
   if (!Number.isInteger(pid) || pid <= 0) return false;
@@ -15,54 +29,61 @@ export function pidAlive(pid: number): boolean {
   }
 }
 
-/** Tries once; true if this process now holds the lock. */
-export function tryLock(path: string): boolean {
-  for (;;) {
-    let fd = -1;
-    try {
-      fd = openSync(path, 'wx', 0o600);
-      writeSync(fd, String(process.pid));
-      return true;
-    } catch (e) {
-      // An empty lock reads as one being taken right now, forever: never leave one behind (a full disk fails the write).
-      if (fd >= 0) unlinkSync(path);
-      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
-    } finally {
-      if (fd >= 0) closeSync(fd);
-    }
-    let owner = NaN;
-    try {
-      owner = Number(readFileSync(path, 'utf8'));
-    } catch {
-      continue;
-    }
-    // An empty file is a lock being written right now: treat it as live.
-    if (Number.isNaN(owner) || owner === 0 || pidAlive(owner)) return false;
-    try {
-      unlinkSync(path);
-    } catch {
-      // another process took it over first
-    }
+function sameFile(fd: number, path: string): boolean {
+  const held = fstatSync(fd);
+  try {
+    const now = statSync(path);
+    return now.ino === held.ino && now.dev === held.dev;
+  } catch {
+    return false;
   }
 }
 
-export function unlock(path: string): void {
+/** Tries once (a moment longer if the file was just replaced); the lock, or null if another process holds it. */
+export function tryLock(path: string): Lock | null {
+  for (;;) {
+    let fd: number;
+    try {
+      fd = openSync(path, 'a', 0o600);
+    } catch (e) {
+      // Its directory is being removed by the last holder: as good as held.
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null;
+      throw e;
+    }
+    try {
+      hostCalls().flock(fd, LOCK_EX | LOCK_NB);
+    } catch (e) {
+      closeSync(fd);
+      if ((e as NodeJS.ErrnoException).code === 'EAGAIN') return null;
+      throw e;
+    }
+    if (sameFile(fd, path)) return { path, fd };
+    closeSync(fd);
+  }
+}
+
+/** Releases the lock; with remove, deletes its file first (while still holding it). */
+export function unlock(lock: Lock, remove = false): void {
   try {
-    unlinkSync(path);
+    if (remove) unlinkSync(lock.path);
   } catch {
     // already gone
+  } finally {
+    closeSync(lock.fd);
   }
 }
 
+/** Runs fn holding the lock at path; the lock file is removed when done. */
 export async function withLock<T>(path: string, fn: () => Promise<T> | T, timeoutMs = 60_000): Promise<T> {
   const end = Date.now() + timeoutMs;
-  while (!tryLock(path)) {
+  let lock: Lock | null;
+  while (!(lock = tryLock(path))) {
     if (Date.now() > end) throw new Error(`timed out waiting for lock ${path}`);
     await sleep(5 + Math.random() * 20);
   }
   try {
     return await fn();
   } finally {
-    unlock(path);
+    unlock(lock, true);
   }
 }
