@@ -273,7 +273,7 @@ export async function load(svc: ImageService, input: string, opts: { name?: stri
   try {
     const src = input === '-' ? process.stdin : createReadStream(input);
     // The archive is untrusted: the layer unpacker's path checks apply to it too.
-    await unpackLayer(src, { target: dir, whiteouts: 'apply', what: `archive ${input}` });
+    await unpackLayer(src, { target: dir, whiteouts: 'apply', what: `archive ${input}`, warn: svc.warn });
     if (existsSync(join(dir, 'index.json')) && existsSync(join(dir, 'oci-layout'))) return await importLayout(svc, dir, opts);
     if (existsSync(join(dir, 'manifest.json'))) return await importDocker(svc, dir, input);
     if (existsSync(join(dir, 'repositories'))) return await importLegacy(svc, dir, input);

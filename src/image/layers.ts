@@ -80,7 +80,7 @@ export async function ensureLayers(svc: ImageService, layers: Descriptor[], diff
   const commit = (j: Job, src: () => AsyncIterable<Buffer>): Promise<void> => {
     opts.lease.addSnapshot(j.chainId);
     return snaps.commit(j.chainId, what(j), j.parent, async (dir) => {
-      const r = await unpackLayer(src(), { target: dir, whiteouts: snaps.whiteouts, what: what(j) });
+      const r = await unpackLayer(src(), { target: dir, whiteouts: snaps.whiteouts, what: what(j), warn: svc.warn });
       if (r.diffId !== j.diffId) throw new DigestMismatchError(`${what(j)}: uncompressed content (diff ID)`, j.diffId, r.diffId);
     });
   };

@@ -15,6 +15,8 @@ export interface ServiceOptions {
   /** overlay where the kernel has it (and we are root), else copy. */
   snapshotter?: 'overlay' | 'copy' | 'auto';
   registry?: ClientOptions;
+  /** Told of what is skipped rather than refused (a layer's xattrs of other namespaces). Default: process.emitWarning. */
+  warn?: (msg: string) => void;
 }
 
 export class ImageService {
@@ -24,6 +26,7 @@ export class ImageService {
   readonly leases: LeaseStore;
   readonly snapshots: Snapshotter;
   readonly registry: RegistryClient;
+  readonly warn: (msg: string) => void;
 
   constructor(root: string, opts: ServiceOptions = {}) {
     this.root = root;
@@ -34,5 +37,6 @@ export class ImageService {
     const kind = opts.snapshotter === 'auto' || !opts.snapshotter ? (overlaySupported() ? 'overlay' : 'copy') : opts.snapshotter;
     this.snapshots = kind === 'overlay' ? new OverlaySnapshotter(join(root, 'snapshots', 'overlay')) : new CopySnapshotter(join(root, 'snapshots', 'copy'));
     this.registry = new RegistryClient(opts.registry);
+    this.warn = opts.warn ?? ((msg) => process.emitWarning(msg));
   }
 }

@@ -9,19 +9,23 @@
 // Two whiteout styles: "overlay" writes them as overlayfs expects in a fresh
 // layer directory (0/0 character devices and trusted.overlay.opaque), "apply"
 // carries them out on a full tree (the plain-copy snapshotter).
+//
+// Nodes and xattrs are made by system calls (the host addon), never by a
+// shell-out: no name from a layer is ever parsed by another program.
 
-import { spawnSync } from 'node:child_process';
 import {
-  closeSync, fchmodSync, fchownSync, futimesSync, linkSync, lchownSync, lstatSync, lutimesSync, mkdirSync, openSync,
+  closeSync, constants, fchmodSync, fchownSync, futimesSync, linkSync, lchownSync, lstatSync, lutimesSync, mkdirSync, openSync,
   readdirSync, readlinkSync, rmSync, chmodSync, symlinkSync, writeSync, ftruncateSync, type Stats,
 } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { join } from 'node:path';
+import { hostCalls } from '../native/host.ts';
 import { hasher } from './digest.ts';
 import { decompress } from './compression.ts';
 import { UnpackError, UnsafeEntryError } from './errors.ts';
 import type { TarHeader } from './tar/header.ts';
 import { readTar } from './tar/reader.ts';
+import { judgeXattr, OVERLAY_PREFIX, setXattrsAt, setXattrsOnFd } from './xattr.ts';
 
 export type WhiteoutMode = 'overlay' | 'apply';
 
@@ -30,6 +34,8 @@ export interface UnpackOptions {
   whiteouts: WhiteoutMode;
   /** Names the layer in errors: "layer <digest>", or which image's layer it is. */
   what: string;
+  /** Told of what a layer carries and is not applied (xattrs of other namespaces). Default: process.emitWarning. */
+  warn?: (msg: string) => void;
 }
 
 export interface UnpackResult {
@@ -46,9 +52,19 @@ const SMALL_FILE = 1 << 20;
 const MAX_JOBS = 12;
 let jobs = 0;
 const jobWaiters: (() => void)[] = [];
+const AT_FDCWD = -100;
 const OPAQUE = '.wh..wh..opq';
+const OPAQUE_XATTR: [string, Buffer] = [`${OVERLAY_PREFIX}opaque`, Buffer.from('y')];
 const MAX_HOPS = 40;
 const isRoot = process.getuid?.() === 0;
+const NODE_TYPE = { char: constants.S_IFCHR, block: constants.S_IFBLK, fifo: constants.S_IFIFO };
+const DIR_FLAGS = constants.O_RDONLY | constants.O_DIRECTORY | constants.O_NOFOLLOW;
+type Xattrs = [string, Buffer][];
+
+/** A failed system call (node:fs or the host addon): the host's failure, not the layer's. */
+function isHostError(e: unknown): e is NodeJS.ErrnoException {
+  return typeof (e as NodeJS.ErrnoException | undefined)?.errno === 'number';
+}
 
 function lstatOrNull(p: string): Stats | null {
   try {
@@ -73,7 +89,9 @@ class Unpacker {
   private readonly mode: WhiteoutMode;
   private readonly what: string;
   private readonly dirMeta: { rel: string[]; h: TarHeader }[] = [];
-  private readonly xattrs: { rel: string[]; name: string; value: Buffer }[] = [];
+  /** xattr names skipped, with how many entries carried each: one warning per layer. */
+  private readonly skipped = new Map<string, number>();
+  private readonly warn: (msg: string) => void;
   private readonly createdHere = new Set<string>();
   private whiteoutTemplate?: string;
   /** Background writes of small files, by path: anything touching such a path waits for it first. */
@@ -85,6 +103,7 @@ class Unpacker {
     this.root = opts.target;
     this.mode = opts.whiteouts;
     this.what = opts.what;
+    this.warn = opts.warn ?? ((msg) => process.emitWarning(msg));
   }
 
   fail(why: string): never {
@@ -106,7 +125,7 @@ class Unpacker {
     while (jobs >= MAX_JOBS) await new Promise<void>((r) => jobWaiters.push(r));
     jobs++;
     const p = job().catch((e) => {
-      this.jobError ??= typeof (e as NodeJS.ErrnoException).syscall === 'string' ? new UnpackError(this.what, entry, (e as Error).message, { cause: e }) : e;
+      this.jobError ??= isHostError(e) ? new UnpackError(this.what, entry, e.message, { cause: e }) : e;
     }).finally(() => {
       jobs--;
       jobWaiters.shift()?.();
@@ -152,6 +171,7 @@ class Unpacker {
   async entryFrom(h: TarHeader, data: () => AsyncGenerator<Buffer>): Promise<void> {
     this.entry = h.name;
     const parts = components(h.name, (w) => this.fail(w));
+    const attrs = this.layerXattrs(h);
     if (parts.length === 0) return; // the root itself ("./")
     const base = parts[parts.length - 1];
     if (base.startsWith(WH)) {
@@ -174,17 +194,16 @@ class Unpacker {
       case 'dir':
         if (!existing || !existing.isDirectory()) mkdirSync(path, 0o700);
         this.dirMeta.push({ rel, h });
-        this.queueXattrs(rel, h);
+        setXattrsAt(path, attrs);
         return;
       case 'file':
-        this.queueXattrs(rel, h);
         if (!h.sparse && h.size <= SMALL_FILE) {
           const parts: Buffer[] = [];
           for await (const c of data()) parts.push(Buffer.from(c));
           const body = parts.length === 1 ? parts[0] : Buffer.concat(parts);
-          return this.startJob(path, h.name, () => writeSmall(path, h, body));
+          return this.startJob(path, h.name, () => writeSmall(path, h, body, attrs));
         }
-        return this.writeFile(path, h, data);
+        return this.writeFile(path, h, data, attrs);
       case 'symlink':
         symlinkSync(h.linkname, path);
         if (isRoot) lchownSync(path, h.uid, h.gid);
@@ -196,8 +215,8 @@ class Unpacker {
       case 'char':
       case 'block':
       case 'fifo':
-        this.mknod(path, h);
-        this.queueXattrs(rel, h);
+        this.mknod(dirRel, base, h);
+        setXattrsAt(path, attrs);
         return;
     }
   }
@@ -215,7 +234,19 @@ class Unpacker {
     return target!;
   }
 
-  private async writeFile(path: string, h: TarHeader, data: () => AsyncGenerator<Buffer>): Promise<void> {
+  /** The entry's xattrs that are applied; fails the layer on an unsafe name, counts the skipped ones. */
+  private layerXattrs(h: TarHeader): Xattrs {
+    const out: Xattrs = [];
+    for (const [name, value] of Object.entries(h.xattrs)) {
+      const v = judgeXattr(name);
+      if (v.apply) out.push([name, value]);
+      else if (v.unsafe) this.fail(v.why);
+      else this.skipped.set(name, (this.skipped.get(name) ?? 0) + 1);
+    }
+    return out;
+  }
+
+  private async writeFile(path: string, h: TarHeader, data: () => AsyncGenerator<Buffer>, attrs: Xattrs): Promise<void> {
     const fd = openSync(path, 'wx', 0o600);
     try {
       if (h.sparse) {
@@ -244,19 +275,25 @@ class Unpacker {
           while (off < chunk.length) off += writeSync(fd, chunk, off, chunk.length - off);
         }
       }
-      // chown before chmod: chown clears set-id bits.
+      // chown before chmod (chown clears set-id bits), and before xattrs (it drops security.capability).
       if (isRoot) fchownSync(fd, h.uid, h.gid);
       fchmodSync(fd, h.mode);
+      setXattrsOnFd(fd, attrs);
       futimesSync(fd, h.mtime, h.mtime);
     } finally {
       closeSync(fd);
     }
   }
 
-  private mknod(path: string, h: TarHeader): void {
-    const args = h.type === 'fifo' ? [path, 'p'] : [path, h.type === 'char' ? 'c' : 'b', String(h.devmajor), String(h.devminor)];
-    const r = spawnSync('mknod', ['-m', (h.mode & 0o7777).toString(8), ...args], { encoding: 'utf8' });
-    if (r.status !== 0) this.hostFail(`mknod failed: ${(r.stderr || r.error?.message || '').trim()}`);
+  /** The node is made in its parent, opened without following it: never anywhere else. */
+  private mknod(dirRel: string[], base: string, h: TarHeader): void {
+    const dir = openSync(join(this.root, ...dirRel), DIR_FLAGS);
+    try {
+      hostCalls().mknodat(dir, base, NODE_TYPE[h.type as keyof typeof NODE_TYPE] | (h.mode & 0o7777), h.devmajor, h.devminor);
+    } finally {
+      closeSync(dir);
+    }
+    const path = join(this.root, ...dirRel, base);
     if (isRoot) lchownSync(path, h.uid, h.gid);
     chmodSync(path, h.mode);
     lutimesSync(path, h.mtime, h.mtime);
@@ -267,7 +304,7 @@ class Unpacker {
       const dir = this.resolveDir(dirParts, this.mode === 'overlay');
       if (!dir) return;
       if (this.mode === 'overlay') {
-        this.xattrs.push({ rel: dir, name: 'trusted.overlay.opaque', value: Buffer.from('y') });
+        setXattrsAt(join(this.root, ...dir), [OPAQUE_XATTR]);
         return;
       }
       // Opaque: what lower layers put in this directory disappears, this layer's entries stay.
@@ -298,8 +335,11 @@ class Unpacker {
     if (!this.whiteoutTemplate) {
       const t = `${this.root}.whiteout`;
       rmSync(t, { force: true });
-      const r = spawnSync('mknod', ['-m', '0', t, 'c', '0', '0'], { encoding: 'utf8' });
-      if (r.status !== 0) this.hostFail(`cannot make an overlay whiteout: ${(r.stderr || r.error?.message || '').trim()}`);
+      try {
+        hostCalls().mknodat(AT_FDCWD, t, constants.S_IFCHR, 0, 0);
+      } catch (e) {
+        this.hostFail(`cannot make an overlay whiteout: ${(e as Error).message}`);
+      }
       this.whiteoutTemplate = t;
     }
     return this.whiteoutTemplate;
@@ -309,36 +349,21 @@ class Unpacker {
     return [...this.pending.values()];
   }
 
-  private queueXattrs(rel: string[], h: TarHeader): void {
-    for (const [name, value] of Object.entries(h.xattrs)) this.xattrs.push({ rel, name, value });
-  }
-
-  /** Deferred work (directory modes and times, xattrs) re-checks that each path is still a
+  /** Deferred work (directory modes and times) re-checks that each path is still a
    * real directory chain: a later entry may have replaced a parent with a symlink. */
   async finish(): Promise<void> {
     await this.settle();
     if (this.whiteoutTemplate) rmSync(this.whiteoutTemplate, { force: true });
+    if (this.skipped.size) {
+      const names = [...this.skipped].map(([name, n]) => `${name} (${n} ${n === 1 ? 'entry' : 'entries'})`).join(', ');
+      this.warn(`${this.what}: xattrs not applied: ${names}; only user.* and security.capability are taken from a layer`);
+    }
     const still = (rel: string[]): string | null => {
       const dir = this.resolveDir(rel.slice(0, -1), false, false);
       if (!dir || dir.join('/') !== rel.slice(0, -1).join('/')) return null;
       const p = join(this.root, ...rel);
       return lstatOrNull(p) ? p : null;
     };
-    if (this.xattrs.length) {
-      let dump = '';
-      for (const x of this.xattrs) {
-        const p = x.rel.length ? still(x.rel) : this.root;
-        if (!p) continue;
-        dump += `# file: ${escapeName(p)}\n${x.name}=0x${x.value.toString('hex')}\n\n`;
-      }
-      if (dump) {
-        const r = spawnSync('setfattr', ['-h', '--restore=-'], { input: dump, encoding: 'utf8' });
-        if (r.status !== 0) {
-          this.entry = '(xattrs)';
-          this.hostFail(`setfattr failed: ${(r.stderr || r.error?.message || '').trim()}`);
-        }
-      }
-    }
     for (let i = this.dirMeta.length - 1; i >= 0; i--) {
       const { rel, h } = this.dirMeta[i];
       const p = still(rel);
@@ -355,7 +380,7 @@ const myUid = process.getuid?.() ?? -1;
 const myGid = process.getgid?.() ?? -1;
 
 /** Each call is a thread-pool round trip, so the ones that would change nothing are skipped. */
-async function writeSmall(path: string, h: TarHeader, body: Buffer): Promise<void> {
+async function writeSmall(path: string, h: TarHeader, body: Buffer, attrs: Xattrs): Promise<void> {
   const fh = await open(path, 'wx', h.mode & 0o777);
   try {
     let off = 0;
@@ -364,17 +389,12 @@ async function writeSmall(path: string, h: TarHeader, body: Buffer): Promise<voi
     if (chown) await fh.chown(h.uid, h.gid);
     // chown clears set-id bits, and the umask may have taken bits from open's mode.
     if (chown || h.mode & 0o7000 || h.mode & umask) await fh.chmod(h.mode);
+    // After chown, which drops security.capability.
+    setXattrsOnFd(fh.fd, attrs);
     await fh.utimes(h.mtime, h.mtime);
   } finally {
     await fh.close();
   }
-}
-
-/** getfattr's escaping: setfattr --restore reads octal escapes for unusual bytes. */
-function escapeName(p: string): string {
-  let out = '';
-  for (const b of Buffer.from(p)) out += b < 0x21 || b > 0x7e || b === 0x5c ? `\\${b.toString(8).padStart(3, '0')}` : String.fromCharCode(b);
-  return out;
 }
 
 /** Unpacks a (possibly compressed) layer stream into opts.target. */
@@ -398,7 +418,7 @@ export async function unpackLayer(src: AsyncIterable<Buffer | Uint8Array> | Iter
     await u.finish();
   } catch (e) {
     await Promise.allSettled(u.pendingJobs());
-    if (typeof (e as NodeJS.ErrnoException).syscall === 'string') throw new UnpackError(opts.what, u.entry, (e as Error).message, { cause: e });
+    if (isHostError(e)) throw new UnpackError(opts.what, u.entry, e.message, { cause: e });
     throw e;
   }
   return { diffId: `sha256:${diff.digest('hex')}`, entries, bytes };

@@ -11,7 +11,7 @@ import { digestOf } from '../../src/image/digest.ts';
 import { TarFormatError, UnsafeEntryError } from '../../src/image/errors.ts';
 import { readTar } from '../../src/image/tar/reader.ts';
 import { tarBuffer, type WriteEntry } from '../../src/image/tar/writer.ts';
-import { unpackLayer, type WhiteoutMode } from '../../src/image/unpack.ts';
+import { unpackLayer, type UnpackOptions, type WhiteoutMode } from '../../src/image/unpack.ts';
 import { dir, file, hardlink, layer, symlink } from './helpers/layers.ts';
 
 const tmp = mkdtempSync(join(tmpdir(), 'berth-unpack-'));
@@ -23,14 +23,28 @@ const fresh = (): string => {
   return d;
 };
 
-async function unpack(blob: Buffer, target: string, whiteouts: WhiteoutMode = 'apply') {
-  return unpackLayer([blob], { target, whiteouts, what: 'layer sha256:test' });
+async function unpack(blob: Buffer, target: string, whiteouts: WhiteoutMode = 'apply', more: Partial<UnpackOptions> = {}) {
+  return unpackLayer([blob], { target, whiteouts, what: 'layer sha256:test', ...more });
 }
 
 function getfattr(path: string, name: string): string | null {
-  const r = spawnSync('getfattr', ['-h', '--only-values', '-n', name, path], { encoding: 'utf8' });
+  return getfattrBytes(path, name)?.toString('utf8') ?? null;
+}
+
+function getfattrBytes(path: string, name: string): Buffer | null {
+  const r = spawnSync('getfattr', ['-h', '--only-values', '-n', name, path]);
   return r.status === 0 ? r.stdout : null;
 }
+
+/** The names of every xattr of path (its last component not followed). */
+function xattrNames(path: string): string[] {
+  const r = spawnSync('getfattr', ['-h', '-d', '-m', '-', '--absolute-names', path], { encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+  return r.stdout.split('\n').filter((l) => l && !l.startsWith('#')).map((l) => l.split('=')[0]).sort();
+}
+
+/** A Linux dev_t, as stat reports it. */
+const makedev = (major: number, minor: number): number => ((major & 0xfff) << 8) | (minor & 0xff) | ((minor & ~0xff) << 12);
 
 describe('tar reader', () => {
   it('reads what GNU tar writes: pax long names, sparse files, hardlinks, fifos', async () => {
@@ -130,6 +144,9 @@ describe('unpack', () => {
     ['a symlinked parent leaving the root', [symlink('evil', '../../..'), file('evil/escaped', 'x')]],
     ['a symlink chain leaving the root', [dir('d'), symlink('d/up', '..'), symlink('l', 'd/up/..'), file('l/escaped', 'x')]],
     ['a hardlink to outside', [hardlink('h', '../outside')]],
+    ['a device node named outside', [{ name: '../escaped', type: 'char', mode: 0o666, devmajor: 1, devminor: 3 }]],
+    ['a device node under a symlinked parent leaving the root', [symlink('evil', '../..'), { name: 'evil/escaped', type: 'block', mode: 0o600, devmajor: 7, devminor: 0 }]],
+    ['a fifo under a symlink chain leaving the root', [dir('d'), symlink('d/up', '..'), symlink('l', 'd/up/..'), { name: 'l/escaped', type: 'fifo', mode: 0o600 }]],
   ];
   for (const [what, entries] of escapes) {
     it(`refuses ${what}, writing nothing outside`, async () => {
@@ -142,4 +159,92 @@ describe('unpack', () => {
       assert.ok(!existsSync(join(tmp, 'escaped')) && !existsSync('/escaped') && !existsSync('/ESCAPE'));
     });
   }
+});
+
+describe('device nodes', () => {
+  it('are made in the target (mknodat in their parent), with their numbers, mode and owner', async () => {
+    const t = fresh();
+    await unpack((await layer([
+      dir('dev'),
+      { name: 'dev/null', type: 'char', mode: 0o666, devmajor: 1, devminor: 3, uid: 5, gid: 6, mtime: 1_700_000_000 },
+      { name: 'dev/disk', type: 'block', mode: 0o640, devmajor: 259, devminor: 300 },
+      { name: 'dev/pipe', type: 'fifo', mode: 0o620 },
+    ])).blob, t);
+    const c = lstatSync(join(t, 'dev/null'));
+    assert.ok(c.isCharacterDevice());
+    assert.equal(c.rdev, makedev(1, 3));
+    assert.deepEqual([c.mode & 0o7777, c.uid, c.gid, c.mtimeMs], [0o666, 5, 6, 1_700_000_000_000]);
+    const b = lstatSync(join(t, 'dev/disk'));
+    assert.ok(b.isBlockDevice());
+    assert.equal(b.rdev, makedev(259, 300));
+    assert.equal(b.mode & 0o7777, 0o640);
+    const f = lstatSync(join(t, 'dev/pipe'));
+    assert.ok(f.isFIFO());
+    assert.equal(f.mode & 0o7777, 0o620);
+    assert.deepEqual(readdirSync(join(t, 'dev')).sort(), ['disk', 'null', 'pipe']);
+  });
+});
+
+describe('layer xattrs', () => {
+  // VFS_CAP_REVISION_2 with the effective bit: cap_net_bind_service (10) permitted.
+  const cap = Buffer.alloc(20);
+  cap.writeUInt32LE(0x02000001, 0);
+  cap.writeUInt32LE(1 << 10, 4);
+
+  it('fails a layer whose xattr name holds a newline, a NUL or "/", setting nothing anywhere', async () => {
+    const canary = join(tmp, 'canary');
+    writeFileSync(canary, 'c');
+    const before = xattrNames(canary);
+    // What once went into setfattr --restore's text as a record for another file.
+    const injected = `\n# file: ${canary}\nuser.pwned`;
+    for (const name of [injected, 'user.a\0b', 'user.a/b']) {
+      for (const mode of ['apply', 'overlay'] as const) {
+        const t = fresh();
+        await assert.rejects(unpack((await layer([file('f', 'x', 0o644, { xattrs: { [name]: 'pwned' } })])).blob, t, mode),
+          (e: Error) => e instanceof UnsafeEntryError && e.message.startsWith('layer sha256:test: entry "f": xattr name ') && e.message.endsWith('holds a NUL, a newline or "/"'));
+        assert.deepEqual(readdirSync(t), []);
+      }
+    }
+    assert.deepEqual(xattrNames(canary), before);
+  });
+
+  it('applies user.* and security.capability to files (small and streamed), directories and nodes', async () => {
+    const t = fresh();
+    const both = { 'user.note': 'hi', 'security.capability': cap };
+    await unpack((await layer([
+      dir('d', 0o755), { ...dir('d', 0o755), xattrs: { 'user.dir': 'yes' } },
+      file('d/small', '#!', 0o755, { uid: 1000, gid: 1000, xattrs: both }),
+      file('d/big', Buffer.alloc(3 << 20, 1), 0o755, { uid: 1000, gid: 1000, xattrs: both }),
+      { name: 'd/node', type: 'char', mode: 0o600, devmajor: 1, devminor: 3, xattrs: { 'security.capability': cap } },
+    ])).blob, t);
+    for (const f of ['d/small', 'd/big']) {
+      assert.equal(getfattr(join(t, f), 'user.note'), 'hi', f);
+      // Set after the chown, which would have dropped it.
+      assert.deepEqual(getfattrBytes(join(t, f), 'security.capability'), cap, f);
+      assert.equal(statSync(join(t, f)).uid, 1000);
+    }
+    assert.equal(getfattr(join(t, 'd'), 'user.dir'), 'yes');
+    assert.deepEqual(getfattrBytes(join(t, 'd/node'), 'security.capability'), cap);
+  });
+
+  it("refuses overlayfs's own xattrs from a layer (only the unpacker writes trusted.overlay.opaque)", async () => {
+    for (const name of ['trusted.overlay.opaque', 'trusted.overlay.redirect', 'trusted.overlay.metacopy']) {
+      const t = fresh();
+      await assert.rejects(unpack((await layer([{ ...dir('o'), xattrs: { [name]: 'y' } }])).blob, t, 'overlay'),
+        (e: Error) => e instanceof UnsafeEntryError && e.message === `layer sha256:test: entry "o": xattr "${name}" is overlayfs's own, never a layer's`);
+      assert.deepEqual(readdirSync(t), []);
+    }
+  });
+
+  it('skips the other namespaces, with one warning per layer naming them', async () => {
+    const t = fresh();
+    const warnings: string[] = [];
+    await unpack((await layer([
+      file('a', 'x', 0o644, { xattrs: { 'security.selinux': 'system_u:object_r:bin_t:s0', 'trusted.foo': 'bar', 'user.ok': '1' } }),
+      file('b', 'x', 0o644, { xattrs: { 'trusted.foo': 'baz', 'system.posix_acl_access': Buffer.from([2, 0, 0, 0]) } }),
+    ])).blob, t, 'apply', { warn: (m) => warnings.push(m) });
+    assert.deepEqual(xattrNames(join(t, 'a')), ['user.ok']);
+    assert.deepEqual(xattrNames(join(t, 'b')), []);
+    assert.deepEqual(warnings, ['layer sha256:test: xattrs not applied: security.selinux (1 entry), trusted.foo (2 entries), system.posix_acl_access (1 entry); only user.* and security.capability are taken from a layer']);
+  });
 });

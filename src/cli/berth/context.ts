@@ -44,6 +44,7 @@ export function makeContext(flags: Flags): Context {
     service: () => (svc ??= new ImageService(root, {
       snapshotter: snap as 'overlay' | 'copy' | 'auto' | undefined,
       registry: { hosts, authFile: flags['auth-file'] as string | undefined },
+      warn: (msg) => process.stderr.write(`berth: warning: ${msg}\n`),
     })),
     out: (s) => process.stdout.write(s),
   };

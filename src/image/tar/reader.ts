@@ -160,7 +160,8 @@ export async function* readTar(src: Source, where: string): AsyncGenerator<TarEn
       }
     }
     if (!type) fail(`entry "${name}": unsupported type flag "${flag.replace(/\0/, '\\0')}"`);
-    const xattrs: Record<string, Buffer> = {};
+    // No prototype: a name is only ever a name ("__proto__" included).
+    const xattrs: Record<string, Buffer> = Object.create(null);
     for (const [k, v] of all) if (k.startsWith('SCHILY.xattr.')) xattrs[k.slice(13)] = v;
     let dataPrefix = 0;
     if (str('GNU.sparse.major') === '1' && str('GNU.sparse.minor') === '0') {
