@@ -22,6 +22,7 @@ import type { ImageService } from './service.ts';
 import type { Lease } from './store/leases.ts';
 import { writeTar, type WriteEntry } from './tar/writer.ts';
 import { unpackLayer } from './unpack.ts';
+import type { UnpackLimits } from './limits.ts';
 
 interface DockerManifestEntry {
   Config: string;
@@ -267,13 +268,14 @@ async function importLegacy(svc: ImageService, dir: string, where: string): Prom
 }
 
 /** Loads a docker-archive or OCI layout tar (path, or "-" for stdin). */
-export async function load(svc: ImageService, input: string, opts: { name?: string } = {}): Promise<string[]> {
+/** limits: over the service's unpack limits, which apply to the archive as to one layer. */
+export async function load(svc: ImageService, input: string, opts: { name?: string; limits?: Partial<UnpackLimits> } = {}): Promise<string[]> {
   const dir = join(svc.root, 'tmp', `load-${process.pid}-${Date.now()}`);
   mkdirSync(dir, { recursive: true });
   try {
     const src = input === '-' ? process.stdin : createReadStream(input);
     // The archive is untrusted: the layer unpacker's path checks apply to it too.
-    await unpackLayer(src, { target: dir, whiteouts: 'apply', what: `archive ${input}`, warn: svc.warn });
+    await unpackLayer(src, { target: dir, whiteouts: 'apply', what: `archive ${input}`, limits: svc.unpackLimits(opts.limits), warn: svc.warn });
     if (existsSync(join(dir, 'index.json')) && existsSync(join(dir, 'oci-layout'))) return await importLayout(svc, dir, opts);
     if (existsSync(join(dir, 'manifest.json'))) return await importDocker(svc, dir, input);
     if (existsSync(join(dir, 'repositories'))) return await importLegacy(svc, dir, input);

@@ -115,3 +115,12 @@ export class SnapshotError extends ImageError {
     super('ESNAPSHOT', `snapshot ${key}: ${why}`, options);
   }
 }
+
+/** Content past a limit that keeps hostile input from filling the host (a gzip bomb, millions of entries). */
+export class LimitError extends ImageError {
+  readonly limit: string;
+  constructor(what: string, why: string, limit: string) {
+    super('ELIMIT', `${what}: ${why} (the ${limit} limit; raise it if this content is expected)`);
+    this.limit = limit;
+  }
+}

@@ -9,6 +9,7 @@ import { PassThrough } from 'node:stream';
 import { LAYER_TYPES, type Descriptor } from '../oci/image-spec.ts';
 import { chainIds } from './digest.ts';
 import { DigestMismatchError, ManifestError } from './errors.ts';
+import type { UnpackLimits } from './limits.ts';
 import type { ImageService } from './service.ts';
 import type { Lease } from './store/leases.ts';
 import { unpackLayer } from './unpack.ts';
@@ -29,6 +30,8 @@ export interface LayerOptions {
   unpack: boolean;
   concurrency?: number;
   progress?: (e: ProgressEvent) => void;
+  /** Over the service's unpack limits. */
+  limits?: Partial<UnpackLimits>;
 }
 
 interface Job {
@@ -65,6 +68,7 @@ export async function ensureLayers(svc: ImageService, layers: Descriptor[], diff
   const report = opts.progress ?? (() => undefined);
   const what = (j: Job): string => `${opts.image} layer ${j.index + 1}/${layers.length} (${j.desc.digest})`;
   const snaps = svc.snapshots;
+  const limits = svc.unpackLimits(opts.limits);
 
   const download = async (j: Job, tee?: PassThrough): Promise<void> => {
     opts.lease.addDigest(j.desc.digest);
@@ -80,7 +84,7 @@ export async function ensureLayers(svc: ImageService, layers: Descriptor[], diff
   const commit = (j: Job, src: () => AsyncIterable<Buffer>): Promise<void> => {
     opts.lease.addSnapshot(j.chainId);
     return snaps.commit(j.chainId, what(j), j.parent, async (dir) => {
-      const r = await unpackLayer(src(), { target: dir, whiteouts: snaps.whiteouts, what: what(j), warn: svc.warn });
+      const r = await unpackLayer(src(), { target: dir, whiteouts: snaps.whiteouts, what: what(j), limits, warn: svc.warn });
       if (r.diffId !== j.diffId) throw new DigestMismatchError(`${what(j)}: uncompressed content (diff ID)`, j.diffId, r.diffId);
     });
   };

@@ -7,6 +7,7 @@ import type { Descriptor, Platform } from '../oci/image-spec.ts';
 import { digestOf, parseDigest } from './digest.ts';
 import { DigestMismatchError, ManifestError } from './errors.ts';
 import { ensureLayers, type ProgressEvent } from './layers.ts';
+import type { UnpackLimits } from './limits.ts';
 import { isImageManifest, MAX_CONFIG, parseConfig, parseManifestOrIndex, selectPlatform } from './manifest.ts';
 import { hostPlatform } from './platform.ts';
 import { formatReference, parseReference, type Reference } from './reference.ts';
@@ -19,6 +20,8 @@ export interface PullOptions {
   unpack?: boolean;
   concurrency?: number;
   progress?: (e: ProgressEvent) => void;
+  /** Over the service's unpack limits, for this pull. */
+  limits?: Partial<UnpackLimits>;
 }
 
 export interface PullResult {
@@ -78,7 +81,7 @@ export async function pull(svc: ImageService, input: string, opts: PullOptions =
     if (isImageManifest(manifest)) {
       const config = parseConfig(await svc.content.read(cfg.digest), `${name} config ${cfg.digest}`);
       chainId = await ensureLayers(svc, manifest.layers, config.rootfs.diff_ids, {
-        image: name, lease, fetch, unpack: opts.unpack !== false, concurrency: opts.concurrency, progress: opts.progress,
+        image: name, lease, fetch, unpack: opts.unpack !== false, concurrency: opts.concurrency, progress: opts.progress, limits: opts.limits,
       });
     } else {
       // An artifact: its blobs are kept, nothing is unpacked.

@@ -22,7 +22,8 @@ import { join } from 'node:path';
 import { hostCalls } from '../native/host.ts';
 import { hasher } from './digest.ts';
 import { decompress } from './compression.ts';
-import { UnpackError, UnsafeEntryError } from './errors.ts';
+import { LimitError, UnpackError, UnsafeEntryError } from './errors.ts';
+import { defaultLimits, type UnpackLimits } from './limits.ts';
 import type { TarHeader } from './tar/header.ts';
 import { readTar } from './tar/reader.ts';
 import { judgeXattr, OVERLAY_PREFIX, setXattrsAt, setXattrsOnFd } from './xattr.ts';
@@ -34,6 +35,8 @@ export interface UnpackOptions {
   whiteouts: WhiteoutMode;
   /** Names the layer in errors: "layer <digest>", or which image's layer it is. */
   what: string;
+  /** Default: defaultLimits(target). */
+  limits?: UnpackLimits;
   /** Told of what a layer carries and is not applied (xattrs of other namespaces). Default: process.emitWarning. */
   warn?: (msg: string) => void;
 }
@@ -397,23 +400,28 @@ async function writeSmall(path: string, h: TarHeader, body: Buffer, attrs: Xattr
   }
 }
 
-/** Unpacks a (possibly compressed) layer stream into opts.target. */
+/** Unpacks a (possibly compressed) layer stream into opts.target, within opts.limits. */
 export async function unpackLayer(src: AsyncIterable<Buffer | Uint8Array> | Iterable<Buffer | Uint8Array>, opts: UnpackOptions): Promise<UnpackResult> {
   const u = new Unpacker(opts);
+  const limits = opts.limits ?? defaultLimits(opts.target);
   const diff = hasher('sha256');
   let bytes = 0;
+  // Counted as it inflates: a gzip bomb stops at the limit, not when the disk is full.
   const hashed = async function* (): AsyncGenerator<Buffer> {
     for await (const c of decompress(src)) {
-      diff.update(c);
       bytes += c.length;
+      if (bytes > limits.maxLayerSize) throw new LimitError(opts.what, `expands past ${limits.maxLayerSize} bytes`, 'maxLayerSize');
+      diff.update(c);
       yield c;
     }
   };
   let entries = 0;
   try {
     for await (const e of readTar(hashed(), opts.what)) {
+      if (++entries > limits.maxLayerEntries) throw new LimitError(opts.what, `has more than ${limits.maxLayerEntries} entries`, 'maxLayerEntries');
+      // Refused before a byte of it is written.
+      if (e.header.size > limits.maxLayerSize - bytes) throw new LimitError(`${opts.what}: entry "${e.header.name}"`, `${e.header.size} bytes would expand the layer past ${limits.maxLayerSize} bytes`, 'maxLayerSize');
       await u.entryFrom(e.header, e.data);
-      entries++;
     }
     await u.finish();
   } catch (e) {

@@ -162,6 +162,13 @@ describe('berth CLI', () => {
     assert.match(r.stderr, /cli\/missing\/manifests\/v1: HTTP 404: MANIFEST_UNKNOWN/);
     r = berth(root, ['image', 'inspect', 'nothing:here']);
     assert.match(r.stderr, /image "nothing:here" not found/);
+    r = berth(root, ['--max-layer-size', 'lots', 'pull', `${reg.host}/cli/app:v1`]);
+    assert.equal(r.code, 2);
+    assert.equal(r.stderr, 'berth: --max-layer-size: expected a size in bytes (with an optional k, m or g), got "lots"\n');
+    r = berth(root, ['--max-layer-size', '100k', 'pull', '-q', `${reg.host}/cli/app:v1`]);
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /^berth: .*cli\/app:v1 layer 1\/2 \(sha256:[0-9a-f]{64}\): .*past 102400 bytes \(the maxLayerSize limit; raise it if this content is expected\)\n$/);
+    assert.deepEqual(readdirSync(join(root, 'snapshots', 'overlay', 'tmp')), []);
   });
 
   it('resumes a pull killed midway: nothing half-done is kept, the rerun fetches only the rest', async () => {

@@ -1,7 +1,9 @@
 // A full disk during a pull: the store lives on a 2 MiB tmpfs mounted here.
 // Unpacking a layer bigger than that, or downloading one, fails naming the
 // image and the layer, and leaves no partial blob, no half-unpacked snapshot,
-// no lease and no lock; once there is room the same pull succeeds.
+// no lease and no lock; once there is room the same pull succeeds. By default
+// a layer stops well before the disk is full (limits.ts): these tests raise
+// that limit to reach the disk's own.
 
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -11,7 +13,8 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { chainIds } from '../../src/image/digest.ts';
-import { StorageError, UnpackError } from '../../src/image/errors.ts';
+import { LimitError, StorageError, UnpackError } from '../../src/image/errors.ts';
+import type { UnpackLimits } from '../../src/image/limits.ts';
 import { pull } from '../../src/image/pull.ts';
 import { closeAgents } from '../../src/image/registry/http.ts';
 import { ImageService } from '../../src/image/service.ts';
@@ -24,6 +27,8 @@ let reg: TestRegistry;
 let zeros: BuiltImage;
 /** 3 MiB of noise: a blob that does not fit at all. */
 let noise: BuiltImage;
+/** 16 MiB of zeros in 16 files: a gzip of a few tens of kB. */
+let bomb: BuiltImage;
 const tmp = mkdtempSync(join(tmpdir(), 'berth-diskfull-'));
 const mounts: string[] = [];
 
@@ -35,8 +40,8 @@ function smallDisk(name: string): string {
   return d;
 }
 
-function service(root: string): ImageService {
-  return new ImageService(root, { snapshotter: 'overlay', registry: { hosts: { [reg.host]: { plainHttp: true } }, backoffMs: 5, retries: 1 } });
+function service(root: string, unpackLimits: Partial<UnpackLimits> = { maxLayerSize: 1 << 30 }): ImageService {
+  return new ImageService(root, { snapshotter: 'overlay', unpackLimits, registry: { hosts: { [reg.host]: { plainHttp: true } }, backoffMs: 5, retries: 1 } });
 }
 
 /** Only whole, verified blobs; nothing in progress, nothing leased, nothing recorded. */
@@ -56,6 +61,8 @@ before(async () => {
   noise = await buildImage([[dir('data'), file('data/noise', randomBytes(3 << 20))]], { compression: ['none'] });
   await pushImage(reg.url, 'full/zeros', 'v1', zeros);
   await pushImage(reg.url, 'full/noise', 'v1', noise);
+  bomb = await buildImage([Array.from({ length: 16 }, (_, i) => file(`z${i}`, Buffer.alloc(1 << 20)))]);
+  await pushImage(reg.url, 'full/bomb', 'v1', bomb);
 });
 
 after(async () => {
@@ -101,5 +108,26 @@ describe('disk full', () => {
     execFileSync('mount', ['-o', 'remount,size=16m', root]);
     const r = await pull(svc, name);
     assert.ok(svc.content.has(layer) && svc.snapshots.has(r.chainId!));
+  });
+
+  it('by default, a layer stops at half the free space, before the disk is full, naming the limit', async () => {
+    const root = smallDisk('limit');
+    const svc = service(root, {});
+    const name = `${reg.host}/full/zeros:v1`;
+    const top = zeros.manifest.layers[1].digest;
+    const chainId = chainIds(zeros.config.rootfs.diff_ids)[1];
+    await assert.rejects(pull(svc, name), (e: Error) =>
+      e instanceof LimitError && e.message.startsWith(`${name} layer 2/2 (${top}): entry "data/zeros": 3145728 bytes would expand the layer past `) && e.message.includes('(the maxLayerSize limit'));
+    assertNothingHalfDone(svc, chainId);
+  });
+
+  it('a gzip bomb stops at the limit a pull sets, keeping nothing', async () => {
+    const root = join(tmp, 'bomb');
+    const svc = service(root, {});
+    const name = `${reg.host}/full/bomb:v1`;
+    const chainId = chainIds(bomb.config.rootfs.diff_ids)[0];
+    await assert.rejects(pull(svc, name, { limits: { maxLayerSize: 4 << 20 } }), (e: Error) =>
+      e instanceof LimitError && e.message.startsWith(`${name} layer 1/1 (${bomb.manifest.layers[0].digest}): `) && e.message.includes('past 4194304 bytes (the maxLayerSize limit'));
+    assertNothingHalfDone(svc, chainId);
   });
 });

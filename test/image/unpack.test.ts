@@ -6,13 +6,15 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
 import { after, describe, it } from 'node:test';
 import { digestOf } from '../../src/image/digest.ts';
-import { TarFormatError, UnsafeEntryError } from '../../src/image/errors.ts';
+import { LimitError, TarFormatError, UnsafeEntryError } from '../../src/image/errors.ts';
+import { paxRecord } from '../../src/image/tar/header.ts';
 import { readTar } from '../../src/image/tar/reader.ts';
 import { tarBuffer, type WriteEntry } from '../../src/image/tar/writer.ts';
 import { unpackLayer, type UnpackOptions, type WhiteoutMode } from '../../src/image/unpack.ts';
-import { dir, file, hardlink, layer, symlink } from './helpers/layers.ts';
+import { dir, entryBlocks, file, hardlink, layer, paxHeader, symlink } from './helpers/layers.ts';
 
 const tmp = mkdtempSync(join(tmpdir(), 'berth-unpack-'));
 after(() => rmSync(tmp, { recursive: true, force: true }));
@@ -246,5 +248,62 @@ describe('layer xattrs', () => {
     assert.deepEqual(xattrNames(join(t, 'a')), ['user.ok']);
     assert.deepEqual(xattrNames(join(t, 'b')), []);
     assert.deepEqual(warnings, ['layer sha256:test: xattrs not applied: security.selinux (1 entry), trusted.foo (2 entries), system.posix_acl_access (1 entry); only user.* and security.capability are taken from a layer']);
+  });
+});
+
+describe('tar limits', () => {
+  const refuse = async (tar: Buffer, why: RegExp): Promise<void> => {
+    const t = fresh();
+    await assert.rejects(unpack(tar, t), (e: Error) => e instanceof TarFormatError && why.test(e.message));
+    assert.deepEqual(readdirSync(t), []);
+  };
+
+  it('refuses an extended header over 1 MiB', async () => {
+    const x = await paxHeader('x', paxRecord('comment', 'x'.repeat(1 << 20)));
+    await refuse(Buffer.concat([x, await entryBlocks([file('f', 'x')]), Buffer.alloc(1024)]), /extended header of \d+ bytes is too large/);
+  });
+
+  it('refuses global pax headers past 64 KiB in all, or past 256 records', async () => {
+    const g = await paxHeader('g', paxRecord('comment', 'x'.repeat(8 << 10)));
+    await refuse(Buffer.concat([...Array(9).fill(g), await entryBlocks([file('f', 'x')]), Buffer.alloc(1024)]), /global pax headers of more than 65536 bytes/);
+    const many = await Promise.all(Array.from({ length: 300 }, (_, i) => paxHeader('g', paxRecord(`BERTH.k${i}`, 'v'))));
+    await refuse(Buffer.concat([...many, await entryBlocks([file('f', 'x')]), Buffer.alloc(1024)]), /more than 256 global pax records/);
+  });
+
+  it('applies a global pax record to every later entry', async () => {
+    const t = fresh();
+    const g = await paxHeader('g', paxRecord('SCHILY.xattr.user.all', 'g'));
+    await unpack(Buffer.concat([g, await entryBlocks([file('a', 'x'), file('b', 'y')]), Buffer.alloc(1024)]), t);
+    assert.equal(getfattr(join(t, 'a'), 'user.all'), 'g');
+    assert.equal(getfattr(join(t, 'b'), 'user.all'), 'g');
+  });
+});
+
+describe('unpack limits', () => {
+  const limits = { maxLayerSize: 4 << 20, maxLayerEntries: 100 };
+
+  it('stops a layer that expands past maxLayerSize (a gzip bomb), naming the limit', async () => {
+    // Zeros after the end of the archive: no entry declares them, yet they are read (and hashed).
+    const { tar } = await layer([file('f', 'x')]);
+    const blob = gzipSync(Buffer.concat([tar, Buffer.alloc(64 << 20)]));
+    assert.ok(blob.length < 100_000, 'a bomb: small compressed, large expanded');
+    await assert.rejects(unpack(blob, fresh(), 'apply', { limits }),
+      (e: Error) => e instanceof LimitError && e.message === 'layer sha256:test: expands past 4194304 bytes (the maxLayerSize limit; raise it if this content is expected)');
+  });
+
+  it('refuses an entry larger than what is left of the limit before writing it', async () => {
+    const t = fresh();
+    await assert.rejects(unpack((await layer([file('huge', Buffer.alloc(8 << 20))])).blob, t, 'apply', { limits }),
+      (e: Error) => e instanceof LimitError && e.message.startsWith('layer sha256:test: entry "huge": 8388608 bytes would expand the layer past 4194304 bytes (the maxLayerSize limit'));
+    assert.ok(!existsSync(join(t, 'huge')));
+    const many = fresh();
+    await assert.rejects(unpack((await layer(Array.from({ length: 16 }, (_, i) => file(`z${i}`, Buffer.alloc(1 << 20))))).blob, many, 'apply', { limits }),
+      (e: Error) => e instanceof LimitError && /^layer sha256:test: entry "z\d+": 1048576 bytes would expand the layer past 4194304 bytes/.test(e.message));
+  });
+
+  it('stops a layer of more than maxLayerEntries entries', async () => {
+    const { blob } = await layer(Array.from({ length: 150 }, (_, i) => file(`f${i}`, '')));
+    await assert.rejects(unpack(blob, fresh(), 'apply', { limits }),
+      (e: Error) => e instanceof LimitError && e.message.startsWith('layer sha256:test: has more than 100 entries (the maxLayerEntries limit'));
   });
 });

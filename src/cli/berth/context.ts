@@ -21,6 +21,13 @@ function hostValue(v: string, flag: string): [string, string] {
   return [v.slice(0, eq), v.slice(eq + 1)];
 }
 
+/** A size: bytes, or with a k, m or g suffix (powers of 1024). */
+function parseSize(v: string, flag: string): number {
+  const m = /^(\d+)([kmg]?)$/i.exec(v);
+  if (!m) throw new UsageError(`--${flag}: expected a size in bytes (with an optional k, m or g), got "${v}"`);
+  return Number(m[1]) * 1024 ** ' kmg'.indexOf((m[2] || ' ').toLowerCase());
+}
+
 export function makeContext(flags: Flags): Context {
   const root = (flags.root as string | undefined) ?? '/var/lib/berth';
   const hosts: Record<string, HostOptions> = {};
@@ -38,12 +45,14 @@ export function makeContext(flags: Flags): Context {
   }
   const snap = flags.snapshotter as string | undefined;
   if (snap && !['overlay', 'copy', 'auto'].includes(snap)) throw new UsageError(`--snapshotter: expected overlay, copy or auto, got "${snap}"`);
+  const maxLayerSize = flags['max-layer-size'] === undefined ? undefined : parseSize(flags['max-layer-size'] as string, 'max-layer-size');
   let svc: ImageService | undefined;
   return {
     root,
     service: () => (svc ??= new ImageService(root, {
       snapshotter: snap as 'overlay' | 'copy' | 'auto' | undefined,
       registry: { hosts, authFile: flags['auth-file'] as string | undefined },
+      unpackLimits: { maxLayerSize },
       warn: (msg) => process.stderr.write(`berth: warning: ${msg}\n`),
     })),
     out: (s) => process.stdout.write(s),

@@ -29,6 +29,8 @@ global options:
   --registry-ca HOST=FILE     trust the PEM CA in FILE for HOST (repeatable)
   --mirror [HOST=]URL         try URL before HOST (default docker.io) when pulling (repeatable)
   --auth-file FILE            docker config.json with credentials (default: ~/.docker/config.json)
+  --max-layer-size SIZE       how far one layer (or a loaded archive) may unpack: bytes, or with
+                              a k, m or g suffix (default: 64g or half the store's free space)
 `;
 
 export async function main(argv: string[]): Promise<number> {
@@ -40,6 +42,7 @@ export async function main(argv: string[]): Promise<number> {
       { name: 'registry-ca', type: 'multi' },
       { name: 'mirror', type: 'multi' },
       { name: 'auth-file', type: 'string' },
+      { name: 'max-layer-size', type: 'string' },
       { name: 'help', alias: 'h', type: 'bool' },
     ]);
     const picked = pickCommand('berth', args, !!flags.help, COMMANDS, USAGE);

@@ -10,7 +10,13 @@ export interface TarEntry {
   data(): AsyncGenerator<Buffer>;
 }
 
+/** One extended header (pax, GNU long name), as Go's archive/tar allows. */
 const MAX_META = 1 << 20;
+/** Global pax records apply to every later entry: all of them together, bytes and distinct keys. */
+const MAX_GLOBAL_BYTES = 64 << 10;
+const MAX_GLOBAL_RECORDS = 256;
+/** Segments of one sparse file's map (each a pair of numbers held in memory). */
+const MAX_SPARSE_SEGMENTS = 1 << 18;
 
 type Source = AsyncIterable<Buffer | Uint8Array> | Iterable<Buffer | Uint8Array>;
 
@@ -85,7 +91,8 @@ const pad = (n: number): number => (BLOCK - (n % BLOCK)) % BLOCK;
 /** `where` names the archive in errors (a layer digest or a file path). */
 export async function* readTar(src: Source, where: string): AsyncGenerator<TarEntry> {
   const r = new ByteReader(src);
-  let globalPax = new Map<string, Buffer>();
+  const globalPax = new Map<string, Buffer>();
+  let globalBytes = 0;
   let pax = new Map<string, Buffer>();
   let longName: string | undefined;
   let longLink: string | undefined;
@@ -118,8 +125,14 @@ export async function* readTar(src: Source, where: string): AsyncGenerator<TarEn
         if (e instanceof TarFormatError) throw e;
         return fail((e as Error).message);
       }
-      if (flag === 'g') globalPax = new Map([...globalPax, ...records]);
-      else pax = records;
+      if (flag === 'g') {
+        globalBytes += size;
+        if (globalBytes > MAX_GLOBAL_BYTES) fail(`global pax headers of more than ${MAX_GLOBAL_BYTES} bytes`);
+        for (const [k, v] of records) globalPax.set(k, v);
+        if (globalPax.size > MAX_GLOBAL_RECORDS) fail(`more than ${MAX_GLOBAL_RECORDS} global pax records`);
+      } else {
+        pax = records;
+      }
       continue;
     }
     if (flag === 'L' || flag === 'K') {
@@ -128,8 +141,7 @@ export async function* readTar(src: Source, where: string): AsyncGenerator<TarEn
       else longLink = v;
       continue;
     }
-    const all = new Map([...globalPax, ...pax]);
-    const str = (k: string): string | undefined => all.get(k)?.toString('utf8');
+    const str = (k: string): string | undefined => (pax.get(k) ?? globalPax.get(k))?.toString('utf8');
     const magic = block.toString('ascii', 257, 263);
     let name = parseString(block, 0, 100);
     if (magic === 'ustar\0') {
@@ -147,6 +159,7 @@ export async function* readTar(src: Source, where: string): AsyncGenerator<TarEn
         for (let i = 0; i < n; i++) {
           const o = off + i * 24;
           if (b[o] === 0) return;
+          if (sparse!.map.length >= MAX_SPARSE_SEGMENTS) fail(`entry "${name}": more than ${MAX_SPARSE_SEGMENTS} sparse segments`);
           sparse!.map.push([parseNumber(b, o, 12), parseNumber(b, o + 12, 12)]);
         }
       };
@@ -162,7 +175,7 @@ export async function* readTar(src: Source, where: string): AsyncGenerator<TarEn
     if (!type) fail(`entry "${name}": unsupported type flag "${flag.replace(/\0/, '\\0')}"`);
     // No prototype: a name is only ever a name ("__proto__" included).
     const xattrs: Record<string, Buffer> = Object.create(null);
-    for (const [k, v] of all) if (k.startsWith('SCHILY.xattr.')) xattrs[k.slice(13)] = v;
+    for (const records of [globalPax, pax]) for (const [k, v] of records) if (k.startsWith('SCHILY.xattr.')) xattrs[k.slice(13)] = v;
     let dataPrefix = 0;
     if (str('GNU.sparse.major') === '1' && str('GNU.sparse.minor') === '0') {
       // pax sparse 1.0: the map is decimal text at the start of the data, block-padded.
@@ -186,6 +199,7 @@ export async function* readTar(src: Source, where: string): AsyncGenerator<TarEn
         }
       };
       const count = await nextNumber();
+      if (count > MAX_SPARSE_SEGMENTS) fail(`entry "${name}": more than ${MAX_SPARSE_SEGMENTS} sparse segments`);
       for (let i = 0; i < count; i++) map.push([await nextNumber(), await nextNumber()]);
       dataPrefix = consumed;
       sparse = { map, realSize: Number(str('GNU.sparse.realsize') ?? 0) };

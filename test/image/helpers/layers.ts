@@ -45,3 +45,20 @@ export async function layer(entries: WriteEntry[], compression: 'gzip' | 'zstd' 
   const blob = compression === 'gzip' ? gzipSync(tar) : compression === 'zstd' ? zstdCompressSync(tar) : tar;
   return { tar, blob };
 }
+
+/** An archive's entries without its end blocks, to splice headers the writer would never make. */
+export async function entryBlocks(entries: WriteEntry[]): Promise<Buffer> {
+  const t = await tarBuffer(entries);
+  return t.subarray(0, t.length - 1024);
+}
+
+/** A pax extended header holding body as is: "x" for the next entry, "g" for every later one. */
+export async function paxHeader(flag: 'x' | 'g', body: Buffer): Promise<Buffer> {
+  const b = Buffer.from(await entryBlocks([file('PaxHeader', body)]));
+  b[156] = flag.charCodeAt(0);
+  b.fill(0x20, 148, 156);
+  let sum = 0;
+  for (let i = 0; i < 512; i++) sum += b[i];
+  b.write(`${sum.toString(8).padStart(6, '0')}\0 `, 148, 'ascii');
+  return b;
+}
