@@ -14,6 +14,7 @@ import { decompress, detect } from './compression.ts';
 import { chainIds, digestOf, hasher } from './digest.ts';
 import { ArchiveError } from './errors.ts';
 import { blobPath, importLayout, layoutFiles } from './layout.ts';
+import type { UnpackLimits } from './limits.ts';
 import { isImageManifest, MAX_CONFIG, parseConfig } from './manifest.ts';
 import { hostPlatform } from './platform.ts';
 import { familiarName, formatReference, parseReference } from './reference.ts';
@@ -22,7 +23,6 @@ import type { ImageService } from './service.ts';
 import type { Lease } from './store/leases.ts';
 import { writeTar, type WriteEntry } from './tar/writer.ts';
 import { unpackLayer } from './unpack.ts';
-import type { UnpackLimits } from './limits.ts';
 
 interface DockerManifestEntry {
   Config: string;
