@@ -4,7 +4,7 @@
 
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -93,7 +93,7 @@ describe('content store', () => {
   });
 });
 
-describe('snapshot keys', () => {
+describe('snapshots', () => {
   for (const Kind of [OverlaySnapshotter, CopySnapshotter]) {
     it(`${Kind.name}: a key that is not one plain path component is refused, naming it, and removes nothing`, async () => {
       const base = join(tmp, `keys-${Kind.name}`);
@@ -117,4 +117,25 @@ describe('snapshot keys', () => {
       assert.deepEqual(readdirSync(join(base, 'snapshots', 'active')), []);
     });
   }
+
+  it('an overlay store and a rootfs given relative to the cwd mount where they say', async () => {
+    const base = join(tmp, 'relative');
+    mkdirSync(base);
+    const cwd = process.cwd();
+    process.chdir(base);
+    try {
+      const snaps = new OverlaySnapshotter('snapshots');
+      const chainId = digestOf(Buffer.from('relative'));
+      await snaps.commit(chainId, 'a layer', undefined, async (dir) => writeFileSync(join(dir, 'f'), 'layer'));
+      await snaps.mount('c1', chainId, 'rootfs');
+      try {
+        assert.equal(readFileSync(join(base, 'rootfs', 'f'), 'utf8'), 'layer');
+      } finally {
+        await snaps.unmount('c1', 'rootfs');
+      }
+      assert.deepEqual(readdirSync(join(base, 'rootfs')), []);
+    } finally {
+      process.chdir(cwd);
+    }
+  });
 });

@@ -5,7 +5,7 @@
 // calls through the host addon.
 
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { hostCalls } from '../../native/host.ts';
 import { parseDigest } from '../digest.ts';
 import { SnapshotError } from '../errors.ts';
@@ -30,7 +30,9 @@ export class OverlaySnapshotter extends Snapshotter {
     mkdirSync(dir);
   }
 
-  async mount(key: string, chainId: string, target: string): Promise<Mounted> {
+  async mount(key: string, chainId: string, rootfs: string): Promise<Mounted> {
+    // The mount runs in layers/: a relative target would land there.
+    const target = resolve(rootfs);
     const lowers = this.chain(chainId).map((c) => `${parseDigest(c).encoded}/fs`);
     const active = this.claimActive(key);
     try {

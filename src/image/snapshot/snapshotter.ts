@@ -3,7 +3,7 @@
 // only whole: it is built in tmp/ and renamed into place.
 
 import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, existsSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { parseDigest } from '../digest.ts';
 import { ImageError, SnapshotError } from '../errors.ts';
 import { pidAlive } from '../store/lock.ts';
@@ -44,7 +44,8 @@ export abstract class Snapshotter {
   readonly root: string;
 
   constructor(root: string) {
-    this.root = root;
+    // Absolute: overlay's mount resolves paths from layers/.
+    this.root = resolve(root);
     for (const d of ['layers', 'tmp', 'active']) mkdirSync(join(root, d), { recursive: true });
   }
 
