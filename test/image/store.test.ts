@@ -4,7 +4,7 @@
 
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -128,6 +128,8 @@ describe('snapshots', () => {
       const chainId = digestOf(Buffer.from('relative'));
       await snaps.commit(chainId, 'a layer', undefined, async (dir) => writeFileSync(join(dir, 'f'), 'layer'));
       await snaps.mount('c1', chainId, 'rootfs');
+      // The mount changed directory in a thread of its own: ours stays.
+      assert.equal(readlinkSync('/proc/self/cwd'), base);
       try {
         assert.equal(readFileSync(join(base, 'rootfs', 'f'), 'utf8'), 'layer');
       } finally {

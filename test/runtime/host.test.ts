@@ -1,9 +1,10 @@
 // The host addon (native/host): posix_spawn with an fd map, socketpair,
-// isatty, connectUnix, sealedCopy and exit statuses collected by the
-// reaper; and the line channel the runtime speaks over such sockets.
+// isatty, connectUnix, sealedCopy, string arguments that may not hold a NUL,
+// and exit statuses collected by the reaper; and the line channel the runtime
+// speaks over such sockets.
 
 import assert from 'node:assert/strict';
-import { closeSync, mkdtempSync, openSync, readFileSync, readlinkSync, readSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, lstatSync, mkdtempSync, openSync, readdirSync, readFileSync, readlinkSync, readSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -146,6 +147,19 @@ test('sealedCopy makes a memfd with the file\'s bytes that nothing can change', 
       closeSync(fd);
     }
     assert.throws(() => hostCalls().sealedCopy(join(dir, 'missing')), (e: NodeJS.ErrnoException) => e.code === 'ENOENT');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a string argument holding a NUL is refused, not cut short at it', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'runts-host-'));
+  try {
+    assert.throws(() => hostCalls().mknodat(-100, `${dir}/fifo\0tail`, 0o10600, 0, 0), (e: Error) => e instanceof TypeError && e.message === 'mknodat: bad arguments');
+    assert.throws(() => hostCalls().setxattr(`${dir}\0x`, 'user.a', Buffer.from('v')), (e: Error) => e instanceof TypeError && e.message === 'setxattr: bad arguments');
+    assert.deepEqual(readdirSync(dir), []);
+    hostCalls().mknodat(-100, `${dir}/fifo`, 0o10600, 0, 0);
+    assert.ok(lstatSync(`${dir}/fifo`).isFIFO());
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
