@@ -5,13 +5,13 @@
 
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { lstatSync, mkdirSync, mkdtempSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
+import { lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { after, describe, it } from 'node:test';
 import { load, save } from '../../src/image/archive.ts';
-import { ArchiveError } from '../../src/image/errors.ts';
+import { ArchiveError, LimitError } from '../../src/image/errors.ts';
 import { ensureLayers } from '../../src/image/layers.ts';
 import { importLayout } from '../../src/image/layout.ts';
 import { resolveImage } from '../../src/image/resolve.ts';
@@ -102,6 +102,16 @@ describe('docker-archive, legacy layout', () => {
       file('config.json', JSON.stringify({ os: 'linux', architecture: 'amd64', rootfs: { type: 'layers', diff_ids: [sha256(Buffer.from('x'))] } })),
     ]);
     await assert.rejects(load(svc, docker), (e: Error) => e instanceof ArchiveError && /"\.\.\/\.\.\/.*etc\/passwd" is not a file inside the archive/.test(e.message));
+    assert.deepEqual(svc.images.list(), []);
+  });
+
+  it('stops an archive that expands past the limit a load sets, keeping nothing', async () => {
+    const bomb = `${fresh()}.tar.gz`;
+    writeFileSync(bomb, gzipSync(await tarBuffer([file('repositories', '{}'), file('zeros', Buffer.alloc(4 << 20))])));
+    const svc = service();
+    await assert.rejects(load(svc, bomb, { limits: { maxLayerSize: 1 << 20 } }), (e: Error) =>
+      e instanceof LimitError && e.message.startsWith(`archive ${bomb}: entry "zeros": 4194304 bytes would expand the layer past 1048576 bytes (the maxLayerSize limit`));
+    assert.deepEqual(readdirSync(join(svc.root, 'tmp')), []);
     assert.deepEqual(svc.images.list(), []);
   });
 });
