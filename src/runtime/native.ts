@@ -36,6 +36,10 @@ export interface HostCalls {
   sendFds(sock: number, fds: number[]): void;
   /** null while the child runs; then its exit code, or 128 + the signal that killed it. */
   reap(pid: number): number | null;
+  /** bpf(BPF_PROG_LOAD): a program of the type from its instructions (struct bpf_insn[]); its fd. */
+  bpfProgLoad(type: number, insns: Buffer, license: string): number;
+  /** bpf(BPF_PROG_ATTACH) of a loaded program to a target (a cgroup directory's fd). */
+  bpfProgAttach(progFd: number, targetFd: number, attachType: number, flags: number): void;
 }
 
 let host: HostCalls | undefined;
