@@ -6,7 +6,7 @@
 
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { closeSync, constants, existsSync, mkdirSync, openSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
+import { closeSync, constants, existsSync, mkdirSync, openSync, readdirSync, readFileSync, readlinkSync, rmdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { ConfigError } from '../../src/oci/errors.ts';
@@ -22,6 +22,7 @@ import {
 } from '../../src/runtime/cgroups/device-bpf.ts';
 import { DEFAULT_ALLOWED, type DeviceRules, deviceRules, MKNOD, READ, RWM, v1Line, v1Writes, WRITE } from '../../src/runtime/cgroups/devices.ts';
 import { hostHierarchies } from '../../src/runtime/cgroups/hierarchy.ts';
+import { controlDevices } from '../../src/runtime/cgroups/manager.ts';
 import { hostCalls } from '../../src/runtime/native.ts';
 
 const lines = (r: DeviceRules) => r.exceptions.map(v1Line);
@@ -329,6 +330,30 @@ for t in '</dev/null' '>/dev/null' '</dev/kmsg' '>/dev/kmsg'; do if eval "true $
       assert.equal(r.stdout, '</dev/null ok\n>/dev/null ok\n</dev/kmsg ok\n>/dev/kmsg denied\n');
     } finally {
       rmdirSync(cg);
+    }
+  });
+
+  it('controlDevices on v2 loads each program once and keeps only a few loaded', { skip: unified ? false : 'this host has no cgroup v2' }, () => {
+    const bpfFds = () => readdirSync('/proc/self/fd').filter((fd) => {
+      try {
+        return readlinkSync(`/proc/self/fd/${fd}`) === 'anon_inode:bpf-prog';
+      } catch {
+        return false;
+      }
+    });
+    const before = bpfFds().length;
+    const base = join(unified!.mountPoint, `runts-devices-test-${process.pid}`);
+    const dirs = Array.from({ length: 8 }, (_, i) => join(base, String(i)));
+    try {
+      for (const d of dirs) mkdirSync(d, { recursive: true });
+      controlDevices({ dirs: [dirs[0]], created: [], names: [''], parents: [] }, deviceRules(), [unified!]);
+      controlDevices({ dirs: [dirs[1]], created: [], names: [''], parents: [] }, deviceRules(), [unified!]);
+      assert.equal(bpfFds().length - before, 1, 'the same rules share one program');
+      for (let i = 2; i < 8; i++)
+        controlDevices({ dirs: [dirs[i]], created: [], names: [''], parents: [] }, deviceRules([DENY_ALL, { allow: true, type: 'c', major: 1, minor: i, access: 'r' }]), [unified!]);
+      assert.equal(bpfFds().length - before, 4);
+    } finally {
+      for (const d of [...dirs, base]) if (existsSync(d)) rmdirSync(d);
     }
   });
 });
