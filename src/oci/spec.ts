@@ -112,7 +112,7 @@ export interface Device {
 }
 
 /** A rule of the devices cgroup: absent type means "a" (every device), absent
- * major or minor any number, absent access "rwm" (read, write, mknod). */
+ * (or -1) major or minor any number, absent access "rwm" (read, write, mknod). */
 export interface DeviceCgroupRule {
   allow: boolean;
   type?: 'a' | 'b' | 'c';

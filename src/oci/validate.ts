@@ -207,9 +207,11 @@ const MAX_MAJOR = 0xfff;
 const MAX_MINOR = 0xfffff;
 
 /** linux.resources.devices: the devices cgroup's rules (applied in
- * cgroups/devices.ts). Type "a" is the devices cgroup's switch between
- * allowing and denying everything, so it takes no numbers and every access:
- * a narrower rule names "b" or "c". */
+ * cgroups/devices.ts). A major or minor of -1 means any, as an absent one
+ * (Docker writes -1 for a "*" in --device-cgroup-rule; runc takes it). Type
+ * "a" is the devices cgroup's switch between allowing and denying
+ * everything, so it takes no numbers and every access: a narrower rule names
+ * "b" or "c". */
 function checkDeviceRules(c: Checker, v: Json): void {
   c.optArray(v, 'linux.resources.devices').forEach((d, i) => {
     const f = `linux.resources.devices[${i}]`;
@@ -217,13 +219,13 @@ function checkDeviceRules(c: Checker, v: Json): void {
     if (typeof rule.allow !== 'boolean') c.fail(`${f}.allow`, `must be a boolean, got ${describe(rule.allow)}`);
     const type = c.optString(rule.type, `${f}.type`) ?? 'a';
     if (!['a', 'b', 'c'].includes(type)) c.fail(`${f}.type`, `unknown device type "${type}" (valid: a, b, c)`);
-    c.optInt(rule.major, `${f}.major`, 0, MAX_MAJOR);
-    c.optInt(rule.minor, `${f}.minor`, 0, MAX_MINOR);
+    const major = c.optInt(rule.major, `${f}.major`, -1, MAX_MAJOR) ?? -1;
+    const minor = c.optInt(rule.minor, `${f}.minor`, -1, MAX_MINOR) ?? -1;
     const access = c.optString(rule.access, `${f}.access`) ?? 'rwm';
     if (!/^[rwm]+$/.test(access) || new Set(access).size !== access.length)
       c.fail(`${f}.access`, `must be one or more distinct letters of "rwm", got "${access}"`);
     if (type !== 'a') return;
-    const narrowing = rule.major !== undefined ? 'major' : rule.minor !== undefined ? 'minor' : access.length !== 3 ? 'access' : undefined;
+    const narrowing = major >= 0 ? 'major' : minor >= 0 ? 'minor' : access.length !== 3 ? 'access' : undefined;
     if (narrowing)
       c.fail(`${f}.${narrowing}`, 'a rule of type "a" switches every device at once: it takes no major or minor and only access "rwm" (a narrower rule names type "b" or "c")');
   });

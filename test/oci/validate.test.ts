@@ -55,7 +55,7 @@ describe('config validation', () => {
     assert.equal(fieldOf(rule({ allow: 'yes' })), `${f}.allow`);
     assert.equal(fieldOf(rule({ allow: true, type: 'x' })), `${f}.type`);
     assert.equal(fieldOf(rule({ allow: true, type: 'u', major: 1 })), `${f}.type`);
-    assert.equal(fieldOf(rule({ allow: true, type: 'c', major: -1 })), `${f}.major`);
+    assert.equal(fieldOf(rule({ allow: true, type: 'c', major: -2 })), `${f}.major`);
     assert.equal(fieldOf(rule({ allow: true, type: 'c', major: 1.5 })), `${f}.major`);
     assert.equal(fieldOf(rule({ allow: true, type: 'b', major: 8, minor: 1 << 20 })), `${f}.minor`);
     for (const access of ['', 'rwx', 'rr', 'RW', 7]) assert.equal(fieldOf(rule({ allow: true, type: 'c', access })), `${f}.access`, String(access));
@@ -66,7 +66,15 @@ describe('config validation', () => {
     assert.equal(fieldOf((s) => (s.linux!.resources = { devices: {} as never })), 'linux.resources.devices');
     assert.equal(fieldOf((s) => (s.linux!.resources = [] as never)), 'linux.resources');
     const ok = defaultSpec();
-    ok.linux!.resources = { devices: [{ allow: false }, { allow: true, type: 'a', access: 'mwr' }, { allow: true, type: 'b', major: 7 }, { allow: true, type: 'c', major: 1, minor: 11, access: 'w' }] };
+    ok.linux!.resources = {
+      devices: [
+        { allow: false },
+        { allow: true, type: 'a', access: 'mwr', major: -1, minor: -1 },
+        { allow: true, type: 'b', major: 7 },
+        { allow: true, type: 'c', major: 189, minor: -1, access: 'rm' },
+        { allow: true, type: 'c', major: 1, minor: 11, access: 'w' },
+      ],
+    };
     assert.doesNotThrow(() => validateSpec(ok));
   });
 

@@ -153,6 +153,11 @@ describe('device rules', () => {
     assert.deepEqual(lines(r), ['c 1:11 r', 'b 7:* rw', ...DEFAULT_LINES]);
   });
 
+  it('takes a major or minor of -1 as any (Docker writes it for "*")', () => {
+    const r = deviceRules([DENY_ALL, { allow: true, type: 'c', major: 189, minor: -1, access: 'rm' }, { allow: true, type: 'b', major: -1, minor: -1, access: 'r' }]);
+    assert.deepEqual(lines(r).slice(0, 2), ['c 189:* rm', 'b *:* rm']);
+  });
+
   it('appends the defaults after the config, so a config cannot deny them (runc\'s order)', () => {
     const r = deviceRules([DENY_ALL, { allow: false, type: 'c', major: 1, minor: 5, access: 'rwm' }]);
     assert.ok(lines(r).includes('c 1:5 rwm'));

@@ -62,6 +62,9 @@ export function accessString(bits: number): string {
 
 const num = (n: number | undefined) => (n === undefined ? '*' : String(n));
 
+/** -1 is the config's other way to say any (Docker's). */
+const anyIfNegative = (n: number | undefined) => (n === undefined || n < 0 ? undefined : n);
+
 /** The rule as v1's devices.allow and devices.deny take it, e.g. "c 1:3 rwm". */
 export function v1Line(e: DeviceException): string {
   return `${e.type} ${num(e.major)}:${num(e.minor)} ${accessString(e.access)}`;
@@ -85,7 +88,7 @@ export function deviceRules(configRules: readonly DeviceCgroupRule[] = []): Devi
       exceptions = new Map();
       return;
     }
-    const e: DeviceException = { type, major: rule.major, minor: rule.minor, access: accessBits(rule.access) };
+    const e: DeviceException = { type, major: anyIfNegative(rule.major), minor: anyIfNegative(rule.minor), access: accessBits(rule.access) };
     const key = `${type} ${num(e.major)}:${num(e.minor)}`;
     const old = exceptions.get(key)?.access ?? 0;
     if (rule.allow !== defaultAllow) {
