@@ -10,6 +10,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/bpf.h>
 #include <signal.h>
 #include <spawn.h>
 #include <stdio.h>
@@ -24,6 +25,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
+#include <sys/syscall.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <sys/xattr.h>
@@ -421,6 +423,75 @@ static napi_value js_flock(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+/* bpfProgLoad(type, insns: Buffer, license) -> fd (close-on-exec). The
+ * program is built in TypeScript; a refusal is retried with the verifier's
+ * log, which the error then carries. */
+static napi_value js_bpf_prog_load(napi_env env, napi_callback_info info) {
+  size_t argc = 3;
+  napi_value argv[3];
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  int32_t type = -1;
+  void *insns = NULL;
+  size_t len = 0;
+  napi_get_value_int32(env, argv[0], &type);
+  char *license = string_arg(env, argv[2]);
+  napi_value out = NULL;
+  if (napi_get_buffer_info(env, argv[1], &insns, &len) != napi_ok || len == 0 || len % 8 || !license) {
+    napi_throw_range_error(env, NULL, "bpfProgLoad: a type, a Buffer of instructions and a license");
+    goto done;
+  }
+  union bpf_attr attr;
+  memset(&attr, 0, sizeof attr);
+  attr.prog_type = (uint32_t)type;
+  attr.insn_cnt = (uint32_t)(len / 8);
+  attr.insns = (uintptr_t)insns;
+  attr.license = (uintptr_t)license;
+  int fd = (int)syscall(SYS_bpf, BPF_PROG_LOAD, &attr, sizeof attr);
+  if (fd < 0) {
+    int err = errno;
+    char log[4096] = "", what[224];
+    attr.log_level = 1;
+    attr.log_buf = (uintptr_t)log;
+    attr.log_size = sizeof log;
+    int again = (int)syscall(SYS_bpf, BPF_PROG_LOAD, &attr, sizeof attr);
+    if (again >= 0) close(again);
+    /* The verifier's reason is the log's last line but its statistics ("processed N insns ..."). */
+    size_t n = strlen(log);
+    while (n && log[n - 1] == '\n') log[--n] = 0;
+    char *last = strrchr(log, '\n');
+    if (last && strncmp(last + 1, "processed ", 10) == 0) {
+      *last = 0;
+      last = strrchr(log, '\n');
+    }
+    const char *reason = last ? last + 1 : log;
+    snprintf(what, sizeof what, "bpf(BPF_PROG_LOAD)%s%s", reason[0] ? ": verifier: " : "", reason);
+    throw_errno(env, err, what);
+    goto done;
+  }
+  napi_create_int32(env, fd, &out);
+done:
+  free(license);
+  return out;
+}
+
+/* bpfProgAttach(progFd, targetFd, attachType, flags): the attachment holds
+ * the program, so the caller may close progFd. */
+static napi_value js_bpf_prog_attach(napi_env env, napi_callback_info info) {
+  size_t argc = 4;
+  napi_value argv[4];
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  int32_t v[4] = {-1, -1, -1, 0};
+  for (size_t i = 0; i < 4; i++) napi_get_value_int32(env, argv[i], &v[i]);
+  union bpf_attr attr;
+  memset(&attr, 0, sizeof attr);
+  attr.attach_bpf_fd = (uint32_t)v[0];
+  attr.target_fd = (uint32_t)v[1];
+  attr.attach_type = (uint32_t)v[2];
+  attr.attach_flags = (uint32_t)v[3];
+  if (syscall(SYS_bpf, BPF_PROG_ATTACH, &attr, sizeof attr) < 0) return throw_errno(env, errno, "bpf(BPF_PROG_ATTACH)");
+  return NULL;
+}
+
 static napi_value init(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
       {"spawn", NULL, js_spawn, NULL, NULL, NULL, napi_enumerable, NULL},
@@ -435,6 +506,8 @@ static napi_value init(napi_env env, napi_value exports) {
       {"mount", NULL, js_mount, NULL, NULL, NULL, napi_enumerable, NULL},
       {"umount2", NULL, js_umount2, NULL, NULL, NULL, napi_enumerable, NULL},
       {"flock", NULL, js_flock, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"bpfProgLoad", NULL, js_bpf_prog_load, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"bpfProgAttach", NULL, js_bpf_prog_attach, NULL, NULL, NULL, napi_enumerable, NULL},
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
   return exports;

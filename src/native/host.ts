@@ -42,6 +42,10 @@ export interface HostCalls {
   umount2(target: string, flags: number): void;
   /** flock(2); with LOCK_NB a held lock throws EAGAIN. */
   flock(fd: number, op: number): void;
+  /** bpf(BPF_PROG_LOAD): a program of the type from its instructions (struct bpf_insn[]); its fd. */
+  bpfProgLoad(type: number, insns: Buffer, license: string): number;
+  /** bpf(BPF_PROG_ATTACH) of a loaded program to a target (a cgroup directory's fd). */
+  bpfProgAttach(progFd: number, targetFd: number, attachType: number, flags: number): void;
 }
 
 let host: HostCalls | undefined;

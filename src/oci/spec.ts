@@ -111,9 +111,11 @@ export interface Device {
   gid?: number;
 }
 
+/** A rule of the devices cgroup: absent type means "a" (every device), absent
+ * (or -1) major or minor any number, absent access "rwm" (read, write, mknod). */
 export interface DeviceCgroupRule {
   allow: boolean;
-  type?: string;
+  type?: 'a' | 'b' | 'c';
   major?: number;
   minor?: number;
   access?: string;

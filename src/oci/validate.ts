@@ -202,6 +202,35 @@ function idMappings(c: Checker, v: Json, field: string): IdMapping[] {
   });
 }
 
+/** Linux device numbers: a 12-bit major, a 20-bit minor. */
+const MAX_MAJOR = 0xfff;
+const MAX_MINOR = 0xfffff;
+
+/** linux.resources.devices: the devices cgroup's rules (applied in
+ * cgroups/devices.ts). A major or minor of -1 means any, as an absent one
+ * (Docker writes -1 for a "*" in --device-cgroup-rule; runc takes it). Type
+ * "a" is the devices cgroup's switch between allowing and denying
+ * everything, so it takes no numbers and every access: a narrower rule names
+ * "b" or "c". */
+function checkDeviceRules(c: Checker, v: Json): void {
+  c.optArray(v, 'linux.resources.devices').forEach((d, i) => {
+    const f = `linux.resources.devices[${i}]`;
+    const rule = c.object(d, f);
+    if (typeof rule.allow !== 'boolean') c.fail(`${f}.allow`, `must be a boolean, got ${describe(rule.allow)}`);
+    const type = c.optString(rule.type, `${f}.type`) ?? 'a';
+    if (!['a', 'b', 'c'].includes(type)) c.fail(`${f}.type`, `unknown device type "${type}" (valid: a, b, c)`);
+    const major = c.optInt(rule.major, `${f}.major`, -1, MAX_MAJOR) ?? -1;
+    const minor = c.optInt(rule.minor, `${f}.minor`, -1, MAX_MINOR) ?? -1;
+    const access = c.optString(rule.access, `${f}.access`) ?? 'rwm';
+    if (!/^[rwm]+$/.test(access) || new Set(access).size !== access.length)
+      c.fail(`${f}.access`, `must be one or more distinct letters of "rwm", got "${access}"`);
+    if (type !== 'a') return;
+    const narrowing = major >= 0 ? 'major' : minor >= 0 ? 'minor' : access.length !== 3 ? 'access' : undefined;
+    if (narrowing)
+      c.fail(`${f}.${narrowing}`, 'a rule of type "a" switches every device at once: it takes no major or minor and only access "rwm" (a narrower rule names type "b" or "c")');
+  });
+}
+
 /** Returns the set of namespace types the container gets (new or joined). */
 function checkLinux(c: Checker, v: Json): Set<string> {
   const linux = c.optObject(v, 'linux');
@@ -252,6 +281,7 @@ function checkLinux(c: Checker, v: Json): Set<string> {
     c.optInt(dev.uid, `${f}.uid`, 0, UINT32);
     c.optInt(dev.gid, `${f}.gid`, 0, UINT32);
   });
+  checkDeviceRules(c, c.optObject(linux.resources, 'linux.resources')?.devices);
   c.optString(linux.cgroupsPath, 'linux.cgroupsPath');
   const prop = c.optString(linux.rootfsPropagation, 'linux.rootfsPropagation');
   if (prop !== undefined && !['private', 'shared', 'slave', 'unbindable', 'rprivate', 'rshared', 'rslave', 'runbindable'].includes(prop))

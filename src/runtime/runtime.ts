@@ -12,6 +12,7 @@ import {
   cgroupMountSources,
   type CgroupPlacement,
   cgroupPids,
+  controlDevices,
   createCgroups,
   noPlacement,
   planPlacement,
@@ -22,6 +23,7 @@ import {
 import { type ExecutorResult, runExecutor, type Stdio } from './executor.ts';
 import { runHooks, runHooksWarn } from './hooks.ts';
 import { buildCreatePlan } from './plan/create.ts';
+import { type DeviceRules, deviceRules } from './cgroups/devices.ts';
 import { executorVisible } from './plan/namespaces.ts';
 import { SpareKeeper } from './spare.ts';
 import { isFrozen, setFrozen, thawSoon } from './cgroups/freezer.ts';
@@ -166,8 +168,9 @@ export class Runtime {
   private async createContainer(id: string, opts: CreateOptions, split: boolean): Promise<Created> {
     const bundle = resolve(opts.bundle);
     const { spec, rootfs } = this.loadBundle(bundle);
-    // Before the claim: a refused cgroupsPath must leave no state directory.
+    // Before the claim: a refused cgroupsPath or device rule must leave no state directory.
     let cgroups = planPlacement(spec.linux?.cgroupsPath, id, undefined, this.cgroupParent);
+    const devices = deviceRules(spec.linux?.resources?.devices);
     const dir = this.store.claim(id);
     const rec: ContainerRecord = {
       id,
@@ -183,7 +186,7 @@ export class Runtime {
     };
     let result: ExecutorResult | undefined;
     try {
-      cgroups = await this.placeInCgroups(cgroups);
+      cgroups = await this.placeInCgroups(cgroups, devices);
       rec.cgroups = cgroups;
       const plan = buildCreatePlan({
         id,
@@ -241,17 +244,25 @@ export class Runtime {
     return process.geteuid?.() !== 0 && (spec.linux?.namespaces ?? []).some((ns) => ns.type === 'user' && !ns.path);
   }
 
-  /** Makes the container's cgroups; a rootless runtime that may not goes without them, as runc's does. */
-  private async placeInCgroups(p: CgroupPlacement): Promise<CgroupPlacement> {
+  /** Makes the container's cgroups and puts its device rules on them; a
+   * rootless runtime that may not goes without, as runc's does (a user
+   * namespace cannot open a device the user could not). A runtime with root's
+   * power fails instead: a container without its device rules could open the
+   * host's disks. */
+  private async placeInCgroups(p: CgroupPlacement, devices: DeviceRules): Promise<CgroupPlacement> {
     try {
       createCgroups(p);
-      return p;
     } catch (e) {
-      const code = (e as NodeJS.ErrnoException).code;
-      if (!this.rootless || (code !== 'EACCES' && code !== 'EPERM' && code !== 'EROFS')) throw e;
+      if (!this.rootless || !refused(e)) throw e;
       await removeCgroups(p);
       return noPlacement();
     }
+    try {
+      controlDevices(p, devices);
+    } catch (e) {
+      if (!this.rootless || !refused(e)) throw e;
+    }
+    return p;
   }
 
   async start(id: string): Promise<void> {
@@ -438,6 +449,12 @@ export class Runtime {
     if (rec.spec.annotations) state.annotations = rec.spec.annotations;
     return state;
   }
+}
+
+/** An error for lack of permission. */
+function refused(e: unknown): boolean {
+  const code = (e as NodeJS.ErrnoException).code;
+  return code === 'EACCES' || code === 'EPERM' || code === 'EROFS';
 }
 
 /** Waits until the init and every process of the cgroup are gone. */

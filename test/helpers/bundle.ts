@@ -8,7 +8,7 @@ import { defaultSpec } from '../../src/oci/default-spec.ts';
 import type { Spec } from '../../src/oci/spec.ts';
 
 const APPLETS = ['sh', 'cat', 'echo', 'ls', 'id', 'hostname', 'sleep', 'true', 'false', 'mount', 'grep', 'env', 'pwd',
-  'readlink', 'stat', 'touch', 'mkdir', 'ps', 'wc', 'head', 'domainname', 'umask', 'test', 'printf', 'tty', 'stty'];
+  'readlink', 'stat', 'touch', 'mkdir', 'ps', 'wc', 'head', 'domainname', 'umask', 'test', 'printf', 'tty', 'stty', 'mknod'];
 
 export interface Bundle {
   dir: string;

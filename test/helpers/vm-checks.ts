@@ -11,6 +11,7 @@ import { rootlessSpec } from '../../src/oci/default-spec.ts';
 import { join } from 'node:path';
 import { cgroupMode, hostHierarchies } from '../../src/runtime/cgroups/hierarchy.ts';
 import { type Bundle, makeBundle, uniqueId } from './bundle.ts';
+import { addImageNodes, DEFAULT_OUTCOME, DENIED, KMSG_WRITE_OUTCOME, KMSG_WRITE_RULE, MAKE_AND_OPEN, OPEN, probed, withMknod } from './device-probe.ts';
 import { RUNTS, Runts } from './runts.ts';
 
 const CG = '/sys/fs/cgroup';
@@ -68,6 +69,18 @@ async function until(cond: () => boolean, what: string, ms = 20_000): Promise<vo
 /** Runs a script in a fresh busybox container; returns the result, not asserting success. */
 function runOnce(c: Ctx, script: string, edit?: Parameters<typeof makeBundle>[0]) {
   const b = makeBundle(edit, ['sh', '-c', script]);
+  const id = uniqueId('v2');
+  try {
+    return { id, ...c.runts.run(['run', '--bundle', b.dir, id]) };
+  } finally {
+    b.cleanup();
+  }
+}
+
+/** Runs the device probe in a fresh container whose image carries device nodes. */
+function runProbe(c: Ctx, script: string, edit: Parameters<typeof makeBundle>[0]) {
+  const b = makeBundle(edit, ['sh', '-c', script]);
+  addImageNodes(b);
   const id = uniqueId('v2');
   try {
     return { id, ...c.runts.run(['run', '--bundle', b.dir, id]) };
@@ -398,6 +411,43 @@ export const checks: Check[] = [
         b.cleanup();
         rmSync(xdg, { recursive: true, force: true });
         rmdirSync(deleg);
+      }
+    },
+  },
+  {
+    name: 'device control (eBPF): a default container makes nodes but opens only the allowed devices, its image\'s nodes included',
+    run: (c) => {
+      const r = runProbe(c, MAKE_AND_OPEN, withMknod);
+      assert.equal(r.code, 0, r.stderr);
+      assert.deepEqual(probed(r.stdout), DEFAULT_OUTCOME);
+      assertGone(c, r.id, join(CG, 'runts', r.id));
+    },
+  },
+  {
+    name: 'device control (eBPF): a config rule opens what it allows',
+    run: (c) => {
+      const r = runProbe(c, MAKE_AND_OPEN, (s) => {
+        withMknod(s);
+        s.linux!.resources!.devices!.push(KMSG_WRITE_RULE);
+      });
+      assert.equal(r.code, 0, r.stderr);
+      assert.deepEqual(probed(r.stdout), KMSG_WRITE_OUTCOME);
+    },
+  },
+  {
+    name: 'device control (eBPF): an exec\'d process is held by the container\'s program',
+    run: (c) => {
+      const b = makeBundle(undefined, ['sleep', '600']);
+      addImageNodes(b);
+      const id = uniqueId('v2');
+      try {
+        c.runts.ok(['run', '--detach', '--bundle', b.dir, id]);
+        const out = c.runts.ok(['exec', id, 'sh', '-c', OPEN]);
+        assert.deepEqual(probed(out), { 'write-image-c': DENIED, 'read-image-b': DENIED, 'rw-null': 'ok' });
+        c.runts.ok(['delete', '--force', id]);
+        assertGone(c, id, join(CG, 'runts', id));
+      } finally {
+        b.cleanup();
       }
     },
   },

@@ -48,6 +48,36 @@ describe('config validation', () => {
     assert.equal(fieldOf((s) => (s.linux!.rootfsPropagation = 'sideways')), 'linux.rootfsPropagation');
   });
 
+  it('checks each device cgroup rule, naming the field', () => {
+    const rule = (r: Record<string, unknown>) => (s: Spec & Record<string, any>) => (s.linux!.resources = { devices: [{ allow: false, access: 'rwm' }, r as never] });
+    const f = 'linux.resources.devices[1]';
+    assert.equal(fieldOf(rule({ type: 'c', major: 1 })), `${f}.allow`);
+    assert.equal(fieldOf(rule({ allow: 'yes' })), `${f}.allow`);
+    assert.equal(fieldOf(rule({ allow: true, type: 'x' })), `${f}.type`);
+    assert.equal(fieldOf(rule({ allow: true, type: 'u', major: 1 })), `${f}.type`);
+    assert.equal(fieldOf(rule({ allow: true, type: 'c', major: -2 })), `${f}.major`);
+    assert.equal(fieldOf(rule({ allow: true, type: 'c', major: 1.5 })), `${f}.major`);
+    assert.equal(fieldOf(rule({ allow: true, type: 'b', major: 8, minor: 1 << 20 })), `${f}.minor`);
+    for (const access of ['', 'rwx', 'rr', 'RW', 7]) assert.equal(fieldOf(rule({ allow: true, type: 'c', access })), `${f}.access`, String(access));
+    // "a" switches every device: narrower "a" rules would mean different things to v1 and v2.
+    assert.equal(fieldOf(rule({ allow: true, major: 1 })), `${f}.major`);
+    assert.equal(fieldOf(rule({ allow: true, type: 'a', minor: 3 })), `${f}.minor`);
+    assert.equal(fieldOf(rule({ allow: false, access: 'r' })), `${f}.access`);
+    assert.equal(fieldOf((s) => (s.linux!.resources = { devices: {} as never })), 'linux.resources.devices');
+    assert.equal(fieldOf((s) => (s.linux!.resources = [] as never)), 'linux.resources');
+    const ok = defaultSpec();
+    ok.linux!.resources = {
+      devices: [
+        { allow: false },
+        { allow: true, type: 'a', access: 'mwr', major: -1, minor: -1 },
+        { allow: true, type: 'b', major: 7 },
+        { allow: true, type: 'c', major: 189, minor: -1, access: 'rm' },
+        { allow: true, type: 'c', major: 1, minor: 11, access: 'w' },
+      ],
+    };
+    assert.doesNotThrow(() => validateSpec(ok));
+  });
+
   it('requires mappings for a new user namespace, and forbids them when joining one', () => {
     assert.equal(fieldOf((s) => s.linux!.namespaces!.push({ type: 'user' })), 'linux.uidMappings');
     assert.equal(
