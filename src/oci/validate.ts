@@ -4,6 +4,7 @@
 import { ConfigError } from './errors.ts';
 import { CAPABILITIES, MOUNT_FLAGS, PROPAGATION_FLAGS, RECURSIVE_ATTRS, RLIMITS } from './linux.ts';
 import { HOOK_KINDS, NAMESPACE_TYPES, type IdMapping, type Process, type Spec } from './spec.ts';
+import { refuseUnenforced, refuseUnenforcedProcess } from './unenforced.ts';
 
 type Json = unknown;
 
@@ -98,6 +99,7 @@ export function validateSpec(raw: Json): Spec {
   const annotations = c.optObject(spec.annotations, 'annotations');
   for (const [k, v] of Object.entries(annotations ?? {})) c.string(v, `annotations.${k}`);
   const namespaces = checkLinux(c, spec.linux);
+  refuseUnenforced(spec);
 
   if (spec.hostname !== undefined && spec.hostname !== '' && !namespaces.has('uts'))
     c.fail('hostname', 'setting the hostname requires a new uts namespace (linux.namespaces has none)');
@@ -147,7 +149,7 @@ function checkProcess(c: Checker, v: Json, _root = 'process'): void {
     c.int(g, `process.user.additionalGids[${i}]`, 0, UINT32),
   );
   const args = c.strings(p.args, 'process.args');
-  if (args.length === 0 && p.commandLine === undefined) c.fail('process.args', 'must name the program to run');
+  if (args.length === 0) c.fail('process.args', 'must name the program to run');
   for (const [i, e] of c.strings(p.env, 'process.env').entries())
     if (!e.includes('=')) c.fail(`process.env[${i}]`, `must be KEY=value, got "${e}"`);
   c.absolute(p.cwd, 'process.cwd');
@@ -173,6 +175,7 @@ function checkProcess(c: Checker, v: Json, _root = 'process'): void {
   c.optInt(p.oomScoreAdj, 'process.oomScoreAdj', -1000, 1000);
   c.optString(p.apparmorProfile, 'process.apparmorProfile');
   c.optString(p.selinuxLabel, 'process.selinuxLabel');
+  refuseUnenforcedProcess(p);
 }
 
 function checkHooks(c: Checker, v: Json): void {

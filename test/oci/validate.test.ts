@@ -4,7 +4,7 @@ import { defaultSpec } from '../../src/oci/default-spec.ts';
 import { ConfigError } from '../../src/oci/errors.ts';
 import { parseSignal } from '../../src/oci/linux.ts';
 import type { Spec } from '../../src/oci/spec.ts';
-import { parseSpec, validateSpec } from '../../src/oci/validate.ts';
+import { parseSpec, validateProcess, validateSpec } from '../../src/oci/validate.ts';
 
 function fieldOf(edit: (s: Spec & Record<string, any>) => void): string {
   const spec = defaultSpec() as Spec & Record<string, any>;
@@ -58,6 +58,64 @@ describe('config validation', () => {
       }),
       'linux.uidMappings',
     );
+  });
+
+  it('refuses by name every field runts does not enforce yet, instead of dropping it', () => {
+    const refused: [string, (s: Spec & Record<string, any>) => void][] = [
+      ['linux.seccomp', (s) => (s.linux!.seccomp = { defaultAction: 'SCMP_ACT_ERRNO' })],
+      ['process.apparmorProfile', (s) => (s.process!.apparmorProfile = 'containers-default')],
+      ['process.selinuxLabel', (s) => (s.process!.selinuxLabel = 'system_u:system_r:container_t:s0')],
+      ['linux.mountLabel', (s) => (s.linux!.mountLabel = 'system_u:object_r:container_file_t:s0')],
+      ['process.scheduler', (s) => (s.process!.scheduler = { policy: 'SCHED_FIFO', priority: 1 })],
+      ['process.ioPriority', (s) => (s.process!.ioPriority = { class: 'IOPRIO_CLASS_IDLE', priority: 7 })],
+      ['process.execCPUAffinity', (s) => (s.process!.execCPUAffinity = { final: '0' })],
+      ['process.commandLine', (s) => (s.process!.commandLine = 'sh -c true')],
+      ['linux.intelRdt', (s) => (s.linux!.intelRdt = { closID: 'guaranteed' })],
+      ['linux.memoryPolicy', (s) => (s.linux!.memoryPolicy = { mode: 'MPOL_BIND', nodes: '0' })],
+      ['linux.personality', (s) => (s.linux!.personality = { domain: 'LINUX32' })],
+      ['linux.netDevices', (s) => (s.linux!.netDevices = { eth1: { name: 'eth0' } })],
+      ['vm', (s) => (s.vm = { kernel: { path: '/vmlinuz' } })],
+      ['linux.resources.memory.limit', (s) => (s.linux!.resources = { memory: { limit: 1 << 30 } })],
+      // 0 is a valid pids limit (runtime-spec 1.3), not "unset".
+      ['linux.resources.pids.limit', (s) => (s.linux!.resources = { pids: { limit: 0 } })],
+      ['linux.resources.cpu.cpus', (s) => (s.linux!.resources = { devices: [], cpu: { cpus: '0' } })],
+      ['linux.resources.hugepageLimits[0].pageSize', (s) => (s.linux!.resources = { hugepageLimits: [{ pageSize: '2MB', limit: 0 }] })],
+      ['linux.resources.unified.memory.max', (s) => (s.linux!.resources = { unified: { 'memory.max': '1G' } })],
+      ['linux.resources.blockIO.weight', (s) => (s.linux!.resources = { blockIO: { weight: 10 } })],
+      ['linux.resources.future.knob', (s) => (s.linux!.resources = { future: { knob: true } })],
+      ['mounts[0].uidMappings', (s) => (s.mounts![0].uidMappings = [{ containerID: 0, hostID: 1000, size: 1 }])],
+      ['mounts[1].gidMappings', (s) => (s.mounts![1].gidMappings = [{ containerID: 0, hostID: 1000, size: 1 }])],
+      ['mounts[2].options[1]', (s) => (s.mounts![2].options = ['bind', 'idmap'])],
+      ['mounts[2].options[0]', (s) => (s.mounts![2].options = ['ridmap', 'rbind'])],
+    ];
+    for (const [field, edit] of refused) assert.equal(fieldOf(edit), field);
+    const spec = defaultSpec() as Spec & Record<string, any>;
+    spec.linux!.seccomp = { defaultAction: 'SCMP_ACT_ERRNO' };
+    assert.throws(() => validateSpec(spec), /linux\.seccomp: seccomp filters are not enforced by runts yet: refused rather than ignored/);
+  });
+
+  it('accepts what asks for nothing: no resources but devices, empty objects, empty labels', () => {
+    const ok = (edit: (s: Spec & Record<string, any>) => void) => {
+      const spec = defaultSpec() as Spec & Record<string, any>;
+      edit(spec);
+      assert.doesNotThrow(() => validateSpec(JSON.parse(JSON.stringify(spec))));
+    };
+    ok((s) => (s.linux!.resources = {}));
+    ok((s) => (s.linux!.resources = { memory: {}, cpu: { cpus: '' }, hugepageLimits: [], unified: {}, pids: null }));
+    ok((s) => (s.linux!.resources = { devices: [{ allow: false, access: 'rwm' }], memory: { disableOOMKiller: false } }));
+    ok((s) => {
+      s.process!.apparmorProfile = '';
+      s.process!.selinuxLabel = '';
+      s.linux!.mountLabel = '';
+      s.linux!.netDevices = {};
+      s.mounts![0].uidMappings = [];
+    });
+  });
+
+  it('refuses an exec process (process.json) that asks for what runts does not enforce', () => {
+    const proc = { ...defaultSpec().process!, apparmorProfile: 'unconfined' };
+    assert.throws(() => validateProcess(proc), (e: ConfigError) => e.field === 'process.apparmorProfile');
+    assert.throws(() => validateProcess({ ...proc, apparmorProfile: undefined, selinuxLabel: 'x' }), (e: ConfigError) => e.field === 'process.selinuxLabel');
   });
 });
 
