@@ -174,6 +174,7 @@ function buildDriver(): { bin: string; plan: string; dirs: string[] } {
   const plan = buildCreatePlan({
     id: 'c',
     spec,
+    bundle: BUNDLE,
     rootfs,
     mode: 'wait',
     cgroupProcs: procsFiles(placement),

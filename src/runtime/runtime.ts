@@ -188,6 +188,7 @@ export class Runtime {
       const plan = buildCreatePlan({
         id,
         spec,
+        bundle,
         rootfs,
         mode: opts.wait ? 'wait' : 'detach',
         cgroupProcs: procsFiles(cgroups),

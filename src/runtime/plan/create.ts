@@ -13,6 +13,8 @@ import { credentialSteps, execSteps, finalExec, rlimitSteps } from './process.ts
 export interface CreatePlanInput {
   id: string;
   spec: Spec;
+  /** Absolute host path of the bundle: relative bind sources are relative to it. */
+  bundle: string;
   /** Absolute host path of the root filesystem. */
   rootfs: string;
   /** "wait": the executor stays as the container's parent and exits with its status. */
@@ -72,6 +74,7 @@ export function buildCreatePlan(input: CreatePlanInput): Plan {
   const mounts = spec.mounts ?? [];
   const mountCtx = {
     host: input.host,
+    bundle: input.bundle,
     cgroups: input.cgroupMounts,
     sysfsAsBind: userNs && !hasNewNamespace(linux, 'network'),
     gidMapped: userNs ? (gid: number) => mapsId(hasNewNamespace(linux, 'user') ? (linux.gidMappings ?? []) : (input.ownGidMap ?? []), gid) : undefined,
