@@ -179,7 +179,7 @@ function buildDriver(): { bin: string; plan: string; dirs: string[] } {
     mode: 'wait',
     cgroupProcs: procsFiles(placement),
     cgroupMounts: cgroupMountSources(placement),
-    host: { isDirectory: (p) => !existsSync(p) || statSync(p).isDirectory() },
+    host: { isDirectory: (p) => !existsSync(p) || statSync(p).isDirectory(), isRuntimeNamespace: () => false },
   });
   const planFile = join(TMP, 'plan.bin');
   writeFileSync(planFile, encodePlan(plan));

@@ -4,6 +4,7 @@
 import { ConfigError } from './errors.ts';
 import { CAPABILITIES, MOUNT_FLAGS, PROPAGATION_FLAGS, RECURSIVE_ATTRS, RLIMITS } from './linux.ts';
 import { HOOK_KINDS, NAMESPACE_TYPES, type IdMapping, type Process, type Spec } from './spec.ts';
+import { checkSysctls } from './sysctl.ts';
 import { refuseUnenforced, refuseUnenforcedProcess } from './unenforced.ts';
 
 type Json = unknown;
@@ -100,6 +101,7 @@ export function validateSpec(raw: Json): Spec {
   for (const [k, v] of Object.entries(annotations ?? {})) c.string(v, `annotations.${k}`);
   const namespaces = checkLinux(c, spec.linux);
   refuseUnenforced(spec);
+  checkSysctls(raw as Spec, namespaces);
 
   if (spec.hostname !== undefined && spec.hostname !== '' && !namespaces.has('uts'))
     c.fail('hostname', 'setting the hostname requires a new uts namespace (linux.namespaces has none)');

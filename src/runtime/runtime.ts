@@ -6,7 +6,7 @@ import { closeSync, constants, openSync, readFileSync, statSync, unlinkSync, wri
 import { join, resolve } from 'node:path';
 import { ConfigError, NotFoundError, RuntimeError, StateError, StepError } from '../oci/errors.ts';
 import { NS_PROC_NAMES, parseSignal } from '../oci/linux.ts';
-import { OCI_VERSION, type Process, type Spec, type State, type Status } from '../oci/spec.ts';
+import { type NamespaceType, OCI_VERSION, type Process, type Spec, type State, type Status } from '../oci/spec.ts';
 import { parseSpec } from '../oci/validate.ts';
 import {
   cgroupMountSources,
@@ -21,7 +21,7 @@ import {
 } from './cgroups/manager.ts';
 import { type ExecutorResult, runExecutor, type Stdio } from './executor.ts';
 import { runHooks, runHooksWarn } from './hooks.ts';
-import { buildCreatePlan } from './plan/create.ts';
+import { buildCreatePlan, type CreateHostFacts } from './plan/create.ts';
 import { executorVisible } from './plan/namespaces.ts';
 import { SpareKeeper } from './spare.ts';
 import { isFrozen, setFrozen, thawSoon } from './cgroups/freezer.ts';
@@ -90,12 +90,21 @@ export interface RuntimeOptions {
   rootless?: boolean;
 }
 
-const HOST_FACTS = {
+const HOST_FACTS: CreateHostFacts = {
   isDirectory(path: string): boolean {
     try {
       return statSync(path).isDirectory();
     } catch {
       return true;
+    }
+  },
+  isRuntimeNamespace(type: NamespaceType, path: string): boolean {
+    try {
+      const [ns, own] = [statSync(path), statSync(`/proc/self/ns/${NS_PROC_NAMES[type]}`)];
+      return ns.dev === own.dev && ns.ino === own.ino;
+    } catch {
+      // Not a namespace we can see: the join itself will fail, naming it.
+      return false;
     }
   },
 };

@@ -1,8 +1,9 @@
 // Configs runts refuses through its CLI: what it cannot enforce yet, for
-// create and for exec; each refusal names the field and leaves nothing behind.
+// create and for exec, and sysctls that would change the host's; each refusal
+// names the field and leaves nothing behind.
 
 import assert from 'node:assert/strict';
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { makeBundle, uniqueId } from '../helpers/bundle.ts';
@@ -50,4 +51,61 @@ describe('what runts cannot enforce yet is refused by name', () => {
     runts.ok(['delete', '--force', id]);
     b.cleanup();
   });
+});
+
+/** A harmless host sysctl as a canary: fn gets a value other than the host's, which must
+ * not change; whatever happens, the host's value is put back. */
+function assertHostKeeps(key: string, fn: (value: string) => void): void {
+  const file = `/proc/sys/${key.replaceAll('.', '/')}`;
+  const before = readFileSync(file, 'utf8');
+  let after: string;
+  try {
+    fn(String(Number(before) + 1));
+  } finally {
+    after = readFileSync(file, 'utf8');
+    if (after !== before) writeFileSync(file, before);
+  }
+  assert.equal(after, before, `the host's ${key} changed`);
+}
+
+describe('sysctls', () => {
+  it('are set inside when the container has their namespace (net.* a network one, kernel.shm* an ipc one)', () => {
+    const hostForward = readFileSync('/proc/sys/net/ipv4/ip_forward', 'utf8');
+    const hostShmmax = readFileSync('/proc/sys/kernel/shmmax', 'utf8');
+    const b = makeBundle((s) => (s.linux!.sysctl = { 'net.ipv4.ip_forward': hostForward.trim() === '1' ? '0' : '1', 'kernel.shmmax': '4242424242' }),
+      ['cat', '/proc/sys/net/ipv4/ip_forward', '/proc/sys/kernel/shmmax']);
+    const id = uniqueId();
+    const r = runts.run(['run', '--bundle', b.dir, id]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stdout, `${hostForward.trim() === '1' ? '0' : '1'}\n4242424242\n`);
+    assert.equal(readFileSync('/proc/sys/net/ipv4/ip_forward', 'utf8'), hostForward);
+    assert.equal(readFileSync('/proc/sys/kernel/shmmax', 'utf8'), hostShmmax);
+    b.cleanup();
+  });
+
+  const refusals: [string, string, (s: import('../../src/oci/spec.ts').Spec) => void][] = [
+    ['a sysctl that is not namespaced (vm.*)', 'vm.stat_interval', () => {}],
+    ['net.* without a network namespace', 'net.ipv4.tcp_keepalive_probes', (s) => {
+      s.linux!.namespaces = s.linux!.namespaces!.filter((n) => n.type !== 'network');
+    }],
+    ['net.* of a joined network namespace that is the runtime\'s own', 'net.ipv4.tcp_keepalive_probes', (s) => {
+      s.linux!.namespaces = s.linux!.namespaces!.map((n) => (n.type === 'network' ? { type: 'network', path: '/proc/self/ns/net' } : n));
+    }],
+  ];
+  for (const [what, key, edit] of refusals) {
+    it(`refuses ${what}, naming it, and the host's value stays`, () => {
+      assertHostKeeps(key, (value) => {
+        const b = makeBundle((s) => {
+          edit(s);
+          s.linux!.sysctl = { [key]: value };
+        });
+        const id = uniqueId();
+        const r = runts.run(['run', '--bundle', b.dir, id]);
+        assert.equal(r.code, 1);
+        assert.match(r.stderr, new RegExp(`^runts: config\\.json: linux\\.sysctl\\.${key.replaceAll('.', '\\.')}: .*would change the host's\n$`));
+        assertNothingLeft(id);
+        b.cleanup();
+      });
+    });
+  }
 });

@@ -119,6 +119,48 @@ describe('config validation', () => {
   });
 });
 
+describe('sysctl', () => {
+  const without = (s: Spec, type: string) => (s.linux!.namespaces = s.linux!.namespaces!.filter((n) => n.type !== type));
+  const set = (s: Spec, key: string) => (s.linux!.sysctl = { [key]: '1' });
+
+  it('allows only the sysctls of a namespace the container has (new or joined)', () => {
+    const ok = (edit: (s: Spec) => void) => {
+      const spec = defaultSpec();
+      edit(spec);
+      assert.doesNotThrow(() => validateSpec(spec));
+    };
+    ok((s) => set(s, 'net.ipv4.ip_forward'));
+    ok((s) => set(s, 'kernel.shmmax'));
+    ok((s) => set(s, 'fs.mqueue.msg_max'));
+    ok((s) => set(s, 'kernel.domainname'));
+    ok((s) => {
+      without(s, 'network');
+      s.linux!.namespaces!.push({ type: 'network', path: '/var/run/netns/other' });
+      set(s, 'net.core.somaxconn');
+    });
+  });
+
+  it('refuses the others, naming the sysctl', () => {
+    const refused: [string, (s: Spec) => void][] = [
+      ['linux.sysctl.kernel.core_pattern', (s) => set(s, 'kernel.core_pattern')],
+      ['linux.sysctl.vm.swappiness', (s) => set(s, 'vm.swappiness')],
+      ['linux.sysctl.kernel.shmmax', (s) => (without(s, 'ipc'), set(s, 'kernel.shmmax'))],
+      ['linux.sysctl.kernel.msgmnb', (s) => (without(s, 'ipc'), set(s, 'kernel.msgmnb'))],
+      ['linux.sysctl.kernel.sem', (s) => (without(s, 'ipc'), set(s, 'kernel.sem'))],
+      ['linux.sysctl.fs.mqueue.msg_max', (s) => (without(s, 'ipc'), set(s, 'fs.mqueue.msg_max'))],
+      ['linux.sysctl.net.ipv4.ip_forward', (s) => (without(s, 'network'), set(s, 'net.ipv4.ip_forward'))],
+      ['linux.sysctl.kernel.domainname', (s) => (without(s, 'uts'), delete s.hostname, set(s, 'kernel.domainname'))],
+      ['linux.sysctl.kernel.hostname', (s) => set(s, 'kernel.hostname')],
+      ['linux.sysctl.net/ipv4/ip_forward', (s) => set(s, 'net/ipv4/ip_forward')],
+      ['linux.sysctl.net..ip_forward', (s) => set(s, 'net..ip_forward')],
+      ['linux.sysctl.net', (s) => set(s, 'net')],
+    ];
+    for (const [field, edit] of refused) assert.equal(fieldOf(edit), field);
+    assert.throws(() => validateSpec({ ...defaultSpec(), linux: { ...defaultSpec().linux, sysctl: { 'kernel.core_pattern': '|/tmp/x' } } }),
+      /linux\.sysctl\.kernel\.core_pattern: is not in a namespace of the container's own: setting it would change the host's/);
+  });
+});
+
 describe('signals', () => {
   it('parses names, numbers and real-time signals', () => {
     assert.equal(parseSignal('KILL'), 9);
