@@ -257,7 +257,9 @@ function checkLinux(c: Checker, v: Json): Set<string> {
     c.optInt(dev.uid, `${f}.uid`, 0, UINT32);
     c.optInt(dev.gid, `${f}.gid`, 0, UINT32);
   });
-  c.optString(linux.cgroupsPath, 'linux.cgroupsPath');
+  // slice:prefix:name is the systemd driver's form; runts would make it a literal directory.
+  if (c.optString(linux.cgroupsPath, 'linux.cgroupsPath')?.includes(':'))
+    c.fail('linux.cgroupsPath', `"${linux.cgroupsPath}" is in the systemd driver's form (slice:prefix:name), and runts has no systemd cgroup driver yet`);
   const prop = c.optString(linux.rootfsPropagation, 'linux.rootfsPropagation');
   if (prop !== undefined && !['private', 'shared', 'slave', 'unbindable', 'rprivate', 'rshared', 'rslave', 'runbindable'].includes(prop))
     c.fail('linux.rootfsPropagation', `unknown propagation "${prop}"`);

@@ -3,6 +3,7 @@
 // names the field and leaves nothing behind.
 
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -108,4 +109,32 @@ describe('sysctls', () => {
       });
     });
   }
+});
+
+describe('the systemd cgroup driver, which runts does not have yet', () => {
+  /** Cgroup directories named name anywhere on the host (a cgroupsPath is relative to runts's own cgroup). */
+  const cgroupsNamed = (name: string) =>
+    spawnSync('find', ['/sys/fs/cgroup', '-type', 'd', '-name', name], { encoding: 'utf8' }).stdout.split('\n').filter(Boolean);
+
+  it('--systemd-cgroup is refused, not ignored', () => {
+    const id = uniqueId();
+    const b = makeBundle((s) => (s.linux!.cgroupsPath = `system.slice:runts:${id}`));
+    const r = runts.run(['--systemd-cgroup', 'run', '--bundle', b.dir, id]);
+    assert.equal(r.code, 1);
+    assert.equal(r.stderr, 'runts: --systemd-cgroup: runts has no systemd cgroup driver yet (cgroupfs only)\n');
+    assertNothingLeft(id);
+    assert.deepEqual(cgroupsNamed(`system.slice:runts:${id}`), []);
+    b.cleanup();
+  });
+
+  it('a cgroupsPath in its slice:prefix:name form is refused, naming linux.cgroupsPath', () => {
+    const id = uniqueId();
+    const b = makeBundle((s) => (s.linux!.cgroupsPath = `system.slice:runts:${id}`));
+    const r = runts.run(['run', '--bundle', b.dir, id]);
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /^runts: config\.json: linux\.cgroupsPath: "system\.slice:runts:[^"]+" is in the systemd driver's form/);
+    assertNothingLeft(id);
+    assert.deepEqual(cgroupsNamed(`system.slice:runts:${id}`), []);
+    b.cleanup();
+  });
 });

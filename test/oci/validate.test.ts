@@ -46,6 +46,7 @@ describe('config validation', () => {
     assert.equal(fieldOf((s) => (s.linux!.devices = [{ type: 'x' as never, path: '/dev/x' }])), 'linux.devices[0].type');
     assert.equal(fieldOf((s) => (s.linux!.timeOffsets = { monotonic: { secs: 1 } })), 'linux.timeOffsets');
     assert.equal(fieldOf((s) => (s.linux!.rootfsPropagation = 'sideways')), 'linux.rootfsPropagation');
+    assert.equal(fieldOf((s) => (s.linux!.cgroupsPath = 'system.slice:runts:c1')), 'linux.cgroupsPath');
   });
 
   it('requires mappings for a new user namespace, and forbids them when joining one', () => {
