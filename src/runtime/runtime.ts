@@ -7,7 +7,7 @@ import { join, resolve } from 'node:path';
 import { ConfigError, NotFoundError, RuntimeError, StateError, StepError } from '../oci/errors.ts';
 import { NS_PROC_NAMES, parseSignal } from '../oci/linux.ts';
 import { type NamespaceType, OCI_VERSION, type Process, type Spec, type State, type Status } from '../oci/spec.ts';
-import { parseSpec } from '../oci/validate.ts';
+import { parseSpec, validateProcess } from '../oci/validate.ts';
 import {
   cgroupMountSources,
   type CgroupPlacement,
@@ -415,6 +415,8 @@ export class Runtime {
   }
 
   async exec(id: string, opts: ExecOptions): Promise<Created> {
+    // The library's callers pass a Process of their own: it is checked as config.json's is.
+    const proc = validateProcess(opts.process);
     const rec = this.store.read(id);
     const status = statusOf(this.store, rec);
     if (status !== 'running' && status !== 'created')
@@ -425,7 +427,7 @@ export class Runtime {
     }));
     const plan = buildExecPlan({
       setgroupsDenied: setgroupsDenied(rec.pid),
-      process: opts.process,
+      process: proc,
       namespaces,
       cgroupProcs: procsFiles(rec.cgroups),
       mode: opts.detach ? 'detach' : 'wait',
