@@ -57,9 +57,8 @@ export function refuseUnenforced(spec: Record<string, unknown>): void {
     for (const maps of ['uidMappings', 'gidMappings'])
       if (firstRequest(m[maps], maps)) throw new ConfigError(`mounts[${i}].${maps}`, `idmapped mounts are not supported by runts yet: ${REFUSED}`);
     ((m.options ?? []) as string[]).forEach((opt, j) => {
-      const name = opt.split('=')[0];
-      if (name === 'idmap' || name === 'ridmap')
-        throw new ConfigError(`mounts[${i}].options[${j}]`, `idmapped mounts ("${name}") are not supported by runts yet: ${REFUSED}`);
+      if (/^r?idmap(=|$)/.test(opt))
+        throw new ConfigError(`mounts[${i}].options[${j}]`, `idmapped mounts ("${opt}") are not supported by runts yet: ${REFUSED}`);
     });
   });
   const linux = (spec.linux ?? {}) as Record<string, unknown>;
