@@ -174,11 +174,12 @@ function buildDriver(): { bin: string; plan: string; dirs: string[] } {
   const plan = buildCreatePlan({
     id: 'c',
     spec,
+    bundle: BUNDLE,
     rootfs,
     mode: 'wait',
     cgroupProcs: procsFiles(placement),
     cgroupMounts: cgroupMountSources(placement),
-    host: { isDirectory: (p) => !existsSync(p) || statSync(p).isDirectory() },
+    host: { isDirectory: (p) => !existsSync(p) || statSync(p).isDirectory(), isRuntimeNamespace: () => false },
   });
   const planFile = join(TMP, 'plan.bin');
   writeFileSync(planFile, encodePlan(plan));

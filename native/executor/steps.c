@@ -167,6 +167,8 @@ static void step_hook(int i, const struct step *s, struct ctx *ctx) {
   pid_t pid = fork();
   if (pid < 0) die_step(i, s->op, errno, "fork hook %s", ARG(0));
   if (pid == 0) {
+    /* A process group of its own, so that a timeout kills what the hook started too. */
+    setpgid(0, 0);
     dup2(in, 0);
     dup2(out, 1);
     dup2(out, 2);
@@ -174,6 +176,7 @@ static void step_hook(int i, const struct step *s, struct ctx *ctx) {
     dprintf(2, "exec %s: %s", ARG(0), strerror(errno));
     _exit(127);
   }
+  setpgid(pid, pid); /* also here: the kill below may come before the child's own call */
   long long timeout = arg_num(s, 1);
   int pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
   if (pidfd >= 0) {
@@ -182,7 +185,7 @@ static void step_hook(int i, const struct step *s, struct ctx *ctx) {
     do rc = poll(&p, 1, timeout > 0 ? (int)timeout : -1);
     while (rc < 0 && errno == EINTR);
     if (rc == 0) {
-      kill(pid, SIGKILL);
+      kill(-pid, SIGKILL);
       waitpid(pid, NULL, 0);
       die_step(i, s->op, ETIMEDOUT, "hook %s timed out after %lld ms", ARG(0), timeout);
     }

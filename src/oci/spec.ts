@@ -137,6 +137,8 @@ export interface Linux {
   mountLabel?: string;
   personality?: unknown;
   intelRdt?: unknown;
+  memoryPolicy?: unknown;
+  netDevices?: Record<string, unknown>;
 }
 
 /** The spec's four, and runc's "paused" (a running container whose cgroup is frozen). */

@@ -4,6 +4,8 @@
 import { ConfigError } from './errors.ts';
 import { CAPABILITIES, MOUNT_FLAGS, PROPAGATION_FLAGS, RECURSIVE_ATTRS, RLIMITS } from './linux.ts';
 import { HOOK_KINDS, NAMESPACE_TYPES, type IdMapping, type Process, type Spec } from './spec.ts';
+import { checkSysctls } from './sysctl.ts';
+import { refuseUnenforced, refuseUnenforcedProcess } from './unenforced.ts';
 
 type Json = unknown;
 
@@ -98,6 +100,8 @@ export function validateSpec(raw: Json): Spec {
   const annotations = c.optObject(spec.annotations, 'annotations');
   for (const [k, v] of Object.entries(annotations ?? {})) c.string(v, `annotations.${k}`);
   const namespaces = checkLinux(c, spec.linux);
+  refuseUnenforced(spec);
+  checkSysctls(raw as Spec, namespaces);
 
   if (spec.hostname !== undefined && spec.hostname !== '' && !namespaces.has('uts'))
     c.fail('hostname', 'setting the hostname requires a new uts namespace (linux.namespaces has none)');
@@ -147,7 +151,7 @@ function checkProcess(c: Checker, v: Json, _root = 'process'): void {
     c.int(g, `process.user.additionalGids[${i}]`, 0, UINT32),
   );
   const args = c.strings(p.args, 'process.args');
-  if (args.length === 0 && p.commandLine === undefined) c.fail('process.args', 'must name the program to run');
+  if (args.length === 0) c.fail('process.args', 'must name the program to run');
   for (const [i, e] of c.strings(p.env, 'process.env').entries())
     if (!e.includes('=')) c.fail(`process.env[${i}]`, `must be KEY=value, got "${e}"`);
   c.absolute(p.cwd, 'process.cwd');
@@ -173,6 +177,7 @@ function checkProcess(c: Checker, v: Json, _root = 'process'): void {
   c.optInt(p.oomScoreAdj, 'process.oomScoreAdj', -1000, 1000);
   c.optString(p.apparmorProfile, 'process.apparmorProfile');
   c.optString(p.selinuxLabel, 'process.selinuxLabel');
+  refuseUnenforcedProcess(p);
 }
 
 function checkHooks(c: Checker, v: Json): void {
@@ -282,7 +287,9 @@ function checkLinux(c: Checker, v: Json): Set<string> {
     c.optInt(dev.gid, `${f}.gid`, 0, UINT32);
   });
   checkDeviceRules(c, c.optObject(linux.resources, 'linux.resources')?.devices);
-  c.optString(linux.cgroupsPath, 'linux.cgroupsPath');
+  // slice:prefix:name is the systemd driver's form; runts would make it a literal directory.
+  if (c.optString(linux.cgroupsPath, 'linux.cgroupsPath')?.includes(':'))
+    c.fail('linux.cgroupsPath', `"${linux.cgroupsPath}" is in the systemd driver's form (slice:prefix:name), and runts has no systemd cgroup driver yet`);
   const prop = c.optString(linux.rootfsPropagation, 'linux.rootfsPropagation');
   if (prop !== undefined && !['private', 'shared', 'slave', 'unbindable', 'rprivate', 'rshared', 'rslave', 'runbindable'].includes(prop))
     c.fail('linux.rootfsPropagation', `unknown propagation "${prop}"`);

@@ -23,9 +23,21 @@ export function runHook(kind: HookKind, index: number, hook: Hook, state: State)
       argv0: args[0],
       env: envObject(hook.env),
       stdio: ['pipe', 'pipe', 'pipe'],
-      timeout: hook.timeout ? hook.timeout * 1000 : undefined,
-      killSignal: 'SIGKILL',
+      // A process group of its own: a timeout kills what the hook started too, not only the hook.
+      detached: true,
     });
+    let timedOut = false;
+    // Until 'close': a child left holding the hook's output keeps the operation waiting as much as the hook does.
+    const timer = hook.timeout
+      ? setTimeout(() => {
+          timedOut = true;
+          try {
+            process.kill(-(child.pid as number), 'SIGKILL');
+          } catch {
+            // The whole group is gone already.
+          }
+        }, hook.timeout * 1000)
+      : undefined;
     let output = '';
     const collect = (d: Buffer) => {
       if (output.length < 4096) output += d.toString();
@@ -34,10 +46,14 @@ export function runHook(kind: HookKind, index: number, hook: Hook, state: State)
     child.stderr.on('data', collect);
     child.stdin.on('error', () => {});
     child.stdin.end(JSON.stringify(state));
-    child.on('error', (e) => reject(new HookError(kind, index, `${hook.path}: ${e.message}`)));
+    child.on('error', (e) => {
+      clearTimeout(timer);
+      reject(new HookError(kind, index, `${hook.path}: ${e.message}`));
+    });
     child.on('close', (code, signal) => {
-      if (code === 0) return resolve();
-      const why = signal === 'SIGKILL' && hook.timeout ? `timed out after ${hook.timeout}s` : signal ? `killed by ${signal}` : `exited with status ${code}`;
+      clearTimeout(timer);
+      if (code === 0 && !timedOut) return resolve();
+      const why = timedOut ? `timed out after ${hook.timeout}s` : signal ? `killed by ${signal}` : `exited with status ${code}`;
       reject(new HookError(kind, index, `${hook.path} ${why}${output ? `: ${output.trim()}` : ''}`));
     });
   });

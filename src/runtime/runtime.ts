@@ -6,8 +6,8 @@ import { closeSync, constants, openSync, readFileSync, statSync, unlinkSync, wri
 import { join, resolve } from 'node:path';
 import { ConfigError, NotFoundError, RuntimeError, StateError, StepError } from '../oci/errors.ts';
 import { NS_PROC_NAMES, parseSignal } from '../oci/linux.ts';
-import { OCI_VERSION, type Process, type Spec, type State, type Status } from '../oci/spec.ts';
-import { parseSpec } from '../oci/validate.ts';
+import { type NamespaceType, OCI_VERSION, type Process, type Spec, type State, type Status } from '../oci/spec.ts';
+import { parseSpec, validateProcess } from '../oci/validate.ts';
 import {
   cgroupMountSources,
   type CgroupPlacement,
@@ -22,7 +22,7 @@ import {
 } from './cgroups/manager.ts';
 import { type ExecutorResult, runExecutor, type Stdio } from './executor.ts';
 import { runHooks, runHooksWarn } from './hooks.ts';
-import { buildCreatePlan } from './plan/create.ts';
+import { buildCreatePlan, type CreateHostFacts } from './plan/create.ts';
 import { type DeviceRules, deviceRules } from './cgroups/devices.ts';
 import { executorVisible } from './plan/namespaces.ts';
 import { SpareKeeper } from './spare.ts';
@@ -92,12 +92,21 @@ export interface RuntimeOptions {
   rootless?: boolean;
 }
 
-const HOST_FACTS = {
+const HOST_FACTS: CreateHostFacts = {
   isDirectory(path: string): boolean {
     try {
       return statSync(path).isDirectory();
     } catch {
       return true;
+    }
+  },
+  isRuntimeNamespace(type: NamespaceType, path: string): boolean {
+    try {
+      const [ns, own] = [statSync(path), statSync(`/proc/self/ns/${NS_PROC_NAMES[type]}`)];
+      return ns.dev === own.dev && ns.ino === own.ino;
+    } catch {
+      // Not a namespace we can see: the join itself will fail, naming it.
+      return false;
     }
   },
 };
@@ -191,6 +200,7 @@ export class Runtime {
       const plan = buildCreatePlan({
         id,
         spec,
+        bundle,
         rootfs,
         mode: opts.wait ? 'wait' : 'detach',
         cgroupProcs: procsFiles(cgroups),
@@ -416,6 +426,8 @@ export class Runtime {
   }
 
   async exec(id: string, opts: ExecOptions): Promise<Created> {
+    // The library's callers pass a Process of their own: it is checked as config.json's is.
+    const proc = validateProcess(opts.process);
     const rec = this.store.read(id);
     const status = statusOf(this.store, rec);
     if (status !== 'running' && status !== 'created')
@@ -426,7 +438,7 @@ export class Runtime {
     }));
     const plan = buildExecPlan({
       setgroupsDenied: setgroupsDenied(rec.pid),
-      process: opts.process,
+      process: proc,
       namespaces,
       cgroupProcs: procsFiles(rec.cgroups),
       mode: opts.detach ? 'detach' : 'wait',

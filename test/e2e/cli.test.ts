@@ -79,5 +79,8 @@ describe('runts CLI', () => {
     assert.ok(f.linux.namespaces.includes('time'));
     assert.ok(f.hooks.includes('createContainer'));
     assert.ok(f.mountOptions.includes('rro'));
+    // What runts refuses is not claimed.
+    for (const name of ['seccomp', 'apparmor', 'selinux', 'intelRdt', 'netDevices']) assert.equal(f.linux[name].enabled, false, name);
+    assert.equal(f.linux.mountExtensions.idmap.enabled, false);
   });
 });

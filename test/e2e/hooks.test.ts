@@ -2,11 +2,11 @@
 // and timeout; and what a failing hook does to the operation.
 
 import assert from 'node:assert/strict';
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { type Bundle, makeBundle, uniqueId } from '../helpers/bundle.ts';
-import { cgroupDirsOf, Runts } from '../helpers/runts.ts';
+import { cgroupDirsOf, Runts, waitFor } from '../helpers/runts.ts';
 
 const runts = new Runts();
 after(() => runts.cleanup());
@@ -36,6 +36,19 @@ function hookBundle(args: string[]): { b: Bundle; log: string } {
   };
   b.write();
   return { b, log };
+}
+
+/** Live processes whose argv is exactly ["sleep", duration]. */
+function sleepers(duration: string): number[] {
+  const pids: number[] = [];
+  for (const pid of readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
+    try {
+      if (readFileSync(`/proc/${pid}/cmdline`, 'utf8') === `sleep\0${duration}\0`) pids.push(Number(pid));
+    } catch {
+      // Gone while we looked.
+    }
+  }
+  return pids;
 }
 
 describe('hooks', () => {
@@ -122,4 +135,32 @@ describe('hooks', () => {
     assert.ok(Date.now() - start < 8000);
     b.cleanup();
   });
+
+  // Runtime hooks are killed by Node, hooks in the container by the executor. After a
+  // failed create, its clean-up (the container's cgroup) would catch a createContainer
+  // hook's children too; after a failed start nothing does until delete.
+  for (const kind of ['prestart', 'createContainer', 'startContainer'] as const) {
+    it(`a ${kind} hook that times out is killed with everything it started`, async () => {
+      const { b } = hookBundle(['true']);
+      // A duration no other process has: it finds the hook's children.
+      const duration = String(4_000_000 + (process.pid % 100_000) * 10 + kind.length % 10);
+      // startContainer hooks run in the rootfs: busybox's sh and sleep.
+      b.spec.hooks![kind] = [{ path: '/bin/sh', args: ['sh', '-c', `sleep ${duration} & sleep ${duration}`], timeout: 1 }];
+      // Without a pid namespace, whose end would kill them anyway, what the hook left would live on.
+      b.spec.linux!.namespaces = b.spec.linux!.namespaces!.filter((n) => n.type !== 'pid');
+      b.write();
+      const id = uniqueId();
+      try {
+        const r = kind === 'startContainer' ? (runts.ok(['create', '--bundle', b.dir, id]), runts.run(['start', id])) : runts.run(['create', '--bundle', b.dir, id]);
+        assert.equal(r.code, 1);
+        assert.match(r.stderr, /timed out after (1s|1000 ms)/);
+        await waitFor(() => sleepers(duration).length === 0, 3000).catch(() => {});
+        assert.deepEqual(sleepers(duration), [], 'the hook\'s children outlived it');
+      } finally {
+        for (const pid of sleepers(duration)) process.kill(pid, 'SIGKILL');
+        runts.run(['delete', '--force', id]);
+        b.cleanup();
+      }
+    });
+  }
 });

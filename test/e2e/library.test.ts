@@ -170,4 +170,21 @@ describe('library', () => {
       b.cleanup();
     }
   });
+
+  it('exec checks the process it is given as create does config.json\'s: what runts cannot enforce is refused', async () => {
+    const rt = new Runtime({ root });
+    const b = makeBundle(undefined, ['sleep', '30']);
+    const id = uniqueId('lib');
+    await rt.run(id, { bundle: b.dir, stdio: ['ignore', 'ignore', 'ignore'] });
+    try {
+      await assert.rejects(
+        rt.exec(id, { process: { ...b.spec.process!, args: ['true'], apparmorProfile: 'containers-default' }, stdio: ['ignore', 'ignore', 'ignore'] }),
+        (e: ConfigError) => e instanceof ConfigError && e.field === 'process.apparmorProfile',
+      );
+      assert.deepEqual(rt.processes(id), [rt.state(id).pid]);
+    } finally {
+      await rt.delete(id, true);
+      b.cleanup();
+    }
+  });
 });

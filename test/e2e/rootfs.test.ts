@@ -73,6 +73,29 @@ describe('root filesystem', () => {
     }
   });
 
+  it('resolves a relative bind source against the bundle, whatever runts\'s cwd', () => {
+    const b = makeBundle(undefined, ['cat', '/data/file', '/one']);
+    mkdirSync(join(b.dir, 'data'));
+    writeFileSync(join(b.dir, 'data', 'file'), 'from the bundle\n');
+    writeFileSync(join(b.dir, 'one'), 'one from the bundle\n');
+    b.spec.mounts!.push({ destination: '/data', type: 'bind', source: 'data', options: ['bind', 'ro'] });
+    b.spec.mounts!.push({ destination: '/one', type: 'bind', source: './one', options: ['bind', 'ro'] });
+    b.write();
+    // runts runs from a directory holding the same relative names: they must not be the ones bound.
+    const cwd = mkdtempSync(join(tmpdir(), 'runts-cwd-'));
+    mkdirSync(join(cwd, 'data'));
+    writeFileSync(join(cwd, 'data', 'file'), 'from the cwd\n');
+    writeFileSync(join(cwd, 'one'), 'one from the cwd\n');
+    try {
+      const r = runts.run(['run', '--bundle', b.dir, uniqueId()], { cwd });
+      assert.equal(r.code, 0, r.stderr);
+      assert.equal(r.stdout, 'from the bundle\none from the bundle\n');
+    } finally {
+      rmSync(cwd, { recursive: true });
+      b.cleanup();
+    }
+  });
+
   it('resolves a mount destination through a symlink inside the rootfs, never outside it', () => {
     const escape = mkdtempSync(join(tmpdir(), 'runts-escape-'));
     try {

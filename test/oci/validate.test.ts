@@ -4,7 +4,7 @@ import { defaultSpec } from '../../src/oci/default-spec.ts';
 import { ConfigError } from '../../src/oci/errors.ts';
 import { parseSignal } from '../../src/oci/linux.ts';
 import type { Spec } from '../../src/oci/spec.ts';
-import { parseSpec, validateSpec } from '../../src/oci/validate.ts';
+import { parseSpec, validateProcess, validateSpec } from '../../src/oci/validate.ts';
 
 function fieldOf(edit: (s: Spec & Record<string, any>) => void): string {
   const spec = defaultSpec() as Spec & Record<string, any>;
@@ -46,6 +46,7 @@ describe('config validation', () => {
     assert.equal(fieldOf((s) => (s.linux!.devices = [{ type: 'x' as never, path: '/dev/x' }])), 'linux.devices[0].type');
     assert.equal(fieldOf((s) => (s.linux!.timeOffsets = { monotonic: { secs: 1 } })), 'linux.timeOffsets');
     assert.equal(fieldOf((s) => (s.linux!.rootfsPropagation = 'sideways')), 'linux.rootfsPropagation');
+    assert.equal(fieldOf((s) => (s.linux!.cgroupsPath = 'system.slice:runts:c1')), 'linux.cgroupsPath');
   });
 
   it('checks each device cgroup rule, naming the field', () => {
@@ -88,6 +89,106 @@ describe('config validation', () => {
       }),
       'linux.uidMappings',
     );
+  });
+
+  it('refuses by name every field runts does not enforce yet, instead of dropping it', () => {
+    const refused: [string, (s: Spec & Record<string, any>) => void][] = [
+      ['linux.seccomp', (s) => (s.linux!.seccomp = { defaultAction: 'SCMP_ACT_ERRNO' })],
+      ['process.apparmorProfile', (s) => (s.process!.apparmorProfile = 'containers-default')],
+      ['process.selinuxLabel', (s) => (s.process!.selinuxLabel = 'system_u:system_r:container_t:s0')],
+      ['linux.mountLabel', (s) => (s.linux!.mountLabel = 'system_u:object_r:container_file_t:s0')],
+      ['process.scheduler', (s) => (s.process!.scheduler = { policy: 'SCHED_FIFO', priority: 1 })],
+      ['process.ioPriority', (s) => (s.process!.ioPriority = { class: 'IOPRIO_CLASS_IDLE', priority: 7 })],
+      ['process.execCPUAffinity', (s) => (s.process!.execCPUAffinity = { final: '0' })],
+      ['process.commandLine', (s) => (s.process!.commandLine = 'sh -c true')],
+      ['linux.intelRdt', (s) => (s.linux!.intelRdt = { closID: 'guaranteed' })],
+      ['linux.memoryPolicy', (s) => (s.linux!.memoryPolicy = { mode: 'MPOL_BIND', nodes: '0' })],
+      ['linux.personality', (s) => (s.linux!.personality = { domain: 'LINUX32' })],
+      ['linux.netDevices', (s) => (s.linux!.netDevices = { eth1: { name: 'eth0' } })],
+      ['vm', (s) => (s.vm = { kernel: { path: '/vmlinuz' } })],
+      ['linux.resources.memory.limit', (s) => (s.linux!.resources = { memory: { limit: 1 << 30 } })],
+      // 0 is a valid pids limit (runtime-spec 1.3), not "unset".
+      ['linux.resources.pids.limit', (s) => (s.linux!.resources = { pids: { limit: 0 } })],
+      ['linux.resources.cpu.cpus', (s) => (s.linux!.resources = { devices: [], cpu: { cpus: '0' } })],
+      ['linux.resources.hugepageLimits[0].pageSize', (s) => (s.linux!.resources = { hugepageLimits: [{ pageSize: '2MB', limit: 0 }] })],
+      ['linux.resources.unified.memory.max', (s) => (s.linux!.resources = { unified: { 'memory.max': '1G' } })],
+      ['linux.resources.blockIO.weight', (s) => (s.linux!.resources = { blockIO: { weight: 10 } })],
+      ['linux.resources.future.knob', (s) => (s.linux!.resources = { future: { knob: true } })],
+      ['mounts[0].uidMappings', (s) => (s.mounts![0].uidMappings = [{ containerID: 0, hostID: 1000, size: 1 }])],
+      ['mounts[1].gidMappings', (s) => (s.mounts![1].gidMappings = [{ containerID: 0, hostID: 1000, size: 1 }])],
+      ['mounts[2].options[1]', (s) => (s.mounts![2].options = ['bind', 'idmap'])],
+      ['mounts[2].options[0]', (s) => (s.mounts![2].options = ['ridmap', 'rbind'])],
+    ];
+    for (const [field, edit] of refused) assert.equal(fieldOf(edit), field);
+    const spec = defaultSpec() as Spec & Record<string, any>;
+    spec.linux!.seccomp = { defaultAction: 'SCMP_ACT_ERRNO' };
+    assert.throws(() => validateSpec(spec), /linux\.seccomp: seccomp filters are not enforced by runts yet: refused rather than ignored/);
+  });
+
+  it('accepts what asks for nothing: no resources but devices, empty objects, empty labels', () => {
+    const ok = (edit: (s: Spec & Record<string, any>) => void) => {
+      const spec = defaultSpec() as Spec & Record<string, any>;
+      edit(spec);
+      assert.doesNotThrow(() => validateSpec(JSON.parse(JSON.stringify(spec))));
+    };
+    ok((s) => (s.linux!.resources = {}));
+    ok((s) => (s.linux!.resources = { memory: {}, cpu: { cpus: '' }, hugepageLimits: [], unified: {}, pids: null }));
+    ok((s) => (s.linux!.resources = { devices: [{ allow: false, access: 'rwm' }], memory: { disableOOMKiller: false } }));
+    ok((s) => {
+      s.process!.apparmorProfile = '';
+      s.process!.selinuxLabel = '';
+      s.linux!.mountLabel = '';
+      s.linux!.netDevices = {};
+      s.mounts![0].uidMappings = [];
+    });
+  });
+
+  it('refuses an exec process (process.json) that asks for what runts does not enforce', () => {
+    const proc = { ...defaultSpec().process!, apparmorProfile: 'unconfined' };
+    assert.throws(() => validateProcess(proc), (e: ConfigError) => e.field === 'process.apparmorProfile');
+    assert.throws(() => validateProcess({ ...proc, apparmorProfile: undefined, selinuxLabel: 'x' }), (e: ConfigError) => e.field === 'process.selinuxLabel');
+  });
+});
+
+describe('sysctl', () => {
+  const without = (s: Spec, type: string) => (s.linux!.namespaces = s.linux!.namespaces!.filter((n) => n.type !== type));
+  const set = (s: Spec, key: string) => (s.linux!.sysctl = { [key]: '1' });
+
+  it('allows only the sysctls of a namespace the container has (new or joined)', () => {
+    const ok = (edit: (s: Spec) => void) => {
+      const spec = defaultSpec();
+      edit(spec);
+      assert.doesNotThrow(() => validateSpec(spec));
+    };
+    ok((s) => set(s, 'net.ipv4.ip_forward'));
+    ok((s) => set(s, 'kernel.shmmax'));
+    ok((s) => set(s, 'fs.mqueue.msg_max'));
+    ok((s) => set(s, 'kernel.domainname'));
+    ok((s) => {
+      without(s, 'network');
+      s.linux!.namespaces!.push({ type: 'network', path: '/var/run/netns/other' });
+      set(s, 'net.core.somaxconn');
+    });
+  });
+
+  it('refuses the others, naming the sysctl', () => {
+    const refused: [string, (s: Spec) => void][] = [
+      ['linux.sysctl.kernel.core_pattern', (s) => set(s, 'kernel.core_pattern')],
+      ['linux.sysctl.vm.swappiness', (s) => set(s, 'vm.swappiness')],
+      ['linux.sysctl.kernel.shmmax', (s) => (without(s, 'ipc'), set(s, 'kernel.shmmax'))],
+      ['linux.sysctl.kernel.msgmnb', (s) => (without(s, 'ipc'), set(s, 'kernel.msgmnb'))],
+      ['linux.sysctl.kernel.sem', (s) => (without(s, 'ipc'), set(s, 'kernel.sem'))],
+      ['linux.sysctl.fs.mqueue.msg_max', (s) => (without(s, 'ipc'), set(s, 'fs.mqueue.msg_max'))],
+      ['linux.sysctl.net.ipv4.ip_forward', (s) => (without(s, 'network'), set(s, 'net.ipv4.ip_forward'))],
+      ['linux.sysctl.kernel.domainname', (s) => (without(s, 'uts'), delete s.hostname, set(s, 'kernel.domainname'))],
+      ['linux.sysctl.kernel.hostname', (s) => set(s, 'kernel.hostname')],
+      ['linux.sysctl.net/ipv4/ip_forward', (s) => set(s, 'net/ipv4/ip_forward')],
+      ['linux.sysctl.net..ip_forward', (s) => set(s, 'net..ip_forward')],
+      ['linux.sysctl.net', (s) => set(s, 'net')],
+    ];
+    for (const [field, edit] of refused) assert.equal(fieldOf(edit), field);
+    assert.throws(() => validateSpec({ ...defaultSpec(), linux: { ...defaultSpec().linux, sysctl: { 'kernel.core_pattern': '|/tmp/x' } } }),
+      /linux\.sysctl\.kernel\.core_pattern: is not in a namespace of the container's own: setting it would change the host's/);
   });
 });
 

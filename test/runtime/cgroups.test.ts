@@ -99,6 +99,7 @@ describe('cgroup mount on pure v2', () => {
   const mount = (options: string[]) =>
     mountSteps('/r', { destination: '/sys/fs/cgroup', type: 'cgroup', source: 'cgroup', options }, {
       host: { isDirectory: () => true },
+      bundle: '/b',
       cgroups: cgroupMountSources(planPlacement(undefined, 'c1', v2), v2),
       sysfsAsBind: false,
     });

@@ -14,8 +14,8 @@ function input(edit?: (i: CreatePlanInput) => void): CreatePlanInput {
   const spec = defaultSpec();
   spec.process!.terminal = false;
   const i: CreatePlanInput = {
-    id: 'c', spec, rootfs: '/b/rootfs', mode: 'detach', cgroupProcs: ['/sys/fs/cgroup/pids/runts/c/cgroup.procs'],
-    cgroupMounts: [], startSocket: 'exec.sock', host: { isDirectory: () => true },
+    id: 'c', spec, bundle: '/b', rootfs: '/b/rootfs', mode: 'detach', cgroupProcs: ['/sys/fs/cgroup/pids/runts/c/cgroup.procs'],
+    cgroupMounts: [], startSocket: 'exec.sock', host: { isDirectory: () => true, isRuntimeNamespace: () => false },
   };
   edit?.(i);
   return i;
@@ -152,6 +152,34 @@ describe('create plan', () => {
     );
     const data = plan.filter((s) => s.op === Op.MOUNT && s.args[1] === '/data');
     assert.deepEqual(data.map((s) => s.args[3]), [MS.BIND | MS.REC, MS.BIND | MS.REMOUNT | MS.RDONLY, MS.SHARED | MS.REC]);
+  });
+
+  it('resolves a relative bind source against the bundle, and asks the host about that path', () => {
+    const asked: string[] = [];
+    const plan = buildCreatePlan(
+      input((i) => {
+        i.spec.mounts!.push({ destination: '/data', type: 'bind', source: 'data', options: ['bind'] });
+        i.spec.mounts!.push({ destination: '/up', type: 'bind', source: '../shared/x', options: ['bind'] });
+        i.host = { ...i.host, isDirectory: (p) => (asked.push(p), true) };
+      }),
+    );
+    const source = (dest: string) => plan.find((s) => s.op === Op.MOUNT && s.args[1] === dest)!.args[0];
+    assert.equal(source('/data'), '/b/data');
+    assert.equal(source('/up'), '/shared/x');
+    assert.deepEqual(asked, ['/b/data', '/shared/x']);
+  });
+
+  it('refuses a sysctl of a joined namespace that is the runtime\'s own', () => {
+    const joining = (own: boolean) =>
+      buildCreatePlan(
+        input((i) => {
+          i.spec.linux!.namespaces = i.spec.linux!.namespaces!.map((n) => (n.type === 'network' ? { type: 'network', path: '/run/netns/x' } : n));
+          i.spec.linux!.sysctl = { 'net.ipv4.ip_forward': '1' };
+          i.host = { ...i.host, isRuntimeNamespace: (type, path) => own && type === 'network' && path === '/run/netns/x' };
+        }),
+      );
+    assert.throws(() => joining(true), (e: ConfigError) => e.field === 'linux.sysctl.net.ipv4.ip_forward' && /runtime's own/.test(e.message));
+    assert.ok(joining(false).some((s) => s.op === Op.WRITE_FILE && s.args[0] === '/proc/sys/net/ipv4/ip_forward'));
   });
 
   it('raises only ambient capabilities that are also inheritable and permitted', () => {

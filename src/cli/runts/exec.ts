@@ -31,14 +31,14 @@ const exec: Command = async (ctx, argv) => {
   ]);
   const id = oneId(args, 'exec');
   const rt = ctx.runtime();
-  let proc: Process;
+  let raw: unknown;
   if (flags.process) {
-    proc = validateProcess(JSON.parse(readFileSync(flags.process as string, 'utf8')));
+    raw = JSON.parse(readFileSync(flags.process as string, 'utf8'));
   } else {
     if (args.length < 2) throw new UsageError('exec needs a command to run (or --process)');
     const base = rt.record(id).spec.process;
     if (!base) throw new UsageError(`container "${id}" has no process configuration to start from`);
-    proc = structuredClone(base);
+    const proc: Process = structuredClone(base);
     proc.args = args.slice(1);
     proc.terminal = !!flags.tty;
     delete proc.consoleSize;
@@ -58,8 +58,15 @@ const exec: Command = async (ctx, argv) => {
       for (const set of ['bounding', 'effective', 'permitted', 'ambient'] as const) c[set] = [...new Set([...(c[set] ?? []), ...caps])];
     }
     if (flags['no-new-privs']) proc.noNewPrivileges = true;
-    proc = validateProcess(proc);
+    raw = proc;
   }
+  // These set the process's fields, as in runc, and over --process too: validation then
+  // refuses them (runts enforces neither yet) where they would otherwise be dropped.
+  if (typeof raw === 'object' && raw !== null) {
+    if (flags.apparmor !== undefined) (raw as Process).apparmorProfile = flags.apparmor as string;
+    if (flags['process-label'] !== undefined) (raw as Process).selinuxLabel = flags['process-label'] as string;
+  }
+  const proc = validateProcess(raw);
   const detach = !!flags.detach;
   const consoleSocket = flags['console-socket'] as string | undefined;
   const signals = detach ? undefined : forwardSignals();

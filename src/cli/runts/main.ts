@@ -1,6 +1,7 @@
 // runts: an OCI runtime with runc's command line.
 
 import { parseArgs } from '../args.ts';
+import { UsageError } from '../../oci/errors.ts';
 import { Logger } from '../log.ts';
 import { describeError, type Loader, pickCommand } from '../dispatch.ts';
 import { type Context, makeContext } from './context.ts';
@@ -64,6 +65,8 @@ export async function main(argv: string[]): Promise<number> {
   }
   const ctx = makeContext(flags.root as string | undefined, log, rootless === 'true' ? true : rootless === 'false' ? false : undefined);
   try {
+    // Until there is a systemd driver: taken as cgroupfs, slice:prefix:name would become a literal directory.
+    if (flags['systemd-cgroup']) throw new UsageError('--systemd-cgroup: runts has no systemd cgroup driver yet (cgroupfs only)');
     return await (await picked.load()).default(ctx, picked.rest);
   } catch (e) {
     const msg = describeError(e);

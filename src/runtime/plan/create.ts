@@ -3,16 +3,24 @@
 
 import { ConfigError } from '../../oci/errors.ts';
 import { MS, PROPAGATION_FLAGS } from '../../oci/linux.ts';
-import type { IdMapping, Spec } from '../../oci/spec.ts';
+import type { IdMapping, NamespaceType, Spec } from '../../oci/spec.ts';
+import { sysctlNamespace } from '../../oci/sysctl.ts';
 import { deviceSteps, defaultDevSteps } from './devices.ts';
 import { type CgroupMountSource, type HostFacts, mountSteps } from './mounts.ts';
 import { hasNamespace, hasNewNamespace, namespaceSteps } from './namespaces.ts';
 import { Op, type Plan, step } from './ops.ts';
 import { credentialSteps, execSteps, finalExec, rlimitSteps } from './process.ts';
 
+export interface CreateHostFacts extends HostFacts {
+  /** Whether path names the runtime's own namespace of that type (as /proc/self/ns/<type> does). */
+  isRuntimeNamespace(type: NamespaceType, path: string): boolean;
+}
+
 export interface CreatePlanInput {
   id: string;
   spec: Spec;
+  /** Absolute host path of the bundle: relative bind sources are relative to it. */
+  bundle: string;
   /** Absolute host path of the root filesystem. */
   rootfs: string;
   /** "wait": the executor stays as the container's parent and exits with its status. */
@@ -34,7 +42,7 @@ export interface CreatePlanInput {
   inUserNamespace?: boolean;
   /** With inUserNamespace: the runtime's own gid_map, whose first column is what the container can have. */
   ownGidMap?: readonly IdMapping[];
-  host: HostFacts;
+  host: CreateHostFacts;
 }
 
 /** Hooks that make the init stop and ask the runtime for the container state. */
@@ -58,6 +66,7 @@ export function buildCreatePlan(input: CreatePlanInput): Plan {
   const setgroupsDenied = !!input.setgroupsDeny;
   if (setgroupsDenied && proc?.user.additionalGids?.length)
     throw new ConfigError('process.user.additionalGids', 'cannot be set: the container\'s user namespace denies setgroups (runts runs rootless)');
+  refuseHostSysctls(spec, input.host);
 
   const plan: Plan = [step(Op.MODE, input.mode)];
   for (const procs of input.cgroupProcs) plan.push(step(Op.CGROUP_PROCS, procs));
@@ -72,6 +81,7 @@ export function buildCreatePlan(input: CreatePlanInput): Plan {
   const mounts = spec.mounts ?? [];
   const mountCtx = {
     host: input.host,
+    bundle: input.bundle,
     cgroups: input.cgroupMounts,
     sysfsAsBind: userNs && !hasNewNamespace(linux, 'network'),
     gidMapped: userNs ? (gid: number) => mapsId(hasNewNamespace(linux, 'user') ? (linux.gidMappings ?? []) : (input.ownGidMap ?? []), gid) : undefined,
@@ -118,6 +128,17 @@ export function buildCreatePlan(input: CreatePlanInput): Plan {
   for (const hook of spec.hooks?.startContainer ?? []) plan.push(hookStep(hook));
   plan.push(finalExec(proc));
   return plan;
+}
+
+/** Validation let a sysctl through for a namespace the container joins; joined, it must not be the
+ * runtime's own (the host's), as runc checks for net.*: the sysctl would change the host's. */
+function refuseHostSysctls(spec: Spec, host: CreateHostFacts): void {
+  for (const key of Object.keys(spec.linux?.sysctl ?? {})) {
+    const type = sysctlNamespace(key);
+    const joined = spec.linux?.namespaces?.find((ns) => ns.type === type && ns.path !== undefined);
+    if (joined && host.isRuntimeNamespace(joined.type, joined.path as string))
+      throw new ConfigError(`linux.sysctl.${key}`, `the ${type} namespace joined (${joined.path}) is the runtime's own: setting it would change the host's`);
+  }
 }
 
 function mapsId(maps: readonly IdMapping[], id: number): boolean {

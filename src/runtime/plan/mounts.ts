@@ -1,6 +1,7 @@
 // Mount steps: each config mount becomes target creation, the mount itself,
 // a remount for bind options, propagation changes and recursive attributes.
 
+import { resolve } from 'node:path';
 import { ConfigError } from '../../oci/errors.ts';
 import { MOUNT_FLAGS, MS, PROPAGATION_FLAGS, RECURSIVE_ATTRS } from '../../oci/linux.ts';
 import type { Mount } from '../../oci/spec.ts';
@@ -62,6 +63,8 @@ export interface CgroupMountSource {
 
 export interface MountContext {
   host: HostFacts;
+  /** The bundle's absolute path. */
+  bundle: string;
   cgroups: CgroupMountSource[];
   /** sysfs can only be mounted by a user namespace that owns the network namespace. */
   sysfsAsBind: boolean;
@@ -91,9 +94,12 @@ export function mountSteps(rootfs: string, mount: Mount, ctx: MountContext): Ste
   const bind = o.bind || type === 'bind';
   if (bind) {
     if (!m.source) throw new ConfigError(`mounts[${dest}].source`, 'a bind mount needs a source');
-    const isDir = host.isDirectory(m.source);
+    // The spec: a relative source is relative to the bundle (not to the
+    // runtime's cwd, nor the executor's, which is the state directory).
+    const source = resolve(ctx.bundle, m.source);
+    const isDir = host.isDirectory(source);
     steps.push(isDir ? step(Op.MKDIR_IN_ROOT, rootfs, dest, 0o755) : step(Op.MKFILE_IN_ROOT, rootfs, dest, 0o644));
-    steps.push(step(Op.MOUNT, m.source, dest, '', MS.BIND | (o.recursive ? MS.REC : 0), '', rootfs));
+    steps.push(step(Op.MOUNT, source, dest, '', MS.BIND | (o.recursive ? MS.REC : 0), '', rootfs));
     // Bind mounts ignore every flag but MS_BIND|MS_REC; the others need a remount.
     if (o.flags & ~(MS.BIND | MS.REC))
       steps.push(step(Op.MOUNT, '', dest, '', MS.BIND | MS.REMOUNT | o.flags, '', rootfs));
