@@ -13,8 +13,8 @@
  *   sync-fd   the socket the plan arrives on and reports go to (default 3)
  *   spare     started ahead of time: first wait for the container's stdio
  *             and working directory on the socket (spare.c)
- * When the plan joins a running container, the runtime starts this program
- * from a sealed in-memory copy (native/host: sealedCopy), not from its file. */
+ * The runtime always starts this program from a sealed in-memory copy
+ * (native/host: sealedCopy), never from its file: a container sees it. */
 #include "executor.h"
 #include "report.h"
 #include "spare.h"

@@ -149,9 +149,9 @@ static napi_value js_socketpair(napi_env env, napi_callback_info info) {
 
 /* sealedCopy(path) -> fd: a memfd holding a copy of the file, sealed against
  * every change (CVE-2019-5736): an executor started from it shows the memfd
- * as /proc/<pid>/exe to a container it joins, which can open it but never
- * write to it, nor reach the binary on the host. One copy serves every
- * protected spawn of this process. */
+ * as /proc/<pid>/exe to its container, which can open it but never write to
+ * it, nor reach the binary on the host. One copy serves every spawn of this
+ * process. */
 static napi_value js_sealed_copy(napi_env env, napi_callback_info info) {
   char *path = string_arg(env, first_arg(env, info));
   napi_value out = NULL;

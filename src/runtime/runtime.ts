@@ -22,7 +22,6 @@ import {
 import { type ExecutorResult, runExecutor, type Stdio } from './executor.ts';
 import { runHooks, runHooksWarn } from './hooks.ts';
 import { buildCreatePlan } from './plan/create.ts';
-import { executorVisible } from './plan/namespaces.ts';
 import { SpareKeeper } from './spare.ts';
 import { isFrozen, setFrozen, thawSoon } from './cgroups/freezer.ts';
 import { LineChannel } from './channel.ts';
@@ -78,8 +77,7 @@ export interface RuntimeOptions {
   /**
    * Keep an executor started ahead of the next container (spare.ts), from the
    * first container until close(): an engine's containers then skip the spawn
-   * and start of a process. Creates that join a running container's pid
-   * namespace still spawn theirs, from the sealed copy.
+   * and start of a process.
    */
   spareExecutor?: boolean;
   /**
@@ -206,8 +204,7 @@ export class Runtime {
         plan,
         cwd: dir,
         stdio: opts.stdio ?? ['inherit', 'inherit', 'inherit'],
-        // A plan that joins a running container needs the executor from its sealed copy.
-        spare: executorVisible(plan) ? undefined : this.spares?.take(),
+        spare: this.spares?.take(),
         onPid: (pid) => {
           rec.pid = pid;
           rec.pidStartTime = procStartTime(pid) ?? '';

@@ -7,7 +7,6 @@ import { buildCreatePlan, type CreatePlanInput } from '../../src/runtime/plan/cr
 import { encodePlan } from '../../src/runtime/plan/encode.ts';
 import { buildExecPlan } from '../../src/runtime/plan/exec.ts';
 import { parseMountOptions } from '../../src/runtime/plan/mounts.ts';
-import { executorVisible } from '../../src/runtime/plan/namespaces.ts';
 import { Op, opName, type Plan } from '../../src/runtime/plan/ops.ts';
 
 function input(edit?: (i: CreatePlanInput) => void): CreatePlanInput {
@@ -186,19 +185,6 @@ describe('exec plan', () => {
     assert.deepEqual(plan.filter((s) => s.op === Op.NS_JOIN).map((s) => s.args[1]), ['/proc/9/ns/pid', '/proc/9/ns/mnt']);
     assert.ok(!ops(plan).includes('wait-start'));
     assert.equal(ops(plan).at(-1), 'exec');
-  });
-});
-
-describe('executor protection', () => {
-  it('is asked for unless the plan makes a new pid namespace', () => {
-    assert.equal(executorVisible(buildCreatePlan(input())), false);
-    const hostPid = buildCreatePlan(input((i) => (i.spec.linux!.namespaces = i.spec.linux!.namespaces!.filter((n) => n.type !== 'pid'))));
-    assert.equal(executorVisible(hostPid), true);
-    const joined = buildCreatePlan(input((i) => i.spec.linux!.namespaces!.forEach((n) => n.type === 'pid' && (n.path = '/proc/9/ns/pid'))));
-    assert.equal(executorVisible(joined), true);
-    const p = defaultSpec().process!;
-    const exec = buildExecPlan({ process: { ...p, terminal: false }, namespaces: [{ type: 'pid', path: '/proc/9/ns/pid' }], cgroupProcs: [], mode: 'wait' });
-    assert.equal(executorVisible(exec), true);
   });
 });
 

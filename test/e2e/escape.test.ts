@@ -1,0 +1,77 @@
+// What a container can reach of the runtime that made it: the executor's
+// binary (CVE-2019-5736), the caller's stray fds (CVE-2024-21626), a cwd
+// outside its root, the caller's environment.
+
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { chmodSync, closeSync, copyFileSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { after, describe, it } from 'node:test';
+import { makeBundle, uniqueId } from '../helpers/bundle.ts';
+import { RUNTS, Runts, type Result, waitFor } from '../helpers/runts.ts';
+
+const runts = new Runts();
+const work = mkdtempSync(join(tmpdir(), 'runts-escape-'));
+after(() => {
+  runts.cleanup();
+  rmSync(work, { recursive: true, force: true });
+});
+
+const EXECUTOR = resolve(import.meta.dirname, '..', '..', 'build', 'runts-executor');
+const sha256 = (path: string) => createHash('sha256').update(readFileSync(path)).digest('hex');
+
+/** runts with extra fds open in it without close-on-exec (fds[n] becomes its fd n), and env. */
+function runtsWith(args: string[], opts: { fds?: Record<number, number>; env?: NodeJS.ProcessEnv } = {}): Result {
+  const out = openSync(join(work, 'out'), 'w+');
+  const err = openSync(join(work, 'err'), 'w+');
+  const slots = Object.keys(opts.fds ?? {}).map(Number);
+  const stdio: (number | 'ignore')[] = ['ignore', out, err];
+  for (let n = 3; n <= Math.max(0, ...slots); n++) stdio.push(opts.fds?.[n] ?? 'ignore');
+  try {
+    const r = spawnSync(RUNTS, runts.args(args), { stdio, env: opts.env, timeout: 60_000 });
+    return { code: r.status ?? -1, stdout: readFileSync(join(work, 'out'), 'utf8'), stderr: readFileSync(join(work, 'err'), 'utf8') };
+  } finally {
+    closeSync(out);
+    closeSync(err);
+  }
+}
+
+describe('the executor binary', () => {
+  it('is a sealed copy a process exec\'d into a created container can hold but never write (CVE-2019-5736)', async () => {
+    // The attack aims at a canary copy of the executor, run in its place.
+    const canary = join(work, 'runts-executor');
+    copyFileSync(EXECUTOR, canary);
+    chmodSync(canary, 0o755);
+    const canaryHash = sha256(canary);
+    const hostHash = sha256(EXECUTOR);
+    const env = { ...process.env, RUNTS_EXECUTOR: canary };
+    const b = makeBundle((s) => (s.root!.readonly = false), ['sleep', '30']);
+    const id = uniqueId();
+    try {
+      assert.equal(runtsWith(['create', '--bundle', b.dir, id], { env }).code, 0);
+      // Holds the init's executor open, waits for start to replace it by
+      // the user process (nothing runs the file then), and writes to it.
+      const attack = [
+        'link=$(readlink /proc/1/exe); echo "$link" > /tmp/link',
+        'exec 3</proc/1/exe || exit 1',
+        'echo holding > /tmp/state',
+        'while test "$(readlink /proc/1/exe)" = "$link"; do sleep 0.01; done',
+        'sleep 0.05',
+        'if printf pwned 1<>/proc/self/fd/3; then echo wrote; else echo refused; fi > /tmp/result 2>&1',
+      ].join('\n');
+      assert.equal(runtsWith(['exec', '-d', id, 'sh', '-c', attack], { env }).code, 0);
+      await waitFor(() => existsSync(join(b.rootfs, 'tmp', 'state')));
+      assert.equal(runtsWith(['start', id], { env }).code, 0);
+      await waitFor(() => existsSync(join(b.rootfs, 'tmp', 'result')) && readFileSync(join(b.rootfs, 'tmp', 'result'), 'utf8').includes('\n'));
+      assert.equal(readFileSync(join(b.rootfs, 'tmp', 'link'), 'utf8'), '/memfd:runts-executor (deleted)\n');
+      assert.equal(readFileSync(join(b.rootfs, 'tmp', 'result'), 'utf8').trim().split('\n').at(-1), 'refused');
+      assert.equal(sha256(canary), canaryHash, 'the container wrote to the executor');
+      assert.equal(sha256(EXECUTOR), hostHash);
+    } finally {
+      runtsWith(['delete', '--force', id], { env });
+      b.cleanup();
+    }
+  });
+});
