@@ -217,20 +217,24 @@ static pid_t clone_init(struct ctx *ctx, struct settings *st, int peer[2], int r
 
 int main(int argc, char **argv) {
   int sync_fd = argc > 1 ? atoi(argv[1]) : 3;
+  /* The container's fds are 0..sync_fd-1. Whatever else our spawner left
+   * open (a caller's stray fds, CVE-2024-21626) must not outlive an exec:
+   * neither a hook's nor the container process's. */
+  if (close_range((unsigned)sync_fd, ~0U, CLOSE_RANGE_CLOEXEC) < 0) return 127;
+  int nfds = sync_fd;
   report_fd = sync_fd;
   if (argc > 2 && strcmp(argv[2], "spare") == 0) {
-    sync_fd = await_use(sync_fd);
+    sync_fd = await_use(sync_fd, &nfds);
     if (sync_fd < 0) return errno ? 127 : 0;
     report_fd = sync_fd;
   }
-  fcntl(sync_fd, F_SETFD, FD_CLOEXEC);
   struct plan plan;
   char err[256];
   if (plan_read(sync_fd, &plan, err, sizeof err) < 0) {
     report_line("ERR -1 plan %d %s", EINVAL, err);
     return 127;
   }
-  struct ctx ctx = {.plan = &plan, .start_listen_fd = -1, .console_fd = -1};
+  struct ctx ctx = {.plan = &plan, .nfds = nfds, .start_listen_fd = -1, .console_fd = -1};
   struct settings st = {0};
   read_settings(&plan, &st, &ctx);
 

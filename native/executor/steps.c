@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <limits.h>
 #include <linux/capability.h>
 #include <linux/filter.h>
 #include <linux/keyctl.h>
@@ -286,6 +287,16 @@ static void step_find_exec(int i, const struct step *s, struct ctx *ctx) {
   die_step(i, s->op, ENOENT, "exec: \"%s\": executable file not found in $PATH", name);
 }
 
+/* A cwd reached through a magic link (/proc/self/fd/N of a directory outside
+ * the root) must not be where the process starts: the kernel's getcwd then
+ * says "(unreachable)" rather than a path from "/", as runc checks. */
+static void step_chdir(int i, const struct step *s) {
+  char cwd[PATH_MAX];
+  if (chdir(ARG(0)) < 0) die_step(i, s->op, errno, "chdir %s", ARG(0));
+  if (syscall(SYS_getcwd, cwd, sizeof cwd) < 0) die_step(i, s->op, errno, "getcwd after chdir %s", ARG(0));
+  if (cwd[0] != '/') die_step(i, s->op, EXDEV, "cwd %s is outside the container's root", ARG(0));
+}
+
 static void step_wait_start(int i, const struct step *s, struct ctx *ctx) {
   if (report_fd >= 0) close(report_fd);
   report_fd = -1;
@@ -307,6 +318,8 @@ static void step_exec(int i, const struct step *s, struct ctx *ctx) {
   for (uint32_t k = 0; k < argc; k++) argv[k] = (char *)ARG(1 + k);
   for (uint32_t k = 1 + argc; k < s->argc; k++) envp[k - 1 - argc] = (char *)ARG(k);
   const char *path = ctx->exec_path[0] ? ctx->exec_path : argv[0];
+  /* Only the container's fds cross the exec, whatever the steps left open. */
+  if (close_range((unsigned)ctx->nfds, ~0U, CLOSE_RANGE_CLOEXEC) < 0) die_step(i, s->op, errno, "close_range");
   execve(path, argv, envp);
   die_step(i, s->op, errno, "exec %s", path);
 }
@@ -361,9 +374,7 @@ void run_steps(struct ctx *ctx) {
         die_step(i, s->op, errno, "setrlimit %s soft %s hard %s", ARG(0), ARG(1), ARG(2));
       break;
     }
-    case OP_CHDIR:
-      if (chdir(ARG(0)) < 0) die_step(i, s->op, errno, "chdir %s", ARG(0));
-      break;
+    case OP_CHDIR: step_chdir(i, s); break;
     case OP_UMASK: umask((mode_t)arg_unum(s, 0)); break;
     case OP_SETSID:
       if (setsid() < 0) die_step(i, s->op, errno, "setsid");

@@ -22,8 +22,6 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-extern char **environ;
-
 #define MAX_FDS 64
 #define MAX_ARGS 64
 
@@ -64,8 +62,13 @@ static char *string_arg(napi_env env, napi_value v) {
 }
 
 /* spawn(path, argv[], fds[], cwd) -> pid. fds[i] becomes the child's fd i;
- * -1 opens /dev/null there. Every other fd of ours is close-on-exec (Node
- * opens everything so), so the child gets exactly these. */
+ * -1 opens /dev/null there. The child gets exactly these: Node opens its own
+ * fds close-on-exec, but whoever started Node may have left others open
+ * (CVE-2024-21626), so everything above them is closed. The program is run
+ * through an fd opened there first: its path may be /proc/self/fd/N of an fd
+ * that is closed with the rest (the executor's sealed copy). It gets no
+ * environment: the executor needs none, and a container could read the
+ * caller's in /proc/<pid>/environ. */
 static napi_value js_spawn(napi_env env, napi_callback_info info) {
   size_t argc = 4;
   napi_value argv[4];
@@ -110,6 +113,10 @@ static napi_value js_spawn(napi_env env, napi_callback_info info) {
     if (high[i] >= 0) posix_spawn_file_actions_adddup2(&fa, high[i], (int)i);
     else posix_spawn_file_actions_addopen(&fa, (int)i, "/dev/null", O_RDWR, 0);
   }
+  char exe[32];
+  snprintf(exe, sizeof exe, "/proc/self/fd/%u", nfds);
+  posix_spawn_file_actions_addopen(&fa, (int)nfds, path, O_RDONLY | O_CLOEXEC, 0);
+  posix_spawn_file_actions_addclosefrom_np(&fa, (int)nfds + 1);
   posix_spawn_file_actions_addchdir_np(&fa, cwd);
   /* Node ignores SIGPIPE and blocks nothing we know of: the executor starts from defaults. */
   sigset_t all, none;
@@ -119,7 +126,8 @@ static napi_value js_spawn(napi_env env, napi_callback_info info) {
   posix_spawnattr_setsigmask(&attr, &none);
   posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK);
   pid_t pid;
-  int err = posix_spawn(&pid, path, &fa, &attr, args, environ);
+  char *no_env[] = {NULL};
+  int err = posix_spawn(&pid, exe, &fa, &attr, args, no_env);
   posix_spawn_file_actions_destroy(&fa);
   posix_spawnattr_destroy(&attr);
   if (err) throw_errno(env, err, path);

@@ -75,3 +75,84 @@ describe('the executor binary', () => {
     }
   });
 });
+
+describe('the caller\'s fds', () => {
+  // Open in runts without close-on-exec, as a careless caller leaves them.
+  const stray = () => {
+    const fd = openSync(join(work, 'stray'), 'w');
+    return { fds: { 40: fd, 300: fd, 1100: fd }, close: () => closeSync(fd) };
+  };
+  const fdsOf = (out: string) => out.trim().split(/\s+/).map(Number).sort((a, b) => a - b);
+
+  it('reach neither the container\'s process nor an exec\'d one: only 0-2 and --preserve-fds ones do', () => {
+    const s = stray();
+    const b = makeBundle((spec) => (spec.root!.readonly = false), ['sh', '-c', 'ls /proc/$$/fd; true']);
+    const id = uniqueId();
+    try {
+      const run = runtsWith(['run', '--bundle', b.dir, uniqueId()], { fds: s.fds });
+      assert.equal(run.code, 0, run.stderr);
+      assert.deepEqual(fdsOf(run.stdout), [0, 1, 2]);
+      const preserved = runtsWith(['run', '--preserve-fds', '1', '--bundle', b.dir, uniqueId()], { fds: { ...s.fds, 3: s.fds[40] } });
+      assert.equal(preserved.code, 0, preserved.stderr);
+      assert.deepEqual(fdsOf(preserved.stdout), [0, 1, 2, 3]);
+      b.spec.process!.args = ['sleep', '30'];
+      b.write();
+      assert.equal(runtsWith(['run', '-d', '--bundle', b.dir, id], { fds: s.fds }).code, 0);
+      const exec = runtsWith(['exec', id, 'sh', '-c', 'ls /proc/$$/fd; true'], { fds: s.fds });
+      assert.equal(exec.code, 0, exec.stderr);
+      assert.deepEqual(fdsOf(exec.stdout), [0, 1, 2]);
+    } finally {
+      runtsWith(['delete', '--force', id]);
+      b.cleanup();
+      s.close();
+    }
+  });
+
+  it('cannot give the process a cwd outside the container\'s root (/proc/self/fd/N of a host directory)', () => {
+    const hostDir = mkdtempSync(join(work, 'host-dir-'));
+    writeFileSync(join(hostDir, 'host-canary'), 'host\n');
+    const dirFd = openSync(hostDir, 'r');
+    const b = makeBundle(undefined, ['sh', '-c', 'pwd; ls']);
+    const id = uniqueId();
+    try {
+      b.spec.process!.cwd = '/proc/self/fd/3';
+      b.write();
+      const run = runtsWith(['run', '--preserve-fds', '1', '--bundle', b.dir, uniqueId()], { fds: { 3: dirFd, 40: dirFd } });
+      assert.notEqual(run.code, 0, run.stdout);
+      assert.doesNotMatch(run.stdout, /host-canary/);
+      b.spec.process!.cwd = '/';
+      b.spec.process!.args = ['sleep', '30'];
+      b.write();
+      assert.equal(runtsWith(['run', '-d', '--bundle', b.dir, id]).code, 0);
+      for (const cwd of ['/proc/self/fd/3', '/proc/self/fd/40']) {
+        const exec = runtsWith(['exec', '--preserve-fds', '1', '--cwd', cwd, id, 'sh', '-c', 'pwd; ls'], { fds: { 3: dirFd, 40: dirFd } });
+        assert.notEqual(exec.code, 0, exec.stdout);
+        assert.doesNotMatch(exec.stdout, /host-canary/);
+        assert.match(exec.stderr, /chdir|cwd/);
+      }
+    } finally {
+      runtsWith(['delete', '--force', id]);
+      closeSync(dirFd);
+      b.cleanup();
+    }
+  });
+});
+
+describe('the caller\'s environment', () => {
+  it('does not reach the init of a created container (/proc/1/environ)', () => {
+    const env = { ...process.env, RUNTS_TEST_MARKER: 'caller-secret' };
+    const b = makeBundle(undefined, ['true']);
+    const id = uniqueId();
+    try {
+      assert.equal(runtsWith(['create', '--bundle', b.dir, id], { env }).code, 0);
+      const r = runtsWith(['exec', id, 'cat', '/proc/1/environ'], { env });
+      assert.equal(r.code, 0, r.stderr);
+      assert.doesNotMatch(r.stdout, /RUNTS_TEST_MARKER|caller-secret/);
+      const host = readFileSync(`/proc/${runts.state(id).pid}/environ`, 'utf8');
+      assert.doesNotMatch(host, /caller-secret/);
+    } finally {
+      runtsWith(['delete', '--force', id]);
+      b.cleanup();
+    }
+  });
+});
