@@ -369,7 +369,7 @@ void run_steps(struct ctx *ctx) {
       if (setdomainname(ARG(0), s->argv[0].len) < 0) die_step(i, s->op, errno, "setdomainname %s", ARG(0));
       break;
     case OP_SETRLIMIT: {
-      struct rlimit rl = {(rlim_t)arg_num(s, 1), (rlim_t)arg_num(s, 2)};
+      struct rlimit rl = {(rlim_t)arg_unum(s, 1), (rlim_t)arg_unum(s, 2)};
       if (setrlimit((int)arg_num(s, 0), &rl) < 0)
         die_step(i, s->op, errno, "setrlimit %s soft %s hard %s", ARG(0), ARG(1), ARG(2));
       break;

@@ -2,7 +2,8 @@
 // no_new_privs and oom_score_adj, each observed from inside the container.
 
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { capMask } from '../../src/runtime/plan/process.ts';
 import type { Spec } from '../../src/oci/spec.ts';
@@ -69,6 +70,22 @@ describe('process', () => {
     assert.match(out, /Max processes\s+100\s+200/);
     assert.equal(status(out, 'NoNewPrivs'), '1');
     assert.match(out, /^500$/m);
+  });
+
+  it('an rlimit of 2^64-1 is unlimited inside', () => {
+    // RLIMIT_CORE: its hard limit is unlimited here, so no CAP_SYS_RESOURCE is needed.
+    assert.match(readFileSync('/proc/self/limits', 'utf8'), /Max core file size\s+\S+\s+unlimited/);
+    const b = makeBundle(undefined, ['cat', '/proc/self/limits']);
+    const text = readFileSync(join(b.dir, 'config.json'), 'utf8').replace(/"rlimits": \[[^\]]*\]/, '"rlimits": [{"type": "RLIMIT_CORE", "soft": 18446744073709551615, "hard": 18446744073709551615}]');
+    writeFileSync(join(b.dir, 'config.json'), text);
+    const r = runts.run(['run', '--bundle', b.dir, uniqueId()]);
+    writeFileSync(join(b.dir, 'config.json'), text.replace('"hard": 18446744073709551615', '"hard": 18446744073709551616'));
+    const refused = runts.run(['run', '--bundle', b.dir, uniqueId()]);
+    b.cleanup();
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /Max core file size\s+unlimited\s+unlimited/);
+    assert.equal(refused.code, 1);
+    assert.match(refused.stderr, /process\.rlimits\[0\]\.hard: .*18446744073709551616/);
   });
 
   it('an rlimit above the host hard limit is applied with CAP_SYS_RESOURCE, else fails naming the step', () => {

@@ -48,6 +48,33 @@ describe('config validation', () => {
     assert.equal(fieldOf((s) => (s.linux!.rootfsPropagation = 'sideways')), 'linux.rootfsPropagation');
   });
 
+  it('keeps rlimits exact up to 2^64-1 (unlimited) and refuses more, naming the field', () => {
+    const withLimits = (soft: string, hard: string) => {
+      const text = JSON.stringify(defaultSpec()).replace(/"rlimits":\[[^\]]*\]/, `"rlimits":[{"type":"RLIMIT_CORE","soft":${soft},"hard":${hard}}]`);
+      assert.match(text, /RLIMIT_CORE/);
+      return text;
+    };
+    const max = '18446744073709551615';
+    const spec = parseSpec(withLimits(max, max));
+    assert.deepEqual(spec.process!.rlimits, [{ type: 'RLIMIT_CORE', soft: max, hard: max }]);
+    assert.deepEqual(parseSpec(withLimits('1024', max)).process!.rlimits![0].soft, '1024');
+    const refused = (soft: string, hard: string) => {
+      try {
+        parseSpec(withLimits(soft, hard));
+      } catch (e) {
+        assert.ok(e instanceof ConfigError, String(e));
+        return `${e.field}: ${e.message}`;
+      }
+      assert.fail(`soft ${soft} hard ${hard} accepted`);
+    };
+    assert.match(refused('1', '18446744073709551616'), /^process\.rlimits\[0\]\.hard: .*at most 18446744073709551615/);
+    assert.match(refused(max, '1'), /^process\.rlimits\[0\]\.soft: .*exceeds/);
+    assert.match(refused('-1', '1'), /^process\.rlimits\[0\]\.soft: .*unsigned 64-bit/);
+    assert.match(refused('1.5', '2'), /^process\.rlimits\[0\]\.soft: .*unsigned 64-bit/);
+    // A library caller's number past 2^53 has already lost its digits.
+    assert.equal(fieldOf((s) => (s.process!.rlimits = [{ type: 'RLIMIT_CORE', soft: 1, hard: 2 ** 64 }])), 'process.rlimits[0].hard');
+  });
+
   it('requires mappings for a new user namespace, and forbids them when joining one', () => {
     assert.equal(fieldOf((s) => s.linux!.namespaces!.push({ type: 'user' })), 'linux.uidMappings');
     assert.equal(
