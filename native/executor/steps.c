@@ -149,15 +149,18 @@ static void step_sync(int i, const struct step *s, struct ctx *ctx, int fd) {
   size_t len = strtoul(line + 3, NULL, 10);
   free(ctx->hook_stdin);
   ctx->hook_stdin = malloc(len + 1);
+  if (!ctx->hook_stdin) die_step(i, s->op, ENOMEM, "%zu bytes of reply at %s", len, ARG(0));
   ctx->hook_stdin_len = len;
   if (len && read_exact(fd, ctx->hook_stdin, len) < 0) die_step(i, s->op, EPIPE, "short reply at %s", ARG(0));
 }
 
 /* Hook: path, timeout_ms, argc, argv..., env... Output is kept for the error. */
 static void step_hook(int i, const struct step *s, struct ctx *ctx) {
-  uint32_t argc = (uint32_t)arg_num(s, 2);
+  uint32_t argc = (uint32_t)arg_unum(s, 2);
+  if (argc > s->argc - 3) die_step(i, s->op, EINVAL, "hook %s: %u arguments, %u given", ARG(0), argc, s->argc - 3);
   char **argv = calloc(argc + 1, sizeof(char *));
   char **envp = calloc(s->argc - 3 - argc + 1, sizeof(char *));
+  if (!argv || !envp) die_step(i, s->op, ENOMEM, "hook %s", ARG(0));
   for (uint32_t k = 0; k < argc; k++) argv[k] = (char *)ARG(3 + k);
   for (uint32_t k = 3 + argc; k < s->argc; k++) envp[k - 3 - argc] = (char *)ARG(k);
   int in = memfd_create("hook-stdin", MFD_CLOEXEC);
@@ -252,6 +255,7 @@ static void step_ambient(int i, const struct step *s) {
 
 static void step_setgroups(int i, const struct step *s) {
   gid_t *gids = calloc(s->argc + 1, sizeof(gid_t));
+  if (!gids) die_step(i, s->op, ENOMEM, "setgroups");
   for (uint32_t k = 0; k < s->argc; k++) gids[k] = (gid_t)arg_unum(s, k);
   if (setgroups(s->argc, gids) < 0) die_step(i, s->op, errno, "setgroups");
   free(gids);
@@ -277,6 +281,7 @@ static void step_find_exec(int i, const struct step *s, struct ctx *ctx) {
     return;
   }
   char *path = strdup(ARG(1));
+  if (!path) die_step(i, s->op, ENOMEM, "exec: %s", name);
   for (char *dir = strtok(path, ":"); dir; dir = strtok(NULL, ":")) {
     snprintf(ctx->exec_path, sizeof ctx->exec_path, "%s/%s", *dir ? dir : ".", name);
     if (executable(ctx->exec_path)) {
@@ -312,9 +317,11 @@ static void step_wait_start(int i, const struct step *s, struct ctx *ctx) {
 }
 
 static void step_exec(int i, const struct step *s, struct ctx *ctx) {
-  uint32_t argc = (uint32_t)arg_num(s, 0);
+  uint32_t argc = (uint32_t)arg_unum(s, 0);
+  if (argc > s->argc - 1) die_step(i, s->op, EINVAL, "exec: %u arguments, %u given", argc, s->argc - 1);
   char **argv = calloc(argc + 1, sizeof(char *));
   char **envp = calloc(s->argc - 1 - argc + 1, sizeof(char *));
+  if (!argv || !envp) die_step(i, s->op, ENOMEM, "exec");
   for (uint32_t k = 0; k < argc; k++) argv[k] = (char *)ARG(1 + k);
   for (uint32_t k = 1 + argc; k < s->argc; k++) envp[k - 1 - argc] = (char *)ARG(k);
   const char *path = ctx->exec_path[0] ? ctx->exec_path : argv[0];

@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { describe, it } from 'node:test';
 import { defaultSpec, rootlessSpec } from '../../src/oci/default-spec.ts';
 import { ConfigError } from '../../src/oci/errors.ts';
@@ -220,5 +222,56 @@ describe('plan encoding', () => {
     assert.deepEqual([...args[3]], [0, 255, 7]);
     assert.equal(args[4].toString(), '0');
     assert.equal(off + 4, buf.length);
+  });
+});
+
+describe('ops shared with the executor', () => {
+  const native = (file: string) => readFileSync(resolve(import.meta.dirname, '..', '..', 'native', 'executor', file), 'utf8');
+  const enumOps = new Map([...native('plan.h').matchAll(/^\s*OP_(\w+) = (\d+),/gm)].map((m) => [m[1], Number(m[2])]));
+  const table = new Map([...native('plan.c').matchAll(/\{OP_(\w+), "([\w-]+)", (\d+)\}/g)].map((m) => [m[1], { name: m[2], minArgs: Number(m[3]) }]));
+
+  it('have the same names and numbers in ops.ts and plan.h, and each a row of plan.c\'s table', () => {
+    assert.ok(enumOps.size > 40, 'plan.h parsed');
+    assert.deepEqual(Object.fromEntries([...enumOps].filter(([k]) => k !== 'END')), { ...Op });
+    assert.deepEqual([...table.keys()].sort(), Object.keys(Op).sort());
+  });
+
+  it('get from every plan the runtime builds at least the arguments the executor reads', () => {
+    const full = input((i) => {
+      i.mode = 'wait';
+      i.consoleSocket = '/run/console.sock';
+      const s = i.spec;
+      s.process!.terminal = true;
+      s.process!.oomScoreAdj = 100;
+      s.process!.noNewPrivileges = true;
+      s.process!.user.additionalGids = [5];
+      s.process!.capabilities!.ambient = s.process!.capabilities!.bounding;
+      s.process!.capabilities!.inheritable = s.process!.capabilities!.bounding;
+      s.hooks = { createContainer: [{ path: '/bin/hook', args: ['hook', 'x'], env: ['A=b'] }], startContainer: [{ path: '/bin/hook' }] };
+      s.linux!.sysctl = { 'net.ipv4.ip_forward': '1' };
+      s.linux!.rootfsPropagation = 'rslave';
+      s.linux!.namespaces!.push({ type: 'user' }, { type: 'time' });
+      s.linux!.uidMappings = [{ containerID: 0, hostID: 1000, size: 1 }];
+      s.linux!.gidMappings = [{ containerID: 0, hostID: 1000, size: 1 }];
+      s.linux!.timeOffsets = { monotonic: { secs: 1 } };
+      s.linux!.devices = [{ type: 'c', path: '/dev/fuse', major: 10, minor: 229 }];
+      s.mounts!.push({ destination: '/data', type: 'bind', source: '/srv', options: ['rbind', 'ro', 'rprivate', 'nosymfollow'] });
+      s.hostname = 'h';
+      s.domainname = 'd';
+    });
+    const exec = buildExecPlan({
+      process: { ...defaultSpec().process!, terminal: true }, namespaces: [{ type: 'pid', path: '/proc/9/ns/pid' }],
+      cgroupProcs: ['/x/cgroup.procs'], mode: 'wait', terminalRelay: true,
+    });
+    const plans = [buildCreatePlan(full), buildCreatePlan(input((i) => (i.noPivot = true))), exec];
+    const seen = new Set<string>();
+    for (const plan of plans) {
+      for (const [i, s] of plan.entries()) {
+        const key = Object.keys(Op).find((k) => Op[k as keyof typeof Op] === s.op)!;
+        seen.add(key);
+        assert.ok(s.args.length >= table.get(key)!.minArgs, `step ${i} (${key}) has ${s.args.length} arguments, the executor reads ${table.get(key)!.minArgs}`);
+      }
+    }
+    assert.ok(seen.size >= 40, `only ${seen.size} ops exercised`);
   });
 });
