@@ -28,33 +28,61 @@ describe('process', () => {
     assert.deepEqual(out.split('\n').slice(0, 6), ['1000', '1001', '1001 2000 2001', '0027', '/work/dir', 'bar baz']);
   });
 
-  it('sets all five capability sets', () => {
-    const out = inside('cat /proc/self/status', (s) => {
-      s.process!.user = { uid: 1000, gid: 1000 };
-      s.process!.capabilities = {
-        bounding: ['CAP_NET_BIND_SERVICE', 'CAP_KILL', 'CAP_CHOWN'],
-        permitted: ['CAP_NET_BIND_SERVICE', 'CAP_KILL'],
-        effective: ['CAP_KILL'],
-        inheritable: ['CAP_NET_BIND_SERVICE'],
-        ambient: ['CAP_NET_BIND_SERVICE'],
-      };
-    });
-    const hex = (names: string[]) => capMask(names).toString(16).padStart(16, '0');
-    assert.equal(status(out, 'CapBnd'), hex(['CAP_NET_BIND_SERVICE', 'CAP_KILL', 'CAP_CHOWN']));
-    // execve recomputes: permitted/effective of a non-root user come from ambient.
-    assert.equal(status(out, 'CapAmb'), hex(['CAP_NET_BIND_SERVICE']));
-    assert.equal(status(out, 'CapInh'), hex(['CAP_NET_BIND_SERVICE']));
-    assert.equal(status(out, 'CapPrm'), hex(['CAP_NET_BIND_SERVICE']));
-    assert.equal(status(out, 'CapEff'), hex(['CAP_NET_BIND_SERVICE']));
+  // Five distinct sets, so that each read below tells which set it came from.
+  const caps = {
+    bounding: ['CAP_NET_BIND_SERVICE', 'CAP_KILL', 'CAP_CHOWN', 'CAP_SYS_ADMIN'],
+    permitted: ['CAP_NET_BIND_SERVICE', 'CAP_KILL', 'CAP_CHOWN'],
+    inheritable: ['CAP_NET_BIND_SERVICE', 'CAP_KILL'],
+    effective: ['CAP_KILL'],
+    ambient: ['CAP_NET_BIND_SERVICE'],
+  };
+  const hex = (names: string[]) => capMask(names).toString(16).padStart(16, '0');
+
+  it('sets all five capability sets as configured, root or not (the created init, before exec recomputes them)', () => {
+    for (const uid of [0, 1000]) {
+      const b = makeBundle((s) => {
+        s.process!.user = { uid, gid: uid };
+        s.process!.capabilities = caps;
+      }, ['true']);
+      const id = uniqueId();
+      try {
+        runts.ok(['create', '--bundle', b.dir, id]);
+        const out = readFileSync(`/proc/${runts.state(id).pid}/status`, 'utf8');
+        assert.equal(status(out, 'Uid')?.split(/\s+/)[0], String(uid));
+        assert.equal(status(out, 'CapBnd'), hex(caps.bounding));
+        assert.equal(status(out, 'CapPrm'), hex(caps.permitted));
+        assert.equal(status(out, 'CapInh'), hex(caps.inheritable));
+        assert.equal(status(out, 'CapEff'), hex(caps.effective));
+        assert.equal(status(out, 'CapAmb'), hex(caps.ambient));
+      } finally {
+        runts.run(['delete', '--force', id]);
+        b.cleanup();
+      }
+    }
   });
 
-  it('root keeps exactly the configured capabilities', () => {
+  it('after exec, a user other than root has its ambient set as permitted and effective', () => {
     const out = inside('cat /proc/self/status', (s) => {
-      s.process!.capabilities = { bounding: ['CAP_SYS_ADMIN', 'CAP_KILL'], permitted: ['CAP_SYS_ADMIN', 'CAP_KILL'], effective: ['CAP_SYS_ADMIN'] };
+      s.process!.user = { uid: 1000, gid: 1000 };
+      s.process!.capabilities = caps;
     });
-    const hex = (names: string[]) => capMask(names).toString(16).padStart(16, '0');
-    assert.equal(status(out, 'CapBnd'), hex(['CAP_SYS_ADMIN', 'CAP_KILL']));
-    assert.equal(status(out, 'CapPrm'), hex(['CAP_SYS_ADMIN', 'CAP_KILL']));
+    assert.equal(status(out, 'CapBnd'), hex(caps.bounding));
+    assert.equal(status(out, 'CapInh'), hex(caps.inheritable));
+    assert.equal(status(out, 'CapAmb'), hex(caps.ambient));
+    assert.equal(status(out, 'CapPrm'), hex(caps.ambient));
+    assert.equal(status(out, 'CapEff'), hex(caps.ambient));
+  });
+
+  it('after exec, root keeps its inheritable set, and with no_new_privs gains nothing past its permitted one', () => {
+    const out = inside('cat /proc/self/status', (s) => {
+      s.process!.capabilities = { ...caps, ambient: [] };
+      s.process!.noNewPrivileges = true;
+    });
+    assert.equal(status(out, 'CapBnd'), hex(caps.bounding));
+    assert.equal(status(out, 'CapInh'), hex(caps.inheritable));
+    // Root's exec would raise permitted to the bounding set; no_new_privs holds it to what it had.
+    assert.equal(status(out, 'CapPrm'), hex(caps.permitted));
+    assert.equal(status(out, 'CapEff'), hex(caps.permitted));
   });
 
   it('applies rlimits, no_new_privs and oom_score_adj', () => {
