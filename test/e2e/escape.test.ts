@@ -23,11 +23,11 @@ const EXECUTOR = resolve(import.meta.dirname, '..', '..', 'build', 'runts-execut
 const sha256 = (path: string) => createHash('sha256').update(readFileSync(path)).digest('hex');
 
 /** runts with extra fds open in it without close-on-exec (fds[n] becomes its fd n), and env. */
-function runtsWith(args: string[], opts: { fds?: Record<number, number>; env?: NodeJS.ProcessEnv } = {}): Result {
+function runtsWith(args: string[], opts: { fds?: Record<number, number>; env?: NodeJS.ProcessEnv; stdin?: number } = {}): Result {
   const out = openSync(join(work, 'out'), 'w+');
   const err = openSync(join(work, 'err'), 'w+');
   const slots = Object.keys(opts.fds ?? {}).map(Number);
-  const stdio: (number | 'ignore')[] = ['ignore', out, err];
+  const stdio: (number | 'ignore')[] = [opts.stdin ?? 'ignore', out, err];
   for (let n = 3; n <= Math.max(0, ...slots); n++) stdio.push(opts.fds?.[n] ?? 'ignore');
   try {
     const r = spawnSync(RUNTS, runts.args(args), { stdio, env: opts.env, timeout: 60_000 });
@@ -71,6 +71,27 @@ describe('the executor binary', () => {
       assert.equal(sha256(EXECUTOR), hostHash);
     } finally {
       runtsWith(['delete', '--force', id], { env });
+      b.cleanup();
+    }
+  });
+
+  it('is what an entrypoint of #!/proc/self/exe re-executes: the sealed copy, not the host\'s file', async () => {
+    const b = makeBundle((s) => (s.root!.readonly = false), ['/reexec']);
+    writeFileSync(join(b.rootfs, 'reexec'), '#!/proc/self/exe\n', { mode: 0o755 });
+    const id = uniqueId();
+    // The re-executed executor reads a plan from its fd 0: a FIFO held open here keeps it waiting.
+    const fifo = join(work, 'fifo');
+    assert.equal(spawnSync('mkfifo', [fifo]).status, 0);
+    const stdin = openSync(fifo, 'r+');
+    try {
+      const run = runtsWith(['run', '-d', '--bundle', b.dir, id], { stdin });
+      assert.equal(run.code, 0, run.stderr);
+      const r = runtsWith(['exec', id, 'sh', '-c', 'readlink /proc/1/exe; printf x 1<>/proc/1/exe || echo refused']);
+      assert.equal(r.code, 0, r.stderr);
+      assert.deepEqual(r.stdout.trim().split('\n'), ['/memfd:runts-executor (deleted)', 'refused']);
+    } finally {
+      closeSync(stdin);
+      runtsWith(['delete', '--force', id]);
       b.cleanup();
     }
   });
