@@ -224,9 +224,10 @@ int main(int argc, char **argv) {
   /* The container's fds are 0..sync_fd-1. Whatever else our spawner left
    * open (a caller's stray fds, CVE-2024-21626) must not outlive an exec:
    * neither a hook's nor the container process's. */
-  if (close_range((unsigned)sync_fd, ~0U, CLOSE_RANGE_CLOEXEC) < 0) return 127;
-  int nfds = sync_fd;
   report_fd = sync_fd;
+  if (close_range((unsigned)sync_fd, ~0U, CLOSE_RANGE_CLOEXEC) < 0)
+    die_step(-1, OP_END, errno, "mark inherited fds close-on-exec");
+  int nfds = sync_fd;
   if (argc > 2 && strcmp(argv[2], "spare") == 0) {
     sync_fd = await_use(sync_fd, &nfds);
     if (sync_fd < 0) return errno ? 127 : 0;

@@ -22,7 +22,8 @@ function executorFile(): string {
 }
 
 export interface HostCalls {
-  /** posix_spawn: fds[i] becomes the child's fd i (-1: /dev/null). Returns the pid. */
+  /** posix_spawn of a binary (run through an fd: not a #! script) with fds[i] as its fd i
+   * (-1: /dev/null), no other fd and no environment. Returns the pid. */
   spawn(path: string, argv: string[], fds: number[], cwd: string): number;
   /** A close-on-exec unix stream socket pair. */
   socketpair(): [number, number];

@@ -4,7 +4,7 @@ import { defaultSpec } from '../../src/oci/default-spec.ts';
 import { ConfigError } from '../../src/oci/errors.ts';
 import { parseSignal } from '../../src/oci/linux.ts';
 import type { Spec } from '../../src/oci/spec.ts';
-import { parseSpec, validateSpec } from '../../src/oci/validate.ts';
+import { parseProcess, parseSpec, validateSpec } from '../../src/oci/validate.ts';
 
 function fieldOf(edit: (s: Spec & Record<string, any>) => void): string {
   const spec = defaultSpec() as Spec & Record<string, any>;
@@ -71,6 +71,8 @@ describe('config validation', () => {
     assert.match(refused(max, '1'), /^process\.rlimits\[0\]\.soft: .*exceeds/);
     assert.match(refused('-1', '1'), /^process\.rlimits\[0\]\.soft: .*unsigned 64-bit/);
     assert.match(refused('1.5', '2'), /^process\.rlimits\[0\]\.soft: .*unsigned 64-bit/);
+    const proc = JSON.stringify({ ...defaultSpec().process, rlimits: [] }).replace('"rlimits":[]', `"rlimits":[{"type":"RLIMIT_AS","soft":${max},"hard":${max}}]`);
+    assert.deepEqual(parseProcess(proc).rlimits, [{ type: 'RLIMIT_AS', soft: max, hard: max }]);
     // A library caller's number past 2^53 has already lost its digits.
     assert.equal(fieldOf((s) => (s.process!.rlimits = [{ type: 'RLIMIT_CORE', soft: 1, hard: 2 ** 64 }])), 'process.rlimits[0].hard');
   });
