@@ -7,6 +7,7 @@
 
 struct ctx {
   struct plan *plan;
+  int nfds;            /* the container's fds are 0..nfds-1; no other may reach it */
   int start_listen_fd; /* created containers wait here for `start` */
   int console_fd;      /* receives the pty master */
   char *hook_stdin;    /* the runtime's last SYNC reply: the state for hooks */

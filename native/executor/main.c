@@ -13,8 +13,8 @@
  *   sync-fd   the socket the plan arrives on and reports go to (default 3)
  *   spare     started ahead of time: first wait for the container's stdio
  *             and working directory on the socket (spare.c)
- * When the plan joins a running container, the runtime starts this program
- * from a sealed in-memory copy (native/host: sealedCopy), not from its file. */
+ * The runtime always starts this program from a sealed in-memory copy
+ * (native/host: sealedCopy), never from its file: a container sees it. */
 #include "executor.h"
 #include "report.h"
 #include "spare.h"
@@ -29,6 +29,7 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
+#include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <sys/wait.h>
@@ -36,6 +37,7 @@
 
 struct settings {
   int wait;
+  int signal_fd; /* "wait": the signals P forwards, made before the init so a failure is reported */
   int userns;
   int relay;
   int clone_init;
@@ -60,7 +62,8 @@ static void read_settings(struct plan *plan, struct settings *st, struct ctx *ct
     case OP_CLONE_INIT: st->clone_init = 1; break;
     case OP_START_SOCKET: {
       struct sockaddr_un addr = {.sun_family = AF_UNIX};
-      snprintf(addr.sun_path, sizeof addr.sun_path, "%s", s->argv[0].data);
+      if (s->argv[0].len >= sizeof addr.sun_path) die_step(i, s->op, ENAMETOOLONG, "%s", s->argv[0].data);
+      memcpy(addr.sun_path, s->argv[0].data, s->argv[0].len);
       int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
       if (fd < 0 || bind(fd, (struct sockaddr *)&addr, sizeof addr) < 0 || listen(fd, 1) < 0)
         die_step(i, s->op, errno, "listen on %s", s->argv[0].data);
@@ -195,6 +198,7 @@ static pid_t clone_init(struct ctx *ctx, struct settings *st, int peer[2], int r
     sigprocmask(SIG_SETMASK, &none, NULL);
     close(peer[0]);
     if (relay_parent >= 0) close(relay_parent);
+    if (st->signal_fd >= 0) close(st->signal_fd);
     if (st->userns) become_root(plan, peer[1]);
     else join_cgroups(plan, "0");
     close(peer[1]);
@@ -217,21 +221,26 @@ static pid_t clone_init(struct ctx *ctx, struct settings *st, int peer[2], int r
 
 int main(int argc, char **argv) {
   int sync_fd = argc > 1 ? atoi(argv[1]) : 3;
+  /* The container's fds are 0..sync_fd-1. Whatever else our spawner left
+   * open (a caller's stray fds, CVE-2024-21626) must not outlive an exec:
+   * neither a hook's nor the container process's. */
   report_fd = sync_fd;
+  if (close_range((unsigned)sync_fd, ~0U, CLOSE_RANGE_CLOEXEC) < 0)
+    die_step(-1, OP_END, errno, "mark inherited fds close-on-exec");
+  int nfds = sync_fd;
   if (argc > 2 && strcmp(argv[2], "spare") == 0) {
-    sync_fd = await_use(sync_fd);
+    sync_fd = await_use(sync_fd, &nfds);
     if (sync_fd < 0) return errno ? 127 : 0;
     report_fd = sync_fd;
   }
-  fcntl(sync_fd, F_SETFD, FD_CLOEXEC);
   struct plan plan;
   char err[256];
   if (plan_read(sync_fd, &plan, err, sizeof err) < 0) {
     report_line("ERR -1 plan %d %s", EINVAL, err);
     return 127;
   }
-  struct ctx ctx = {.plan = &plan, .start_listen_fd = -1, .console_fd = -1};
-  struct settings st = {0};
+  struct ctx ctx = {.plan = &plan, .nfds = nfds, .start_listen_fd = -1, .console_fd = -1};
+  struct settings st = {.signal_fd = -1};
   read_settings(&plan, &st, &ctx);
 
   int relay[2] = {-1, -1};
@@ -250,6 +259,8 @@ int main(int argc, char **argv) {
     sigset_t all;
     sigfillset(&all);
     sigprocmask(SIG_BLOCK, &all, NULL);
+    st.signal_fd = signalfd(-1, &all, SFD_CLOEXEC);
+    if (st.signal_fd < 0) die_step(find_step(&plan, OP_MODE), OP_MODE, errno, "signalfd for the signals to forward");
   }
   pid_t init;
   if (st.clone_init) {
@@ -267,6 +278,7 @@ int main(int argc, char **argv) {
       sigprocmask(SIG_SETMASK, &none, NULL);
       close(peer[0]);
       if (relay[0] >= 0) close(relay[0]);
+      if (st.signal_fd >= 0) close(st.signal_fd);
       stage1(&ctx, &st, peer[1]);
     }
     close(peer[1]);
@@ -285,5 +297,5 @@ int main(int argc, char **argv) {
     master = recv_fd(relay[0]);
     close(relay[0]);
   }
-  return supervise(init, master);
+  return supervise(init, master, st.signal_fd);
 }

@@ -19,6 +19,72 @@ static int read_full(int fd, void *buf, size_t len) {
   return 0;
 }
 
+/* Every op the executor knows, its name in reports and the fewest arguments
+ * its step reads: a plan is checked against it once, so no step reads past
+ * its arguments if the runtime and the executor ever disagree. */
+static const struct op_info {
+  uint32_t op;
+  const char *name;
+  uint32_t min_args;
+} OPS[] = {
+    {OP_MODE, "mode", 1},
+    {OP_CGROUP_PROCS, "cgroup-join", 1},
+    {OP_NS_JOIN, "ns-join", 2},
+    {OP_NS_UNSHARE, "ns-unshare", 1},
+    {OP_USERNS, "userns", 0},
+    {OP_UID_MAP, "uid-map", 1},
+    {OP_GID_MAP, "gid-map", 1},
+    {OP_SETGROUPS, "setgroups", 1},
+    {OP_TIMENS_OFFSETS, "timens-offsets", 1},
+    {OP_START_SOCKET, "start-socket", 1},
+    {OP_CONSOLE_SOCKET, "console-socket", 1},
+    {OP_TERMINAL_RELAY, "terminal-relay", 0},
+    {OP_CLONE_INIT, "clone-init", 0},
+    {OP_MOUNT, "mount", 6},
+    {OP_MOUNT_SETATTR, "mount-setattr", 6},
+    {OP_MKDIR_IN_ROOT, "mkdir", 3},
+    {OP_MKFILE_IN_ROOT, "mkfile", 3},
+    {OP_MKNOD_IN_ROOT, "mknod", 7},
+    {OP_SYMLINK_IN_ROOT, "symlink", 3},
+    {OP_SYNC, "sync", 1},
+    {OP_HOOK, "hook", 3},
+    {OP_PIVOT_ROOT, "pivot-root", 1},
+    {OP_CHROOT, "chroot", 1},
+    {OP_MASK_PATH, "mask-path", 1},
+    {OP_READONLY_PATH, "readonly-path", 1},
+    {OP_WRITE_FILE, "write-file", 2},
+    {OP_SETHOSTNAME, "sethostname", 1},
+    {OP_SETDOMAINNAME, "setdomainname", 1},
+    {OP_SETRLIMIT, "setrlimit", 3},
+    {OP_CHDIR, "chdir", 1},
+    {OP_UMASK, "umask", 1},
+    {OP_SETSID, "setsid", 0},
+    {OP_TERMINAL, "terminal", 3},
+    {OP_CAP_BOUND, "cap-bounding", 1},
+    {OP_KEEPCAPS, "keepcaps", 0},
+    {OP_SETGROUPS_LIST, "setgroups-list", 0},
+    {OP_SETGID, "setgid", 1},
+    {OP_SETUID, "setuid", 1},
+    {OP_CAPSET, "capset", 3},
+    {OP_AMBIENT, "ambient", 1},
+    {OP_NO_NEW_PRIVS, "no-new-privs", 0},
+    {OP_SECCOMP, "seccomp", 2},
+    {OP_SESSION_KEYRING, "session-keyring", 1},
+    {OP_REMOUNT_RO, "remount-ro", 1},
+    {OP_READY, "ready", 0},
+    {OP_WAIT_START, "wait-start", 0},
+    {OP_EXEC, "exec", 1},
+    {OP_PDEATHSIG, "pdeathsig", 1},
+    {OP_CHROOT_PATH, "chroot-path", 1},
+    {OP_FIND_EXEC, "find-exec", 2},
+};
+
+static const struct op_info *op_info(uint32_t op) {
+  for (size_t i = 0; i < sizeof OPS / sizeof OPS[0]; i++)
+    if (OPS[i].op == op) return &OPS[i];
+  return NULL;
+}
+
 /* The whole plan is read at once (its length follows the magic) and parsed
  * in place: arguments point into the buffer, each followed by a NUL. */
 int plan_read(int fd, struct plan *plan, char *err, size_t errlen) {
@@ -38,12 +104,13 @@ int plan_read(int fd, struct plan *plan, char *err, size_t errlen) {
    * as it is parsed into a second buffer. */
   char *raw = malloc(len + 1);
   char *data = malloc((size_t)len * 2 + 1);
-  if (!raw || !data || read_full(fd, raw, len) < 0) {
+  size_t cap = 64, pos = 0, out = 0;
+  plan->steps = calloc(cap, sizeof(struct step));
+  if (!raw || !data || !plan->steps) goto nomem;
+  if (read_full(fd, raw, len) < 0) {
     snprintf(err, errlen, "plan: truncated (expected %u bytes)", len);
     return -1;
   }
-  size_t cap = 64, pos = 0, out = 0;
-  plan->steps = calloc(cap, sizeof(struct step));
   for (;;) {
     uint32_t op, argc;
     if (pos + 4 > len) goto truncated;
@@ -53,15 +120,29 @@ int plan_read(int fd, struct plan *plan, char *err, size_t errlen) {
     if (pos + 4 > len) goto truncated;
     memcpy(&argc, raw + pos, 4);
     pos += 4;
-    if (argc > len) goto truncated;
+    /* Each argument takes at least its 4-byte length. */
+    if (argc > (len - pos) / 4) goto truncated;
+    const struct op_info *info = op_info(op);
+    if (!info) {
+      snprintf(err, errlen, "plan: unknown op %u (step %zu)", op, plan->count);
+      return -1;
+    }
+    if (argc < info->min_args) {
+      snprintf(err, errlen, "plan: %s takes at least %u arguments, got %u (step %zu)", info->name, info->min_args, argc,
+               plan->count);
+      return -1;
+    }
     if (plan->count == cap) {
+      struct step *more = realloc(plan->steps, cap * 2 * sizeof(struct step));
+      if (!more) goto nomem;
+      plan->steps = more;
       cap *= 2;
-      plan->steps = realloc(plan->steps, cap * sizeof(struct step));
     }
     struct step *s = &plan->steps[plan->count++];
     s->op = op;
     s->argc = argc;
     s->argv = calloc(argc ? argc : 1, sizeof(struct arg));
+    if (!s->argv) goto nomem;
     for (uint32_t i = 0; i < argc; i++) {
       uint32_t n;
       if (pos + 4 > len) goto truncated;
@@ -81,6 +162,9 @@ int plan_read(int fd, struct plan *plan, char *err, size_t errlen) {
 truncated:
   snprintf(err, errlen, "plan: malformed at byte %zu (step %zu)", pos, plan->count);
   return -1;
+nomem:
+  snprintf(err, errlen, "plan: out of memory for %u bytes", len);
+  return -1;
 }
 
 long long arg_num(const struct step *s, uint32_t i) {
@@ -92,56 +176,6 @@ unsigned long long arg_unum(const struct step *s, uint32_t i) {
 }
 
 const char *op_name(uint32_t op) {
-  switch (op) {
-  case OP_MODE: return "mode";
-  case OP_CGROUP_PROCS: return "cgroup-join";
-  case OP_NS_JOIN: return "ns-join";
-  case OP_NS_UNSHARE: return "ns-unshare";
-  case OP_USERNS: return "userns";
-  case OP_UID_MAP: return "uid-map";
-  case OP_GID_MAP: return "gid-map";
-  case OP_SETGROUPS: return "setgroups";
-  case OP_TIMENS_OFFSETS: return "timens-offsets";
-  case OP_START_SOCKET: return "start-socket";
-  case OP_CONSOLE_SOCKET: return "console-socket";
-  case OP_TERMINAL_RELAY: return "terminal-relay";
-  case OP_MOUNT: return "mount";
-  case OP_MOUNT_SETATTR: return "mount-setattr";
-  case OP_MKDIR_IN_ROOT: return "mkdir";
-  case OP_MKFILE_IN_ROOT: return "mkfile";
-  case OP_MKNOD_IN_ROOT: return "mknod";
-  case OP_SYMLINK_IN_ROOT: return "symlink";
-  case OP_SYNC: return "sync";
-  case OP_HOOK: return "hook";
-  case OP_PIVOT_ROOT: return "pivot-root";
-  case OP_CHROOT: return "chroot";
-  case OP_MASK_PATH: return "mask-path";
-  case OP_READONLY_PATH: return "readonly-path";
-  case OP_WRITE_FILE: return "write-file";
-  case OP_SETHOSTNAME: return "sethostname";
-  case OP_SETDOMAINNAME: return "setdomainname";
-  case OP_SETRLIMIT: return "setrlimit";
-  case OP_CHDIR: return "chdir";
-  case OP_UMASK: return "umask";
-  case OP_SETSID: return "setsid";
-  case OP_TERMINAL: return "terminal";
-  case OP_CAP_BOUND: return "cap-bounding";
-  case OP_KEEPCAPS: return "keepcaps";
-  case OP_SETGROUPS_LIST: return "setgroups-list";
-  case OP_SETGID: return "setgid";
-  case OP_SETUID: return "setuid";
-  case OP_CAPSET: return "capset";
-  case OP_AMBIENT: return "ambient";
-  case OP_NO_NEW_PRIVS: return "no-new-privs";
-  case OP_SECCOMP: return "seccomp";
-  case OP_SESSION_KEYRING: return "session-keyring";
-  case OP_REMOUNT_RO: return "remount-ro";
-  case OP_READY: return "ready";
-  case OP_WAIT_START: return "wait-start";
-  case OP_EXEC: return "exec";
-  case OP_PDEATHSIG: return "pdeathsig";
-  case OP_CHROOT_PATH: return "chroot-path";
-  case OP_FIND_EXEC: return "find-exec";
-  default: return "unknown";
-  }
+  const struct op_info *info = op_info(op);
+  return info ? info->name : "unknown";
 }

@@ -44,7 +44,7 @@ enum op {
   OP_WRITE_FILE = 112,    /* path, content */
   OP_SETHOSTNAME = 113,
   OP_SETDOMAINNAME = 114,
-  OP_SETRLIMIT = 115,     /* resource, soft, hard ("-1" = unlimited) */
+  OP_SETRLIMIT = 115,     /* resource, soft, hard (u64; 18446744073709551615 = unlimited) */
   OP_CHDIR = 116,
   OP_UMASK = 117,
   OP_SETSID = 118,

@@ -13,7 +13,7 @@
 /* Received fds and the socket wait above every target fd. */
 #define HIGH 100
 
-int await_use(int sock) {
+int await_use(int sock, int *nfds) {
   uint32_t count = 0;
   struct iovec iov = {&count, sizeof count};
   union {
@@ -50,5 +50,6 @@ int await_use(int sock) {
     if (dup2(fds[i], (int)i) < 0) return -1;
     close(fds[i]);
   }
+  *nfds = (int)n;
   return high;
 }

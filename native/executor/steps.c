@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <limits.h>
 #include <linux/capability.h>
 #include <linux/filter.h>
 #include <linux/keyctl.h>
@@ -148,15 +149,18 @@ static void step_sync(int i, const struct step *s, struct ctx *ctx, int fd) {
   size_t len = strtoul(line + 3, NULL, 10);
   free(ctx->hook_stdin);
   ctx->hook_stdin = malloc(len + 1);
+  if (!ctx->hook_stdin) die_step(i, s->op, ENOMEM, "%zu bytes of reply at %s", len, ARG(0));
   ctx->hook_stdin_len = len;
   if (len && read_exact(fd, ctx->hook_stdin, len) < 0) die_step(i, s->op, EPIPE, "short reply at %s", ARG(0));
 }
 
 /* Hook: path, timeout_ms, argc, argv..., env... Output is kept for the error. */
 static void step_hook(int i, const struct step *s, struct ctx *ctx) {
-  uint32_t argc = (uint32_t)arg_num(s, 2);
+  uint32_t argc = (uint32_t)arg_unum(s, 2);
+  if (argc > s->argc - 3) die_step(i, s->op, EINVAL, "hook %s: %u arguments, %u given", ARG(0), argc, s->argc - 3);
   char **argv = calloc(argc + 1, sizeof(char *));
   char **envp = calloc(s->argc - 3 - argc + 1, sizeof(char *));
+  if (!argv || !envp) die_step(i, s->op, ENOMEM, "hook %s", ARG(0));
   for (uint32_t k = 0; k < argc; k++) argv[k] = (char *)ARG(3 + k);
   for (uint32_t k = 3 + argc; k < s->argc; k++) envp[k - 3 - argc] = (char *)ARG(k);
   int in = memfd_create("hook-stdin", MFD_CLOEXEC);
@@ -254,6 +258,7 @@ static void step_ambient(int i, const struct step *s) {
 
 static void step_setgroups(int i, const struct step *s) {
   gid_t *gids = calloc(s->argc + 1, sizeof(gid_t));
+  if (!gids) die_step(i, s->op, ENOMEM, "setgroups");
   for (uint32_t k = 0; k < s->argc; k++) gids[k] = (gid_t)arg_unum(s, k);
   if (setgroups(s->argc, gids) < 0) die_step(i, s->op, errno, "setgroups");
   free(gids);
@@ -279,6 +284,7 @@ static void step_find_exec(int i, const struct step *s, struct ctx *ctx) {
     return;
   }
   char *path = strdup(ARG(1));
+  if (!path) die_step(i, s->op, ENOMEM, "exec: %s", name);
   for (char *dir = strtok(path, ":"); dir; dir = strtok(NULL, ":")) {
     snprintf(ctx->exec_path, sizeof ctx->exec_path, "%s/%s", *dir ? dir : ".", name);
     if (executable(ctx->exec_path)) {
@@ -287,6 +293,16 @@ static void step_find_exec(int i, const struct step *s, struct ctx *ctx) {
     }
   }
   die_step(i, s->op, ENOENT, "exec: \"%s\": executable file not found in $PATH", name);
+}
+
+/* A cwd reached through a magic link (/proc/self/fd/N of a directory outside
+ * the root) must not be where the process starts: the kernel's getcwd then
+ * says "(unreachable)" rather than a path from "/", as runc checks. */
+static void step_chdir(int i, const struct step *s) {
+  char cwd[PATH_MAX];
+  if (chdir(ARG(0)) < 0) die_step(i, s->op, errno, "chdir %s", ARG(0));
+  if (syscall(SYS_getcwd, cwd, sizeof cwd) < 0) die_step(i, s->op, errno, "getcwd after chdir %s", ARG(0));
+  if (cwd[0] != '/') die_step(i, s->op, EXDEV, "cwd %s is outside the container's root", ARG(0));
 }
 
 static void step_wait_start(int i, const struct step *s, struct ctx *ctx) {
@@ -304,12 +320,16 @@ static void step_wait_start(int i, const struct step *s, struct ctx *ctx) {
 }
 
 static void step_exec(int i, const struct step *s, struct ctx *ctx) {
-  uint32_t argc = (uint32_t)arg_num(s, 0);
+  uint32_t argc = (uint32_t)arg_unum(s, 0);
+  if (argc > s->argc - 1) die_step(i, s->op, EINVAL, "exec: %u arguments, %u given", argc, s->argc - 1);
   char **argv = calloc(argc + 1, sizeof(char *));
   char **envp = calloc(s->argc - 1 - argc + 1, sizeof(char *));
+  if (!argv || !envp) die_step(i, s->op, ENOMEM, "exec");
   for (uint32_t k = 0; k < argc; k++) argv[k] = (char *)ARG(1 + k);
   for (uint32_t k = 1 + argc; k < s->argc; k++) envp[k - 1 - argc] = (char *)ARG(k);
   const char *path = ctx->exec_path[0] ? ctx->exec_path : argv[0];
+  /* Only the container's fds cross the exec, whatever the steps left open. */
+  if (close_range((unsigned)ctx->nfds, ~0U, CLOSE_RANGE_CLOEXEC) < 0) die_step(i, s->op, errno, "close_range");
   execve(path, argv, envp);
   die_step(i, s->op, errno, "exec %s", path);
 }
@@ -359,14 +379,12 @@ void run_steps(struct ctx *ctx) {
       if (setdomainname(ARG(0), s->argv[0].len) < 0) die_step(i, s->op, errno, "setdomainname %s", ARG(0));
       break;
     case OP_SETRLIMIT: {
-      struct rlimit rl = {(rlim_t)arg_num(s, 1), (rlim_t)arg_num(s, 2)};
+      struct rlimit rl = {(rlim_t)arg_unum(s, 1), (rlim_t)arg_unum(s, 2)};
       if (setrlimit((int)arg_num(s, 0), &rl) < 0)
         die_step(i, s->op, errno, "setrlimit %s soft %s hard %s", ARG(0), ARG(1), ARG(2));
       break;
     }
-    case OP_CHDIR:
-      if (chdir(ARG(0)) < 0) die_step(i, s->op, errno, "chdir %s", ARG(0));
-      break;
+    case OP_CHDIR: step_chdir(i, s); break;
     case OP_UMASK: umask((mode_t)arg_unum(s, 0)); break;
     case OP_SETSID:
       if (setsid() < 0) die_step(i, s->op, errno, "setsid");

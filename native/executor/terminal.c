@@ -79,10 +79,7 @@ static int copy_once(int from, int to) {
   return write_full(to, buf, (size_t)n);
 }
 
-int supervise(pid_t child, int master) {
-  sigset_t all;
-  sigfillset(&all);
-  int sfd = signalfd(-1, &all, SFD_CLOEXEC);
+int supervise(pid_t child, int master, int sfd) {
   struct termios saved;
   int raw = master >= 0 && isatty(0) && tcgetattr(0, &saved) == 0;
   if (raw) {

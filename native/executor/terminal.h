@@ -9,7 +9,7 @@ int recv_fd(int sock);
 int open_pty(int *slave, unsigned rows, unsigned cols, uid_t uid);
 /* Waits for child, forwarding signals to it and relaying stdio to master
  * (when master >= 0); returns the exit code to report (128+n for signal n).
- * Signals must be blocked by the caller. */
-int supervise(pid_t child, int master);
+ * Signals must be blocked by the caller, and arrive on sfd (a signalfd). */
+int supervise(pid_t child, int master, int sfd);
 
 #endif

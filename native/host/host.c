@@ -31,8 +31,6 @@
 #include <sys/xattr.h>
 #include <unistd.h>
 
-extern char **environ;
-
 #define MAX_FDS 64
 #define MAX_ARGS 64
 
@@ -97,8 +95,13 @@ static napi_value throw_bad_args(napi_env env, const char *call) {
 }
 
 /* spawn(path, argv[], fds[], cwd) -> pid. fds[i] becomes the child's fd i;
- * -1 opens /dev/null there. Every other fd of ours is close-on-exec (Node
- * opens everything so), so the child gets exactly these. */
+ * -1 opens /dev/null there. The child gets exactly these: Node opens its own
+ * fds close-on-exec, but whoever started Node may have left others open
+ * (CVE-2024-21626), so everything above them is closed. The program is run
+ * through an fd opened there first: its path may be /proc/self/fd/N of an fd
+ * that is closed with the rest (the executor's sealed copy). It gets no
+ * environment: the executor needs none, and a container could read the
+ * caller's in /proc/<pid>/environ. */
 static napi_value js_spawn(napi_env env, napi_callback_info info) {
   size_t argc = 4;
   napi_value argv[4];
@@ -143,6 +146,10 @@ static napi_value js_spawn(napi_env env, napi_callback_info info) {
     if (high[i] >= 0) posix_spawn_file_actions_adddup2(&fa, high[i], (int)i);
     else posix_spawn_file_actions_addopen(&fa, (int)i, "/dev/null", O_RDWR, 0);
   }
+  char exe[32];
+  snprintf(exe, sizeof exe, "/proc/self/fd/%u", nfds);
+  posix_spawn_file_actions_addopen(&fa, (int)nfds, path, O_RDONLY | O_CLOEXEC, 0);
+  posix_spawn_file_actions_addclosefrom_np(&fa, (int)nfds + 1);
   posix_spawn_file_actions_addchdir_np(&fa, cwd);
   /* Node ignores SIGPIPE and blocks nothing we know of: the executor starts from defaults. */
   sigset_t all, none;
@@ -152,7 +159,8 @@ static napi_value js_spawn(napi_env env, napi_callback_info info) {
   posix_spawnattr_setsigmask(&attr, &none);
   posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK);
   pid_t pid;
-  int err = posix_spawn(&pid, path, &fa, &attr, args, environ);
+  char *no_env[] = {NULL};
+  int err = posix_spawn(&pid, exe, &fa, &attr, args, no_env);
   posix_spawn_file_actions_destroy(&fa);
   posix_spawnattr_destroy(&attr);
   if (err) throw_errno(env, err, path);
@@ -182,9 +190,9 @@ static napi_value js_socketpair(napi_env env, napi_callback_info info) {
 
 /* sealedCopy(path) -> fd: a memfd holding a copy of the file, sealed against
  * every change (CVE-2019-5736): an executor started from it shows the memfd
- * as /proc/<pid>/exe to a container it joins, which can open it but never
- * write to it, nor reach the binary on the host. One copy serves every
- * protected spawn of this process. */
+ * as /proc/<pid>/exe to its container, which can open it but never write to
+ * it, nor reach the binary on the host. One copy serves every spawn of this
+ * process. */
 static napi_value js_sealed_copy(napi_env env, napi_callback_info info) {
   char *path = string_arg(env, first_arg(env, info));
   napi_value out = NULL;

@@ -65,8 +65,9 @@ export interface Capabilities {
 
 export interface Rlimit {
   type: string;
-  soft: number;
-  hard: number;
+  /** uint64: decimal text when above 2^53 (18446744073709551615 is unlimited); parseSpec keeps JSON's so. */
+  soft: number | string;
+  hard: number | string;
 }
 
 export interface Hook {

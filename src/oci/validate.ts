@@ -53,6 +53,15 @@ class Checker {
   strings(v: Json, field: string): string[] {
     return this.optArray(v, field).map((s, i) => this.string(s, `${field}[${i}]`));
   }
+  /** A number, or decimal text (JSON keeps a uint64 exact so). */
+  uint64(v: Json, field: string): bigint {
+    if (typeof v === 'number' && Number.isSafeInteger(v) && v >= 0) return BigInt(v);
+    if (typeof v === 'number' && Number.isInteger(v) && v > 0) this.fail(field, `${v} is too large for a number: give it as decimal text`);
+    if (typeof v !== 'string' || !/^\d+$/.test(v)) this.fail(field, `must be an unsigned 64-bit integer, got ${describe(v)}`);
+    const n = BigInt(v);
+    if (n > UINT64_MAX) this.fail(field, `must be at most ${UINT64_MAX} (unlimited), got ${v}`);
+    return n;
+  }
   absolute(v: Json, field: string): string {
     const s = this.string(v, field);
     if (!s.startsWith('/')) this.fail(field, `must be an absolute path, got "${s}"`);
@@ -67,16 +76,32 @@ function describe(v: Json): string {
 }
 
 const UINT32 = 0xffffffff;
+const UINT64_MAX = 2n ** 64n - 1n;
 
-/** Parses and validates config.json text; throws ConfigError naming the field. */
-export function parseSpec(text: string): Spec {
-  let raw: Json;
+type Reviver = (this: Record<string, Json>, key: string, value: Json, context: { source?: string }) => Json;
+
+/** JSON text to a value. An rlimit's soft and hard are uint64s whose largest
+ * value, RLIM_INFINITY, no double holds: they keep their digits as text. */
+export function parseJson(text: string): Json {
+  const exact: Reviver = function (key, value, context) {
+    const rlimit = (key === 'soft' || key === 'hard') && typeof this.type === 'string';
+    return rlimit && typeof value === 'number' && context.source !== undefined ? context.source : value;
+  };
   try {
-    raw = JSON.parse(text);
+    return JSON.parse(text, exact as Parameters<typeof JSON.parse>[1]);
   } catch (e) {
     throw new ConfigError('(document)', `not valid JSON: ${(e as Error).message}`);
   }
-  return validateSpec(raw);
+}
+
+/** Parses and validates config.json text; throws ConfigError naming the field. */
+export function parseSpec(text: string): Spec {
+  return validateSpec(parseJson(text));
+}
+
+/** Parses and validates a process.json (exec --process). */
+export function parseProcess(text: string): Process {
+  return validateProcess(parseJson(text));
 }
 
 export function validateSpec(raw: Json): Spec {
@@ -169,8 +194,8 @@ function checkProcess(c: Checker, v: Json, _root = 'process'): void {
     if (!(type in RLIMITS)) c.fail(`${f}.type`, `unknown rlimit "${type}"`);
     if (seen.has(type)) c.fail(`${f}.type`, `duplicate rlimit "${type}"`);
     seen.add(type);
-    const soft = c.int(rl.soft, `${f}.soft`, 0);
-    const hard = c.int(rl.hard, `${f}.hard`, 0);
+    const soft = c.uint64(rl.soft, `${f}.soft`);
+    const hard = c.uint64(rl.hard, `${f}.hard`);
     if (soft > hard) c.fail(`${f}.soft`, `soft limit ${soft} exceeds hard limit ${hard}`);
   });
   c.bool(p.noNewPrivileges, 'process.noNewPrivileges');

@@ -3,9 +3,8 @@
 
 import { writeSync } from 'node:fs';
 import { RuntimeError, StepError } from '../oci/errors.ts';
-import { executorPath, protectedExecutorPath, spawnExecutor } from './native.ts';
+import { spawnExecutor } from './native.ts';
 import { encodePlan } from './plan/encode.ts';
-import { executorVisible } from './plan/namespaces.ts';
 import type { Plan } from './plan/ops.ts';
 import { exitOf } from './reaper.ts';
 import { LineChannel } from './channel.ts';
@@ -19,8 +18,7 @@ export interface ExecutorOptions {
   cwd: string;
   stdio: Stdio;
   onPid?: (pid: number) => void;
-  /** An executor started ahead of time (spare.ts) to use instead of spawning one;
-   * only for a plan that needs no protection (see executorVisible). */
+  /** An executor started ahead of time (spare.ts) to use instead of spawning one. */
   spare?: Spare;
   /** Answers a SYNC: the bytes returned become the stdin of in-container hooks. Throw to fail. */
   onSync?: (name: string) => Promise<Buffer | string>;
@@ -50,7 +48,7 @@ export function runExecutor(opts: ExecutorOptions): Promise<ExecutorResult> {
   const fds = opts.stdio.map((s, i) => (s === 'inherit' ? i : s === 'ignore' ? -1 : s));
   const wire = encodePlan(opts.plan);
   const { pid: executor, sock: ours } = (opts.spare && useSpare(opts.spare, fds, opts.cwd)) ||
-    spawnExecutor(executorVisible(opts.plan) ? protectedExecutorPath() : executorPath(), fds, opts.cwd);
+    spawnExecutor(fds, opts.cwd);
   // Written at once, while the socket is still blocking: the executor is
   // reading it, and the wire goes out before Node sets up its own side. An
   // executor that died first (EPIPE) reports why on the socket or by its exit.

@@ -8,25 +8,27 @@ import { buildFile, hostCalls } from '../native/host.ts';
 
 export { hostCalls, type HostCalls } from '../native/host.ts';
 
-export function executorPath(): string {
+function executorFile(): string {
   return buildFile('runts-executor', 'RUNTS_EXECUTOR');
 }
 
 let sealed: string | undefined;
 
-/** The executor to start where a container can see it (it joins one): a
- * sealed in-memory copy, made once per process, that no container can write
- * to and that does not lead back to the host's binary (CVE-2019-5736). */
-export function protectedExecutorPath(): string {
-  sealed ??= `/proc/self/fd/${hostCalls().sealedCopy(executorPath())}`;
+/** Every executor starts from a sealed in-memory copy, made once per
+ * process: a container sees it as /proc/<pid>/exe (its init is one, and so
+ * is every exec's parent), and must find nothing there it can write to nor
+ * anything leading back to the host's binary (CVE-2019-5736). */
+function sealedExecutor(): string {
+  sealed ??= `/proc/self/fd/${hostCalls().sealedCopy(executorFile())}`;
   return sealed;
 }
 
-/** Starts the executor at path with fds[i] as its fd i (-1: /dev/null) and a
+/** Starts the executor (its sealed copy) with fds[i] as its fd i (-1: /dev/null) and a
  * new sync socket after them, whose number it gets as argv[1]; extra goes
  * after. Returns its pid and our end of the socket. */
-export function spawnExecutor(path: string, fds: number[], cwd: string, extra: string[] = []): { pid: number; sock: number } {
+export function spawnExecutor(fds: number[], cwd: string, extra: string[] = []): { pid: number; sock: number } {
   const host = hostCalls();
+  const path = sealedExecutor();
   const [ours, theirs] = host.socketpair();
   try {
     return { pid: host.spawn(path, ['runts-executor', String(fds.length), ...extra], [...fds, theirs], cwd), sock: ours };

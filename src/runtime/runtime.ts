@@ -24,7 +24,6 @@ import { type ExecutorResult, runExecutor, type Stdio } from './executor.ts';
 import { runHooks, runHooksWarn } from './hooks.ts';
 import { buildCreatePlan, type CreateHostFacts } from './plan/create.ts';
 import { type DeviceRules, deviceRules } from './cgroups/devices.ts';
-import { executorVisible } from './plan/namespaces.ts';
 import { SpareKeeper } from './spare.ts';
 import { isFrozen, setFrozen, thawSoon } from './cgroups/freezer.ts';
 import { LineChannel } from './channel.ts';
@@ -80,8 +79,7 @@ export interface RuntimeOptions {
   /**
    * Keep an executor started ahead of the next container (spare.ts), from the
    * first container until close(): an engine's containers then skip the spawn
-   * and start of a process. Creates that join a running container's pid
-   * namespace still spawn theirs, from the sealed copy.
+   * and start of a process.
    */
   spareExecutor?: boolean;
   /**
@@ -219,8 +217,7 @@ export class Runtime {
         plan,
         cwd: dir,
         stdio: opts.stdio ?? ['inherit', 'inherit', 'inherit'],
-        // A plan that joins a running container needs the executor from its sealed copy.
-        spare: executorVisible(plan) ? undefined : this.spares?.take(),
+        spare: this.spares?.take(),
         onPid: (pid) => {
           rec.pid = pid;
           rec.pidStartTime = procStartTime(pid) ?? '';

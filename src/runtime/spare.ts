@@ -4,7 +4,7 @@
 // does not wait for a spawn and a process start (about 0.7 ms here).
 
 import { closeSync, constants, openSync } from 'node:fs';
-import { executorPath, hostCalls, spawnExecutor } from './native.ts';
+import { hostCalls, spawnExecutor } from './native.ts';
 import { exitOf } from './reaper.ts';
 
 export interface Spare {
@@ -15,7 +15,7 @@ export interface Spare {
 
 export function startSpare(): Spare {
   // No stdio of its own until handOver: /dev/null, and the socket at fd 3.
-  return spawnExecutor(executorPath(), [-1, -1, -1], '/', ['spare']);
+  return spawnExecutor([-1, -1, -1], '/', ['spare']);
 }
 
 /** Gives the spare fds[i] as its fd i (-1: /dev/null) and its working

@@ -4,7 +4,7 @@ import { defaultSpec } from '../../src/oci/default-spec.ts';
 import { ConfigError } from '../../src/oci/errors.ts';
 import { parseSignal } from '../../src/oci/linux.ts';
 import type { Spec } from '../../src/oci/spec.ts';
-import { parseSpec, validateProcess, validateSpec } from '../../src/oci/validate.ts';
+import { parseProcess, parseSpec, validateProcess, validateSpec } from '../../src/oci/validate.ts';
 
 function fieldOf(edit: (s: Spec & Record<string, any>) => void): string {
   const spec = defaultSpec() as Spec & Record<string, any>;
@@ -77,6 +77,35 @@ describe('config validation', () => {
       ],
     };
     assert.doesNotThrow(() => validateSpec(ok));
+  });
+
+  it('keeps rlimits exact up to 2^64-1 (unlimited) and refuses more, naming the field', () => {
+    const withLimits = (soft: string, hard: string) => {
+      const text = JSON.stringify(defaultSpec()).replace(/"rlimits":\[[^\]]*\]/, `"rlimits":[{"type":"RLIMIT_CORE","soft":${soft},"hard":${hard}}]`);
+      assert.match(text, /RLIMIT_CORE/);
+      return text;
+    };
+    const max = '18446744073709551615';
+    const spec = parseSpec(withLimits(max, max));
+    assert.deepEqual(spec.process!.rlimits, [{ type: 'RLIMIT_CORE', soft: max, hard: max }]);
+    assert.deepEqual(parseSpec(withLimits('1024', max)).process!.rlimits![0].soft, '1024');
+    const refused = (soft: string, hard: string) => {
+      try {
+        parseSpec(withLimits(soft, hard));
+      } catch (e) {
+        assert.ok(e instanceof ConfigError, String(e));
+        return `${e.field}: ${e.message}`;
+      }
+      assert.fail(`soft ${soft} hard ${hard} accepted`);
+    };
+    assert.match(refused('1', '18446744073709551616'), /^process\.rlimits\[0\]\.hard: .*at most 18446744073709551615/);
+    assert.match(refused(max, '1'), /^process\.rlimits\[0\]\.soft: .*exceeds/);
+    assert.match(refused('-1', '1'), /^process\.rlimits\[0\]\.soft: .*unsigned 64-bit/);
+    assert.match(refused('1.5', '2'), /^process\.rlimits\[0\]\.soft: .*unsigned 64-bit/);
+    const proc = JSON.stringify({ ...defaultSpec().process, rlimits: [] }).replace('"rlimits":[]', `"rlimits":[{"type":"RLIMIT_AS","soft":${max},"hard":${max}}]`);
+    assert.deepEqual(parseProcess(proc).rlimits, [{ type: 'RLIMIT_AS', soft: max, hard: max }]);
+    // A library caller's number past 2^53 has already lost its digits.
+    assert.equal(fieldOf((s) => (s.process!.rlimits = [{ type: 'RLIMIT_CORE', soft: 1, hard: 2 ** 64 }])), 'process.rlimits[0].hard');
   });
 
   it('requires mappings for a new user namespace, and forbids them when joining one', () => {

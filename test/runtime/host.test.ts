@@ -4,9 +4,10 @@
 // speaks over such sockets.
 
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { closeSync, lstatSync, mkdtempSync, openSync, readdirSync, readFileSync, readlinkSync, readSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { test } from 'node:test';
 import { hostCalls } from '../../src/runtime/native.ts';
 import { LineChannel } from '../../src/runtime/channel.ts';
@@ -27,6 +28,33 @@ test('spawn maps each fd to its slot, even when a source is another slot', async
     closeSync(b);
     assert.equal(readFileSync(join(dir, 'b'), 'utf8'), 'one\n');
     assert.equal(readFileSync(join(dir, 'a'), 'utf8'), 'three\nstdin-empty\n');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('spawn passes no fd but the mapped ones, even those its caller left open, and no environment', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'runts-host-'));
+  try {
+    const stray = openSync(join(dir, 'stray'), 'w');
+    // A Node whose own caller left fds 40 and 300 open without close-on-exec spawns a shell.
+    const native = resolve(import.meta.dirname, '..', '..', 'src', 'runtime', 'native.ts');
+    const reaper = resolve(import.meta.dirname, '..', '..', 'src', 'runtime', 'reaper.ts');
+    const script = `
+      const { hostCalls } = await import(${JSON.stringify(native)});
+      const { exitOf } = await import(${JSON.stringify(reaper)});
+      const pid = hostCalls().spawn('${SH}', ['sh', '-c', 'ls /proc/$$/fd; echo "[$RUNTS_HOST_MARKER]"'], [-1, 1, 2], '/');
+      process.exitCode = await exitOf(pid);`;
+    const stdio: ('ignore' | 'pipe' | number)[] = ['ignore', 'pipe', 'pipe'];
+    for (let n = 3; n <= 300; n++) stdio.push(n === 40 || n === 300 ? stray : 'ignore');
+    const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], {
+      stdio, encoding: 'utf8', env: { ...process.env, RUNTS_HOST_MARKER: 'from-caller' },
+    });
+    closeSync(stray);
+    assert.equal(r.status, 0, r.stderr);
+    const lines = r.stdout.trim().split(/\s+/);
+    assert.equal(lines.at(-1), '[]');
+    assert.deepEqual(lines.slice(0, -1).map(Number).sort((a, b) => a - b), [0, 1, 2]);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

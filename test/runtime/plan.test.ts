@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { describe, it } from 'node:test';
 import { defaultSpec, rootlessSpec } from '../../src/oci/default-spec.ts';
 import { ConfigError } from '../../src/oci/errors.ts';
@@ -7,7 +9,6 @@ import { buildCreatePlan, type CreatePlanInput } from '../../src/runtime/plan/cr
 import { encodePlan } from '../../src/runtime/plan/encode.ts';
 import { buildExecPlan } from '../../src/runtime/plan/exec.ts';
 import { parseMountOptions } from '../../src/runtime/plan/mounts.ts';
-import { executorVisible } from '../../src/runtime/plan/namespaces.ts';
 import { Op, opName, type Plan } from '../../src/runtime/plan/ops.ts';
 
 function input(edit?: (i: CreatePlanInput) => void): CreatePlanInput {
@@ -217,19 +218,6 @@ describe('exec plan', () => {
   });
 });
 
-describe('executor protection', () => {
-  it('is asked for unless the plan makes a new pid namespace', () => {
-    assert.equal(executorVisible(buildCreatePlan(input())), false);
-    const hostPid = buildCreatePlan(input((i) => (i.spec.linux!.namespaces = i.spec.linux!.namespaces!.filter((n) => n.type !== 'pid'))));
-    assert.equal(executorVisible(hostPid), true);
-    const joined = buildCreatePlan(input((i) => i.spec.linux!.namespaces!.forEach((n) => n.type === 'pid' && (n.path = '/proc/9/ns/pid'))));
-    assert.equal(executorVisible(joined), true);
-    const p = defaultSpec().process!;
-    const exec = buildExecPlan({ process: { ...p, terminal: false }, namespaces: [{ type: 'pid', path: '/proc/9/ns/pid' }], cgroupProcs: [], mode: 'wait' });
-    assert.equal(executorVisible(exec), true);
-  });
-});
-
 describe('plan encoding', () => {
   it('writes the header, length-prefixed arguments and the end marker', () => {
     const buf = encodePlan([{ op: Op.SETHOSTNAME, args: ['box'] }, { op: Op.CAP_BOUND, args: [0x20n] }]);
@@ -262,5 +250,56 @@ describe('plan encoding', () => {
     assert.deepEqual([...args[3]], [0, 255, 7]);
     assert.equal(args[4].toString(), '0');
     assert.equal(off + 4, buf.length);
+  });
+});
+
+describe('ops shared with the executor', () => {
+  const native = (file: string) => readFileSync(resolve(import.meta.dirname, '..', '..', 'native', 'executor', file), 'utf8');
+  const enumOps = new Map([...native('plan.h').matchAll(/^\s*OP_(\w+) = (\d+),/gm)].map((m) => [m[1], Number(m[2])]));
+  const table = new Map([...native('plan.c').matchAll(/\{OP_(\w+), "([\w-]+)", (\d+)\}/g)].map((m) => [m[1], { name: m[2], minArgs: Number(m[3]) }]));
+
+  it('have the same names and numbers in ops.ts and plan.h, and each a row of plan.c\'s table', () => {
+    assert.ok(enumOps.size > 40, 'plan.h parsed');
+    assert.deepEqual(Object.fromEntries([...enumOps].filter(([k]) => k !== 'END')), { ...Op });
+    assert.deepEqual([...table.keys()].sort(), Object.keys(Op).sort());
+  });
+
+  it('get from every plan the runtime builds at least the arguments the executor reads', () => {
+    const full = input((i) => {
+      i.mode = 'wait';
+      i.consoleSocket = '/run/console.sock';
+      const s = i.spec;
+      s.process!.terminal = true;
+      s.process!.oomScoreAdj = 100;
+      s.process!.noNewPrivileges = true;
+      s.process!.user.additionalGids = [5];
+      s.process!.capabilities!.ambient = s.process!.capabilities!.bounding;
+      s.process!.capabilities!.inheritable = s.process!.capabilities!.bounding;
+      s.hooks = { createContainer: [{ path: '/bin/hook', args: ['hook', 'x'], env: ['A=b'] }], startContainer: [{ path: '/bin/hook' }] };
+      s.linux!.sysctl = { 'net.ipv4.ip_forward': '1' };
+      s.linux!.rootfsPropagation = 'rslave';
+      s.linux!.namespaces!.push({ type: 'user' }, { type: 'time' });
+      s.linux!.uidMappings = [{ containerID: 0, hostID: 1000, size: 1 }];
+      s.linux!.gidMappings = [{ containerID: 0, hostID: 1000, size: 1 }];
+      s.linux!.timeOffsets = { monotonic: { secs: 1 } };
+      s.linux!.devices = [{ type: 'c', path: '/dev/fuse', major: 10, minor: 229 }];
+      s.mounts!.push({ destination: '/data', type: 'bind', source: '/srv', options: ['rbind', 'ro', 'rprivate', 'nosymfollow'] });
+      s.hostname = 'h';
+      s.domainname = 'd';
+    });
+    const exec = buildExecPlan({
+      process: { ...defaultSpec().process!, terminal: true }, namespaces: [{ type: 'pid', path: '/proc/9/ns/pid' }],
+      cgroupProcs: ['/x/cgroup.procs'], mode: 'wait', terminalRelay: true,
+    });
+    const plans = [buildCreatePlan(full), buildCreatePlan(input((i) => (i.noPivot = true))), exec];
+    const seen = new Set<string>();
+    for (const plan of plans) {
+      for (const [i, s] of plan.entries()) {
+        const key = Object.keys(Op).find((k) => Op[k as keyof typeof Op] === s.op)!;
+        seen.add(key);
+        assert.ok(s.args.length >= table.get(key)!.minArgs, `step ${i} (${key}) has ${s.args.length} arguments, the executor reads ${table.get(key)!.minArgs}`);
+      }
+    }
+    assert.ok(seen.size >= 40, `only ${seen.size} ops exercised`);
   });
 });

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { intFlag, oneId, parseArgs } from '../args.ts';
 import { UsageError } from '../../oci/errors.ts';
 import type { Process } from '../../oci/spec.ts';
-import { validateProcess } from '../../oci/validate.ts';
+import { parseJson, validateProcess } from '../../oci/validate.ts';
 import { type Command, passthroughStdio } from './context.ts';
 import { forwardSignals } from './signals.ts';
 
@@ -33,7 +33,7 @@ const exec: Command = async (ctx, argv) => {
   const rt = ctx.runtime();
   let raw: unknown;
   if (flags.process) {
-    raw = JSON.parse(readFileSync(flags.process as string, 'utf8'));
+    raw = parseJson(readFileSync(flags.process as string, 'utf8'));
   } else {
     if (args.length < 2) throw new UsageError('exec needs a command to run (or --process)');
     const base = rt.record(id).spec.process;

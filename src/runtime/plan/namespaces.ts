@@ -58,9 +58,3 @@ export function hasNewNamespace(linux: Linux | undefined, type: Namespace['type'
 export function hasNamespace(linux: Linux | undefined, type: Namespace['type']): boolean {
   return (linux?.namespaces ?? []).some((ns) => ns.type === type);
 }
-
-/** Whether processes already running may see the executor while it carries out this plan:
- * always, unless the plan makes a new pid namespace. The executor then starts from a sealed copy. */
-export function executorVisible(plan: readonly Step[]): boolean {
-  return !plan.some((s) => s.op === Op.NS_UNSHARE && (Number(s.args[0]) & CLONE_FLAGS.pid) !== 0);
-}

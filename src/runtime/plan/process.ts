@@ -13,8 +13,9 @@ export function capMask(names: readonly string[] = []): bigint {
   return mask;
 }
 
+/** Limits travel as decimal text (a validated uint64; 2^64-1 is RLIM_INFINITY). */
 export function rlimitSteps(p: Process): Step[] {
-  return (p.rlimits ?? []).map((r) => step(Op.SETRLIMIT, RLIMITS[r.type], r.soft, r.hard));
+  return (p.rlimits ?? []).map((r) => step(Op.SETRLIMIT, RLIMITS[r.type], BigInt(r.soft).toString(), BigInt(r.hard).toString()));
 }
 
 export interface CredentialOptions {
