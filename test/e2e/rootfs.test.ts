@@ -2,7 +2,7 @@
 // the files the container sees.
 
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, statSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -133,6 +133,30 @@ describe('/dev', () => {
     assert.match(out, /\/dev\/mydev character special file 1:3 620 1000:1001/);
     assert.match(out, /\/dev\/myblk block special file 7:c8 600 0:0/);
     assert.match(out, /\/dev\/fifo fifo 0:0 644 0:0/);
+  });
+
+  it('makes devices with their exact mode under any umask, and never changes what a symlink in the way points at', () => {
+    const canaryDir = mkdtempSync(join(tmpdir(), 'runts-canary-'));
+    const canary = join(canaryDir, 'canary');
+    writeFileSync(canary, 'x');
+    chmodSync(canary, 0o600);
+    const umask = process.umask(0o077);
+    try {
+      const out = inside('stat -c "%n %F %a" /dev/mydev', (s, b) => {
+        symlinkSync(`/../../../../..${canary}`, join(b.rootfs, 'etc', 'out'));
+        symlinkSync(canary, join(b.rootfs, 'etc', 'dangling'));
+        s.linux!.devices = [
+          { type: 'c', path: '/dev/mydev', major: 1, minor: 3, fileMode: 0o666 },
+          { type: 'c', path: '/etc/out', major: 1, minor: 3, fileMode: 0o666 },
+          { type: 'c', path: '/etc/dangling', major: 1, minor: 3, fileMode: 0o666 },
+        ];
+      });
+      assert.equal(out, '/dev/mydev character special file 666\n');
+      assert.equal(statSync(canary).mode & 0o7777, 0o600);
+    } finally {
+      process.umask(umask);
+      rmSync(canaryDir, { recursive: true });
+    }
   });
 
   it('binds devices from the host inside a user namespace', () => {
