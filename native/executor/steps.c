@@ -27,6 +27,7 @@
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <sys/syscall.h>
+#include <sys/sysmacros.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -89,15 +90,58 @@ static void step_remount_ro(int i, const struct step *s, const char *path) {
   if (mount(NULL, path, NULL, flags, NULL) < 0) die_step(i, s->op, errno, "remount %s read-only", path);
 }
 
-static void step_mask(int i, const struct step *s) {
+/* The container's /dev/null, opened once and checked to be the null device:
+ * a hook or the image may have put a symlink or another file in its place,
+ * which would otherwise be bound over every masked path. */
+static int null_fd = -1;
+
+static int open_null(void) {
+  if (null_fd >= 0) return 0;
+  int fd = open("/dev/null", O_PATH | O_NOFOLLOW | O_CLOEXEC);
   struct stat st;
-  if (stat(ARG(0), &st) < 0) {
-    if (errno == ENOENT) return;
-    die_step(i, s->op, errno, "stat %s", ARG(0));
+  if (fd < 0 || fstat(fd, &st) < 0) return -1;
+  if (!S_ISCHR(st.st_mode) || st.st_rdev != makedev(1, 3)) {
+    close(fd);
+    errno = ENODEV;
+    return -1;
   }
-  int rc = S_ISDIR(st.st_mode) ? mount("tmpfs", ARG(0), "tmpfs", MS_RDONLY, NULL)
-                               : mount("/dev/null", ARG(0), NULL, MS_BIND, NULL);
+  null_fd = fd;
+  return 0;
+}
+
+/* Binds a clone of what fd names onto target, both named by fd: nothing is
+ * looked up again by name. */
+static int bind_fd(int from, int target) {
+  int tree = open_tree(from, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH);
+  if (tree < 0) return -1;
+  int rc = move_mount(tree, "", target, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH);
+  int saved = errno;
+  close(tree);
+  errno = saved;
+  return rc;
+}
+
+/* The masked path is not followed if it is a symlink: the link itself is covered. */
+static void step_mask(int i, const struct step *s) {
+  int target = open(ARG(0), O_PATH | O_NOFOLLOW | O_CLOEXEC);
+  struct stat st;
+  if (target < 0) {
+    if (errno == ENOENT) return;
+    die_step(i, s->op, errno, "open %s", ARG(0));
+  }
+  if (fstat(target, &st) < 0) die_step(i, s->op, errno, "stat %s", ARG(0));
+  int rc;
+  if (S_ISDIR(st.st_mode)) {
+    char buf[64];
+    snprintf(buf, sizeof buf, "/proc/self/fd/%d", target);
+    rc = mount("tmpfs", buf, "tmpfs", MS_RDONLY, NULL);
+  } else {
+    if (open_null() < 0)
+      die_step(i, s->op, errno, "mask %s: /dev/null is not the null device (character device 1:3)", ARG(0));
+    rc = bind_fd(null_fd, target);
+  }
   if (rc < 0) die_step(i, s->op, errno, "mask %s", ARG(0));
+  close(target);
 }
 
 static void step_readonly(int i, const struct step *s) {
