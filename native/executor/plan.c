@@ -142,6 +142,9 @@ const char *op_name(uint32_t op) {
   case OP_PDEATHSIG: return "pdeathsig";
   case OP_CHROOT_PATH: return "chroot-path";
   case OP_FIND_EXEC: return "find-exec";
+  case OP_OPEN_TREE: return "open-tree";
+  case OP_FSMOUNT: return "fsmount";
+  case OP_MOVE_MOUNT: return "move-mount";
   default: return "unknown";
   }
 }

@@ -2,6 +2,7 @@
 // the files the container sees.
 
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { chmodSync, mkdirSync, statSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -59,16 +60,42 @@ describe('root filesystem', () => {
     const host = mkdtempSync(join(tmpdir(), 'runts-src-'));
     writeFileSync(join(host, 'file'), 'content\n');
     mkdirSync(join(host, 'sub'));
+    // A submount under the source: rro must reach it, ro must not.
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=1m', 'tmpfs', join(host, 'sub')]);
     try {
-      const out = inside('cat /data/file /one; touch /data/new 2>&1; sh -c "echo >> /one" 2>&1; cat /proc/self/mountinfo', (s) => {
+      const out = inside('cat /data/file /one; touch /data/new /data/sub/new /top/sub/new 2>&1; sh -c "echo >> /one" 2>&1; cat /proc/self/mountinfo', (s) => {
         s.mounts!.push({ destination: '/data', type: 'bind', source: host, options: ['rbind', 'rro'] });
+        s.mounts!.push({ destination: '/top', type: 'bind', source: host, options: ['rbind', 'ro'] });
         s.mounts!.push({ destination: '/one', type: 'bind', source: join(host, 'file'), options: ['bind', 'ro'] });
       });
       assert.match(out, /^content\ncontent\n/);
-      assert.equal((out.match(/Read-only file system/g) ?? []).length, 2);
+      assert.match(out, /touch: \/data\/new: Read-only file system/);
+      assert.match(out, /touch: \/data\/sub\/new: Read-only file system/);
+      assert.doesNotMatch(out, /\/top\/sub\/new/);
+      assert.equal((out.match(/Read-only file system/g) ?? []).length, 3);
       assert.match(mountOf(out, '/data')!, /\sro[,\s]/);
+      assert.match(mountOf(out, '/data/sub')!, /\sro[,\s]/);
+      assert.match(mountOf(out, '/top')!, /\sro[,\s]/);
+      assert.match(mountOf(out, '/top/sub')!, /\srw[,\s]/);
       assert.match(mountOf(out, '/one')!, /\sro[,\s]/);
     } finally {
+      execFileSync('umount', [join(host, 'sub')]);
+      rmSync(host, { recursive: true });
+    }
+  });
+
+  it('keeps a bind source\'s nosuid and nodev unless an option clears them', () => {
+    const host = mkdtempSync(join(tmpdir(), 'runts-src-'));
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=1m,nosuid,nodev', 'tmpfs', host]);
+    try {
+      const out = inside('cat /proc/self/mountinfo', (s) => {
+        s.mounts!.push({ destination: '/kept', type: 'bind', source: host, options: ['bind', 'ro'] });
+        s.mounts!.push({ destination: '/cleared', type: 'bind', source: host, options: ['bind', 'ro', 'dev'] });
+      });
+      assert.match(mountOf(out, '/kept')!, /\sro,nosuid,nodev[,\s]/);
+      assert.match(mountOf(out, '/cleared')!, /\sro,nosuid[,\s]/);
+    } finally {
+      execFileSync('umount', [host]);
       rmSync(host, { recursive: true });
     }
   });
@@ -85,6 +112,25 @@ describe('root filesystem', () => {
       assert.ok(!readFileSync('/proc/self/mountinfo', 'utf8').includes(escape), 'mount escaped to the host');
     } finally {
       rmSync(escape, { recursive: true });
+    }
+  });
+
+  it('resolves a bind destination through a symlink inside the rootfs, with its options applied there', () => {
+    const escape = mkdtempSync(join(tmpdir(), 'runts-escape-'));
+    const src = mkdtempSync(join(tmpdir(), 'runts-src-'));
+    writeFileSync(join(src, 'file'), 'bound\n');
+    try {
+      const out = inside(`cat ${escape}/file; touch ${escape}/new 2>&1; cat /proc/self/mountinfo`, (s, b) => {
+        symlinkSync(`/../../../../..${escape}`, join(b.rootfs, 'evil'));
+        s.mounts!.push({ destination: '/evil', type: 'bind', source: src, options: ['rbind', 'ro', 'nosuid', 'rprivate'] });
+      });
+      assert.match(out, /^bound\n/);
+      assert.match(out, /Read-only file system/);
+      assert.match(mountOf(out, escape)!, /\sro,nosuid[,\s]/);
+      assert.ok(!readFileSync('/proc/self/mountinfo', 'utf8').includes(escape), 'mount escaped to the host');
+    } finally {
+      rmSync(escape, { recursive: true });
+      rmSync(src, { recursive: true });
     }
   });
 
