@@ -48,7 +48,7 @@ enum op {
   OP_CHDIR = 116,
   OP_UMASK = 117,
   OP_SETSID = 118,
-  OP_TERMINAL = 119,      /* rows, cols */
+  OP_TERMINAL = 119,      /* rows, cols, uid[, console dir, console name]: the pty, bound there too */
   OP_CAP_BOUND = 120,     /* mask of capabilities to keep in the bounding set */
   OP_KEEPCAPS = 121,
   OP_SETGROUPS_LIST = 122,/* gid... */

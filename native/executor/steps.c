@@ -12,6 +12,7 @@
 #include <linux/capability.h>
 #include <linux/filter.h>
 #include <linux/keyctl.h>
+#include <linux/openat2.h>
 #include <linux/seccomp.h>
 #include <poll.h>
 #include <signal.h>
@@ -308,10 +309,30 @@ static void step_hook(int i, const struct step *s, struct ctx *ctx) {
   free(envp);
 }
 
+/* Binds the pty onto the console (dir/name, made as an empty file if
+ * missing). The image or a hook may have put a symlink there, or on the way
+ * (CVE-2025-52565): none is followed, and only a file or a character device
+ * is covered. */
+static void mount_console(int i, const struct step *s, int slave, const char *dir, const char *name) {
+  struct open_how how = {.flags = O_PATH | O_DIRECTORY | O_CLOEXEC, .resolve = RESOLVE_NO_SYMLINKS};
+  int dirfd = (int)syscall(SYS_openat2, AT_FDCWD, dir, &how, sizeof how);
+  if (dirfd < 0) die_step(i, s->op, errno, "open %s (symlinks refused)", dir);
+  int fd = openat(dirfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+  if (fd < 0 && errno == ENOENT) fd = openat(dirfd, name, O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0);
+  struct stat st;
+  if (fd < 0 || fstat(fd, &st) < 0) die_step(i, s->op, errno, "open %s/%s", dir, name);
+  if (!S_ISREG(st.st_mode) && !S_ISCHR(st.st_mode))
+    die_step(i, s->op, EINVAL, "%s/%s is neither a file nor a character device (a symlink?)", dir, name);
+  if (bind_fd(slave, fd) < 0) die_step(i, s->op, errno, "bind the pty on %s/%s", dir, name);
+  close(fd);
+  close(dirfd);
+}
+
 static void step_terminal(int i, const struct step *s, struct ctx *ctx) {
   int slave;
   int master = open_pty(&slave, (unsigned)arg_num(s, 0), (unsigned)arg_num(s, 1), (uid_t)arg_num(s, 2));
   if (master < 0) die_step(i, s->op, errno, "open pty");
+  if (s->argc >= 5) mount_console(i, s, slave, ARG(3), ARG(4));
   if (setsid() < 0 && errno != EPERM) die_step(i, s->op, errno, "setsid");
   if (ioctl(slave, TIOCSCTTY, 0) < 0) die_step(i, s->op, errno, "set controlling terminal");
   for (int fd = 0; fd < 3; fd++)
