@@ -197,6 +197,17 @@ describe('create plan', () => {
     assert.equal(plan.find((s) => s.op === Op.AMBIENT)!.args[0], 1n << 5n);
   });
 
+  it('makes the terminal, and /dev/console, right after pivot_root while the root is writable', () => {
+    const plan = buildCreatePlan(input((i) => {
+      i.spec.process!.terminal = true;
+      i.consoleSocket = '/run/console.sock';
+    }));
+    const names = ops(plan);
+    assert.equal(names.indexOf('terminal'), names.indexOf('pivot-root') + 1);
+    assert.ok(names.indexOf('terminal') < names.indexOf('remount-ro'));
+    assert.deepEqual(plan.find((s) => s.op === Op.TERMINAL)!.args.slice(3), ['/dev', 'console']);
+  });
+
   it('refuses a terminal without a console socket', () => {
     assert.throws(() => buildCreatePlan(input((i) => (i.spec.process!.terminal = true))), /console-socket/);
   });
