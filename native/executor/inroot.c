@@ -255,9 +255,16 @@ struct node_args {
 
 static int do_mknod(int dirfd, const char *name, const void *arg) {
   const struct node_args *a = arg;
-  if (mknodat(dirfd, name, a->mode, a->dev) < 0) return -1;
-  /* mknod honours the umask; the spec's mode is exact. */
-  if (fchmodat(dirfd, name, a->mode & 07777, 0) < 0) return -1;
+  /* The spec's mode is exact, and mknod honours the umask: lifting it for the
+   * call gives the node its mode as it is made. A chmod by name afterwards
+   * would follow a symlink swapped in meanwhile (fchmodat cannot refuse one
+   * before Linux 6.6). */
+  mode_t umask_was = umask(0);
+  int rc = mknodat(dirfd, name, a->mode, a->dev);
+  int saved = errno;
+  umask(umask_was);
+  errno = saved;
+  if (rc < 0) return -1;
   return fchownat(dirfd, name, a->uid, a->gid, AT_SYMLINK_NOFOLLOW);
 }
 

@@ -41,7 +41,7 @@ static const struct op_info {
     {OP_TERMINAL_RELAY, "terminal-relay", 0},
     {OP_CLONE_INIT, "clone-init", 0},
     {OP_MOUNT, "mount", 6},
-    {OP_MOUNT_SETATTR, "mount-setattr", 6},
+    {OP_MOUNT_SETATTR, "mount-setattr", 4},
     {OP_MKDIR_IN_ROOT, "mkdir", 3},
     {OP_MKFILE_IN_ROOT, "mkfile", 3},
     {OP_MKNOD_IN_ROOT, "mknod", 7},
@@ -77,6 +77,9 @@ static const struct op_info {
     {OP_PDEATHSIG, "pdeathsig", 1},
     {OP_CHROOT_PATH, "chroot-path", 1},
     {OP_FIND_EXEC, "find-exec", 2},
+    {OP_OPEN_TREE, "open-tree", 2},
+    {OP_FSMOUNT, "fsmount", 2},
+    {OP_MOVE_MOUNT, "move-mount", 2},
 };
 
 static const struct op_info *op_info(uint32_t op) {

@@ -30,7 +30,7 @@ enum op {
 
   /* Steps run in order by the container init (stage 2). */
   OP_MOUNT = 100,         /* source, target, fstype, flags, data, inroot(0|1) */
-  OP_MOUNT_SETATTR = 101, /* target, inroot, attr_set, attr_clr, propagation, recursive(0|1) */
+  OP_MOUNT_SETATTR = 101, /* attr_set, attr_clr, propagation, recursive(0|1): on the kept mount */
   OP_MKDIR_IN_ROOT = 102, /* rootfs, path, mode */
   OP_MKFILE_IN_ROOT = 103,/* rootfs, path, mode */
   OP_MKNOD_IN_ROOT = 104, /* rootfs, path, mode(with type), major, minor, uid, gid */
@@ -48,7 +48,7 @@ enum op {
   OP_CHDIR = 116,
   OP_UMASK = 117,
   OP_SETSID = 118,
-  OP_TERMINAL = 119,      /* rows, cols */
+  OP_TERMINAL = 119,      /* rows, cols, uid[, console dir, console name]: the pty, bound there too */
   OP_CAP_BOUND = 120,     /* mask of capabilities to keep in the bounding set */
   OP_KEEPCAPS = 121,
   OP_SETGROUPS_LIST = 122,/* gid... */
@@ -66,6 +66,9 @@ enum op {
   OP_PDEATHSIG = 134,     /* signal */
   OP_CHROOT_PATH = 135,   /* path: plain chroot (exec into a --no-pivot container) */
   OP_FIND_EXEC = 136,     /* name, PATH: resolve the program before start, as runc does */
+  OP_OPEN_TREE = 137,     /* source, recursive(0|1): a detached bind, kept for the next steps */
+  OP_FSMOUNT = 138,       /* fstype, mount attrs, "key" | "key=value"...: a detached mount, kept */
+  OP_MOVE_MOUNT = 139,    /* target, rootfs: attach the kept mount there */
 };
 
 struct arg {

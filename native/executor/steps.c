@@ -13,6 +13,7 @@
 #include <linux/capability.h>
 #include <linux/filter.h>
 #include <linux/keyctl.h>
+#include <linux/openat2.h>
 #include <linux/seccomp.h>
 #include <poll.h>
 #include <signal.h>
@@ -28,14 +29,11 @@
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <sys/syscall.h>
+#include <sys/sysmacros.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #define ARG(i) (s->argv[i].data)
-
-struct mount_attr_v0 {
-  unsigned long long attr_set, attr_clr, propagation, userns_fd;
-};
 
 static const char *target_path(const char *rootfs_rel_flag, const char *path, int *fdout, char *buf, size_t len,
                                const char *rootfs) {
@@ -65,16 +63,71 @@ static void step_mount(int i, const struct step *s) {
   if (strcmp(ARG(5), "0") == 0 || inroot_is_root(ARG(1))) inroot_forget();
 }
 
+/* A mount made detached (open_tree, fsmount) is kept here, by fd, for the
+ * steps that change and attach it: it is never looked up again by name, so a
+ * rename between steps cannot send them elsewhere. */
+static int kept_mount = -1;
+
+static void keep_mount(int fd) {
+  if (kept_mount >= 0) close(kept_mount);
+  kept_mount = fd;
+}
+
+static void step_open_tree(int i, const struct step *s) {
+  int fd = open_tree(AT_FDCWD, ARG(0), OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | (arg_num(s, 1) ? AT_RECURSIVE : 0));
+  if (fd < 0) die_step(i, s->op, errno, "bind %s", ARG(0));
+  keep_mount(fd);
+}
+
+/* fsopen + one fsconfig per "key" or "key=value" option + fsmount. The
+ * filesystem's own words, if it gave any, go into the error. */
+static void step_fsmount(int i, const struct step *s) {
+  int fs = fsopen(ARG(0), FSOPEN_CLOEXEC);
+  if (fs < 0) die_step(i, s->op, errno, "fsopen %s", ARG(0));
+  const char *failed = NULL;
+  char key[256];
+  for (uint32_t k = 2; k < s->argc && !failed; k++) {
+    const char *eq = strchr(ARG(k), '=');
+    size_t n = eq ? (size_t)(eq - ARG(k)) : s->argv[k].len;
+    if (n >= sizeof key) {
+      errno = ENAMETOOLONG;
+      failed = ARG(k);
+      break;
+    }
+    memcpy(key, ARG(k), n);
+    key[n] = 0;
+    int rc = eq ? fsconfig(fs, FSCONFIG_SET_STRING, key, eq + 1, 0) : fsconfig(fs, FSCONFIG_SET_FLAG, key, NULL, 0);
+    if (rc < 0) failed = ARG(k);
+  }
+  if (!failed && fsconfig(fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0) failed = "create";
+  int fd = failed ? -1 : fsmount(fs, FSMOUNT_CLOEXEC, (unsigned)arg_unum(s, 1));
+  if (fd < 0) {
+    int saved = errno;
+    char log[512] = "";
+    ssize_t n = read(fs, log, sizeof log - 1);
+    log[n > 0 ? n : 0] = 0;
+    die_step(i, s->op, saved, "mount %s: %s %s", ARG(0), failed ? failed : "fsmount", log);
+  }
+  close(fs);
+  keep_mount(fd);
+}
+
 static void step_mount_setattr(int i, const struct step *s) {
-  char buf[64];
-  int fd;
-  const char *target = target_path(ARG(1), ARG(0), &fd, buf, sizeof buf, ARG(1));
-  if (!target) die_step(i, s->op, errno, "resolve %s", ARG(0));
-  struct mount_attr_v0 attr = {arg_unum(s, 2), arg_unum(s, 3), arg_unum(s, 4), 0};
-  unsigned flags = arg_num(s, 5) ? 0x8000 /* AT_RECURSIVE */ : 0;
-  if (syscall(SYS_mount_setattr, AT_FDCWD, target, flags, &attr, sizeof attr) < 0)
-    die_step(i, s->op, errno, "mount_setattr %s", ARG(0));
-  if (fd >= 0) close(fd);
+  struct mount_attr attr = {arg_unum(s, 0), arg_unum(s, 1), arg_unum(s, 2), 0};
+  unsigned flags = AT_EMPTY_PATH | (arg_num(s, 3) ? AT_RECURSIVE : 0);
+  if (mount_setattr(kept_mount, "", flags, &attr, sizeof attr) < 0)
+    die_step(i, s->op, errno, "mount_setattr set %s clear %s propagation %s", ARG(0), ARG(1), ARG(2));
+}
+
+/* Attaches the kept mount at target (rootfs, path) and keeps its fd: a later
+ * step may still change it. */
+static void step_move_mount(int i, const struct step *s) {
+  int target = inroot_open(ARG(1), ARG(0), O_PATH);
+  if (target < 0) die_step(i, s->op, errno, "resolve %s in %s", ARG(0), ARG(1));
+  if (move_mount(kept_mount, "", target, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+    die_step(i, s->op, errno, "mount on %s", ARG(0));
+  close(target);
+  if (inroot_is_root(ARG(0))) inroot_forget();
 }
 
 /* Keeps the flags a remount must repeat (the kernel refuses to clear locked ones). */
@@ -90,23 +143,76 @@ static void step_remount_ro(int i, const struct step *s, const char *path) {
   if (mount(NULL, path, NULL, flags, NULL) < 0) die_step(i, s->op, errno, "remount %s read-only", path);
 }
 
-static void step_mask(int i, const struct step *s) {
+/* The container's /dev/null, opened once and checked to be the null device:
+ * a hook or the image may have put a symlink or another file in its place,
+ * which would otherwise be bound over every masked path. */
+static int null_fd = -1;
+
+static int open_null(void) {
+  if (null_fd >= 0) return 0;
+  int fd = open("/dev/null", O_PATH | O_NOFOLLOW | O_CLOEXEC);
   struct stat st;
-  if (stat(ARG(0), &st) < 0) {
-    if (errno == ENOENT) return;
-    die_step(i, s->op, errno, "stat %s", ARG(0));
+  if (fd < 0 || fstat(fd, &st) < 0) return -1;
+  if (!S_ISCHR(st.st_mode) || st.st_rdev != makedev(1, 3)) {
+    close(fd);
+    errno = ENODEV;
+    return -1;
   }
-  int rc = S_ISDIR(st.st_mode) ? mount("tmpfs", ARG(0), "tmpfs", MS_RDONLY, NULL)
-                               : mount("/dev/null", ARG(0), NULL, MS_BIND, NULL);
-  if (rc < 0) die_step(i, s->op, errno, "mask %s", ARG(0));
+  null_fd = fd;
+  return 0;
 }
 
-static void step_readonly(int i, const struct step *s) {
-  if (mount(ARG(0), ARG(0), NULL, MS_BIND | MS_REC, NULL) < 0) {
+/* Binds a clone of what fd names onto target, both named by fd: nothing is
+ * looked up again by name. */
+static int bind_fd(int from, int target) {
+  int tree = open_tree(from, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH);
+  if (tree < 0) return -1;
+  int rc = move_mount(tree, "", target, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH);
+  int saved = errno;
+  close(tree);
+  errno = saved;
+  return rc;
+}
+
+/* The masked path is not followed if it is a symlink: the link itself is covered. */
+static void step_mask(int i, const struct step *s) {
+  int target = open(ARG(0), O_PATH | O_NOFOLLOW | O_CLOEXEC);
+  struct stat st;
+  if (target < 0) {
     if (errno == ENOENT) return;
-    die_step(i, s->op, errno, "bind %s", ARG(0));
+    die_step(i, s->op, errno, "open %s", ARG(0));
   }
-  step_remount_ro(i, s, ARG(0));
+  if (fstat(target, &st) < 0) die_step(i, s->op, errno, "stat %s", ARG(0));
+  int rc;
+  if (S_ISDIR(st.st_mode)) {
+    char buf[64];
+    snprintf(buf, sizeof buf, "/proc/self/fd/%d", target);
+    rc = mount("tmpfs", buf, "tmpfs", MS_RDONLY, NULL);
+  } else {
+    if (open_null() < 0)
+      die_step(i, s->op, errno, "mask %s: /dev/null is not the null device (character device 1:3)", ARG(0));
+    rc = bind_fd(null_fd, target);
+  }
+  if (rc < 0) die_step(i, s->op, errno, "mask %s", ARG(0));
+  close(target);
+}
+
+/* A recursive bind of the path onto itself, made read-only before it is
+ * attached: the path is resolved once. Flags the kernel locks are kept, as
+ * mount_setattr changes only the read-only one. */
+static void step_readonly(int i, const struct step *s) {
+  int target = open(ARG(0), O_PATH | O_CLOEXEC);
+  if (target < 0) {
+    if (errno == ENOENT) return;
+    die_step(i, s->op, errno, "open %s", ARG(0));
+  }
+  int tree = open_tree(target, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH | AT_RECURSIVE);
+  struct mount_attr attr = {MOUNT_ATTR_RDONLY, 0, 0, 0};
+  if (tree < 0 || mount_setattr(tree, "", AT_EMPTY_PATH, &attr, sizeof attr) < 0 ||
+      move_mount(tree, "", target, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+    die_step(i, s->op, errno, "bind %s read-only", ARG(0));
+  close(tree);
+  close(target);
 }
 
 static void step_pivot_root(int i, const struct step *s) {
@@ -210,10 +316,30 @@ static void step_hook(int i, const struct step *s, struct ctx *ctx) {
   free(envp);
 }
 
+/* Binds the pty onto the console (dir/name, made as an empty file if
+ * missing). The image or a hook may have put a symlink there, or on the way
+ * (CVE-2025-52565): none is followed, and only a file or a character device
+ * is covered. */
+static void mount_console(int i, const struct step *s, int slave, const char *dir, const char *name) {
+  struct open_how how = {.flags = O_PATH | O_DIRECTORY | O_CLOEXEC, .resolve = RESOLVE_NO_SYMLINKS};
+  int dirfd = (int)syscall(SYS_openat2, AT_FDCWD, dir, &how, sizeof how);
+  if (dirfd < 0) die_step(i, s->op, errno, "open %s (symlinks refused)", dir);
+  int fd = openat(dirfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+  if (fd < 0 && errno == ENOENT) fd = openat(dirfd, name, O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0);
+  struct stat st;
+  if (fd < 0 || fstat(fd, &st) < 0) die_step(i, s->op, errno, "open %s/%s", dir, name);
+  if (!S_ISREG(st.st_mode) && !S_ISCHR(st.st_mode))
+    die_step(i, s->op, EINVAL, "%s/%s is neither a file nor a character device (a symlink?)", dir, name);
+  if (bind_fd(slave, fd) < 0) die_step(i, s->op, errno, "bind the pty on %s/%s", dir, name);
+  close(fd);
+  close(dirfd);
+}
+
 static void step_terminal(int i, const struct step *s, struct ctx *ctx) {
   int slave;
   int master = open_pty(&slave, (unsigned)arg_num(s, 0), (unsigned)arg_num(s, 1), (uid_t)arg_num(s, 2));
   if (master < 0) die_step(i, s->op, errno, "open pty");
+  if (s->argc >= 5) mount_console(i, s, slave, ARG(3), ARG(4));
   if (setsid() < 0 && errno != EPERM) die_step(i, s->op, errno, "setsid");
   if (ioctl(slave, TIOCSCTTY, 0) < 0) die_step(i, s->op, errno, "set controlling terminal");
   for (int fd = 0; fd < 3; fd++)
@@ -343,6 +469,9 @@ void run_steps(struct ctx *ctx) {
     switch (s->op) {
     case OP_MOUNT: step_mount(i, s); break;
     case OP_MOUNT_SETATTR: step_mount_setattr(i, s); break;
+    case OP_OPEN_TREE: step_open_tree(i, s); break;
+    case OP_FSMOUNT: step_fsmount(i, s); break;
+    case OP_MOVE_MOUNT: step_move_mount(i, s); break;
     case OP_MKDIR_IN_ROOT:
       if (inroot_mkdir_all(ARG(0), ARG(1), (mode_t)arg_unum(s, 2)) < 0)
         die_step(i, s->op, errno, "mkdir %s in %s", ARG(1), ARG(0));

@@ -81,9 +81,17 @@ export const PROPAGATION_FLAGS: Record<string, number> = {
 };
 
 export const MOUNT_ATTR = {
-  RDONLY: 0x1, NOSUID: 0x2, NODEV: 0x4, NOEXEC: 0x8, NOATIME: 0x10, STRICTATIME: 0x20, NODIRATIME: 0x80,
-  NOSYMFOLLOW: 0x200000,
+  RDONLY: 0x1, NOSUID: 0x2, NODEV: 0x4, NOEXEC: 0x8, RELATIME: 0, NOATIME: 0x10, STRICTATIME: 0x20,
+  /** The atime setting is a value in these bits, not a flag: changing it clears all of them. */
+  ATIME_MASK: 0x70, NODIRATIME: 0x80, NOSYMFOLLOW: 0x200000,
 } as const;
+
+/** Per-mount flags of mount(2) and their mount_setattr(2) equivalents (atime aside). */
+export const MS_MOUNT_ATTRS: [number, number][] = [
+  [MS.RDONLY, MOUNT_ATTR.RDONLY], [MS.NOSUID, MOUNT_ATTR.NOSUID], [MS.NODEV, MOUNT_ATTR.NODEV],
+  [MS.NOEXEC, MOUNT_ATTR.NOEXEC], [MS.NODIRATIME, MOUNT_ATTR.NODIRATIME], [MS.NOSYMFOLLOW, MOUNT_ATTR.NOSYMFOLLOW],
+  [MS.NOATIME, MOUNT_ATTR.NOATIME], [MS.STRICTATIME, MOUNT_ATTR.STRICTATIME],
+];
 
 /** Recursive variants, applied with mount_setattr(AT_RECURSIVE). */
 export const RECURSIVE_ATTRS: Record<string, [number, boolean]> = {

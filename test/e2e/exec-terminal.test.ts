@@ -4,7 +4,7 @@
 
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -99,6 +99,12 @@ describe('exec', () => {
   });
 });
 
+/** A foreground run -t, its terminal relayed by runts to the one script(1) gives it. */
+function relayed(tb: Bundle) {
+  const cmd = [RUNTS, ...runts.args(['run', '--bundle', tb.dir, uniqueId()])].join(' ');
+  return spawnSync('script', ['-qec', cmd, '/dev/null'], { encoding: 'utf8', timeout: 30_000 });
+}
+
 describe('terminal', () => {
   it('passes the pty master over --console-socket', async () => {
     const sock = join(work, 'console.sock');
@@ -123,11 +129,36 @@ describe('terminal', () => {
 
   it('relays a foreground run -t through runts', () => {
     const tb = makeBundle((s) => (s.process!.terminal = true), ['sh', '-c', 'tty; echo relayed']);
-    const tid = uniqueId();
-    const cmd = [RUNTS, ...runts.args(['run', '--bundle', tb.dir, tid])].join(' ');
-    const r = spawnSync('script', ['-qec', cmd, '/dev/null'], { encoding: 'utf8', timeout: 30_000 });
+    const r = relayed(tb);
     assert.equal(r.status, 0, r.stderr);
     assert.match(r.stdout, /\/dev\/pts\/0\r?\n.*relayed/s);
+    tb.cleanup();
+  });
+
+  it('binds the terminal on /dev/console', () => {
+    const tb = makeBundle((s) => (s.process!.terminal = true), ['sh', '-c', 'tty; stat -c "%F %t:%T" /dev/console $(tty)']);
+    const r = relayed(tb);
+    assert.equal(r.status, 0, r.stdout);
+    assert.match(r.stdout, /\/dev\/pts\/0\r?\ncharacter special file 88:0\r?\ncharacter special file 88:0\r?\n/);
+    tb.cleanup();
+  });
+
+  it('refuses a /dev/console that is a symlink, leaving what it points at alone', () => {
+    const tb = makeBundle((s) => {
+      s.process!.terminal = true;
+      // The image's own /dev: no tmpfs over it, only devpts for the pty.
+      s.mounts = s.mounts!.filter((m) => m.destination !== '/dev');
+      s.linux!.maskedPaths = [];
+    }, ['sh', '-c', 'echo ran']);
+    mkdirSync(join(tb.rootfs, 'dev', 'pts'));
+    symlinkSync('pts/ptmx', join(tb.rootfs, 'dev', 'ptmx'));
+    writeFileSync(join(tb.rootfs, 'canary'), 'CANARY\n');
+    symlinkSync('/canary', join(tb.rootfs, 'dev', 'console'));
+    const r = relayed(tb);
+    assert.notEqual(r.status, 0);
+    assert.match(r.stdout, /\/dev\/console is neither a file nor a character device/);
+    assert.doesNotMatch(r.stdout, /ran/);
+    assert.equal(readFileSync(join(tb.rootfs, 'canary'), 'utf8'), 'CANARY\n');
     tb.cleanup();
   });
 

@@ -2,7 +2,8 @@
 // the files the container sees.
 
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { chmodSync, mkdirSync, statSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -59,16 +60,42 @@ describe('root filesystem', () => {
     const host = mkdtempSync(join(tmpdir(), 'runts-src-'));
     writeFileSync(join(host, 'file'), 'content\n');
     mkdirSync(join(host, 'sub'));
+    // A submount under the source: rro must reach it, ro must not.
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=1m', 'tmpfs', join(host, 'sub')]);
     try {
-      const out = inside('cat /data/file /one; touch /data/new 2>&1; sh -c "echo >> /one" 2>&1; cat /proc/self/mountinfo', (s) => {
+      const out = inside('cat /data/file /one; touch /data/new /data/sub/new /top/sub/new 2>&1; sh -c "echo >> /one" 2>&1; cat /proc/self/mountinfo', (s) => {
         s.mounts!.push({ destination: '/data', type: 'bind', source: host, options: ['rbind', 'rro'] });
+        s.mounts!.push({ destination: '/top', type: 'bind', source: host, options: ['rbind', 'ro'] });
         s.mounts!.push({ destination: '/one', type: 'bind', source: join(host, 'file'), options: ['bind', 'ro'] });
       });
       assert.match(out, /^content\ncontent\n/);
-      assert.equal((out.match(/Read-only file system/g) ?? []).length, 2);
+      assert.match(out, /touch: \/data\/new: Read-only file system/);
+      assert.match(out, /touch: \/data\/sub\/new: Read-only file system/);
+      assert.doesNotMatch(out, /\/top\/sub\/new/);
+      assert.equal((out.match(/Read-only file system/g) ?? []).length, 3);
       assert.match(mountOf(out, '/data')!, /\sro[,\s]/);
+      assert.match(mountOf(out, '/data/sub')!, /\sro[,\s]/);
+      assert.match(mountOf(out, '/top')!, /\sro[,\s]/);
+      assert.match(mountOf(out, '/top/sub')!, /\srw[,\s]/);
       assert.match(mountOf(out, '/one')!, /\sro[,\s]/);
     } finally {
+      execFileSync('umount', [join(host, 'sub')]);
+      rmSync(host, { recursive: true });
+    }
+  });
+
+  it('keeps a bind source\'s nosuid and nodev unless an option clears them', () => {
+    const host = mkdtempSync(join(tmpdir(), 'runts-src-'));
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=1m,nosuid,nodev', 'tmpfs', host]);
+    try {
+      const out = inside('cat /proc/self/mountinfo', (s) => {
+        s.mounts!.push({ destination: '/kept', type: 'bind', source: host, options: ['bind', 'ro'] });
+        s.mounts!.push({ destination: '/cleared', type: 'bind', source: host, options: ['bind', 'ro', 'dev'] });
+      });
+      assert.match(mountOf(out, '/kept')!, /\sro,nosuid,nodev[,\s]/);
+      assert.match(mountOf(out, '/cleared')!, /\sro,nosuid[,\s]/);
+    } finally {
+      execFileSync('umount', [host]);
       rmSync(host, { recursive: true });
     }
   });
@@ -111,6 +138,25 @@ describe('root filesystem', () => {
     }
   });
 
+  it('resolves a bind destination through a symlink inside the rootfs, with its options applied there', () => {
+    const escape = mkdtempSync(join(tmpdir(), 'runts-escape-'));
+    const src = mkdtempSync(join(tmpdir(), 'runts-src-'));
+    writeFileSync(join(src, 'file'), 'bound\n');
+    try {
+      const out = inside(`cat ${escape}/file; touch ${escape}/new 2>&1; cat /proc/self/mountinfo`, (s, b) => {
+        symlinkSync(`/../../../../..${escape}`, join(b.rootfs, 'evil'));
+        s.mounts!.push({ destination: '/evil', type: 'bind', source: src, options: ['rbind', 'ro', 'nosuid', 'rprivate'] });
+      });
+      assert.match(out, /^bound\n/);
+      assert.match(out, /Read-only file system/);
+      assert.match(mountOf(out, escape)!, /\sro,nosuid[,\s]/);
+      assert.ok(!readFileSync('/proc/self/mountinfo', 'utf8').includes(escape), 'mount escaped to the host');
+    } finally {
+      rmSync(escape, { recursive: true });
+      rmSync(src, { recursive: true });
+    }
+  });
+
   it('masks and makes read-only the configured paths', () => {
     const out = inside('cat /proc/keys 2>&1 | wc -c; ls /sys/firmware | wc -l; sh -c "echo 1 > /proc/sys/kernel/domainname" 2>&1; cat /proc/self/mountinfo', (s) => {
       s.linux!.readonlyPaths = ['/proc/sys'];
@@ -120,6 +166,35 @@ describe('root filesystem', () => {
     assert.equal(firmware.trim(), '0');
     assert.match(out, /Read-only file system/);
     assert.match(mountOf(out, '/proc/sys')!, /\sro[,\s]/);
+  });
+
+  it('fails rather than mask paths with a /dev/null that is not the null device', () => {
+    const hook = mkdtempSync(join(tmpdir(), 'runts-hook-'));
+    // A createContainer hook runs before the masks, in the container's mount namespace.
+    writeFileSync(join(hook, 'plant'), '#!/bin/sh\nrm "$1/dev/null" && ln -s /canary "$1/dev/null"\n', { mode: 0o755 });
+    const b = makeBundle(undefined, ['sh', '-c', 'cat /proc/keys /proc/timer_list 2>&1']);
+    writeFileSync(join(b.rootfs, 'canary'), 'CANARY\n');
+    b.spec.hooks = { createContainer: [{ path: join(hook, 'plant'), args: ['plant', b.rootfs] }] };
+    b.write();
+    try {
+      const r = runts.run(['run', '--bundle', b.dir, uniqueId()]);
+      assert.doesNotMatch(r.stdout, /CANARY/);
+      assert.notEqual(r.code, 0);
+      assert.match(r.stderr, /mask \/proc\/\w+: \/dev\/null is not the null device/);
+      assert.equal(readFileSync(join(b.rootfs, 'canary'), 'utf8'), 'CANARY\n');
+    } finally {
+      b.cleanup();
+      rmSync(hook, { recursive: true });
+    }
+  });
+
+  it('masks a path that is a symlink by covering the link, not what it points at', () => {
+    const out = inside('cat /etc/link | wc -c; cat /canary', (s, b) => {
+      writeFileSync(join(b.rootfs, 'canary'), 'CANARY\n');
+      symlinkSync('/canary', join(b.rootfs, 'etc', 'link'));
+      s.linux!.maskedPaths!.push('/etc/link');
+    });
+    assert.equal(out, '0\nCANARY\n');
   });
 
   it('sets rootfsPropagation on the container root', () => {
@@ -156,6 +231,30 @@ describe('/dev', () => {
     assert.match(out, /\/dev\/mydev character special file 1:3 620 1000:1001/);
     assert.match(out, /\/dev\/myblk block special file 7:c8 600 0:0/);
     assert.match(out, /\/dev\/fifo fifo 0:0 644 0:0/);
+  });
+
+  it('makes devices with their exact mode under any umask, and never changes what a symlink in the way points at', () => {
+    const canaryDir = mkdtempSync(join(tmpdir(), 'runts-canary-'));
+    const canary = join(canaryDir, 'canary');
+    writeFileSync(canary, 'x');
+    chmodSync(canary, 0o600);
+    const umask = process.umask(0o077);
+    try {
+      const out = inside('stat -c "%n %F %a" /dev/mydev', (s, b) => {
+        symlinkSync(`/../../../../..${canary}`, join(b.rootfs, 'etc', 'out'));
+        symlinkSync(canary, join(b.rootfs, 'etc', 'dangling'));
+        s.linux!.devices = [
+          { type: 'c', path: '/dev/mydev', major: 1, minor: 3, fileMode: 0o666 },
+          { type: 'c', path: '/etc/out', major: 1, minor: 3, fileMode: 0o666 },
+          { type: 'c', path: '/etc/dangling', major: 1, minor: 3, fileMode: 0o666 },
+        ];
+      });
+      assert.equal(out, '/dev/mydev character special file 666\n');
+      assert.equal(statSync(canary).mode & 0o7777, 0o600);
+    } finally {
+      process.umask(umask);
+      rmSync(canaryDir, { recursive: true });
+    }
   });
 
   it('binds devices from the host inside a user namespace', () => {

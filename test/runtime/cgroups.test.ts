@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { ConfigError } from '../../src/oci/errors.ts';
-import { MS } from '../../src/oci/linux.ts';
+import { MOUNT_ATTR, MS } from '../../src/oci/linux.ts';
 import { cgroupMode, type Hierarchy, hierarchiesFrom } from '../../src/runtime/cgroups/hierarchy.ts';
 import { cgroupMountSources, cgroupPids, planPlacement } from '../../src/runtime/cgroups/manager.ts';
 import { mountSteps } from '../../src/runtime/plan/mounts.ts';
@@ -106,11 +106,11 @@ describe('cgroup mount on pure v2', () => {
 
   it('binds the container cgroup itself, read-only when asked', () => {
     const steps = mount(['nosuid', 'noexec', 'nodev', 'relatime', 'ro']);
-    assert.deepEqual(steps.map((s) => s.op), [Op.MKDIR_IN_ROOT, Op.MOUNT, Op.MOUNT]);
-    assert.equal(steps[1].args[0], '/sys/fs/cgroup/runts/c1');
-    const remount = Number(steps[2].args[3]);
-    assert.equal(remount & (MS.BIND | MS.REMOUNT | MS.RDONLY | MS.NOSUID | MS.NODEV | MS.NOEXEC), MS.BIND | MS.REMOUNT | MS.RDONLY | MS.NOSUID | MS.NODEV | MS.NOEXEC);
-    assert.equal(Number(mount(['nosuid', 'rw'])[2].args[3]) & MS.RDONLY, 0);
+    assert.deepEqual(steps.map((s) => s.op), [Op.MKDIR_IN_ROOT, Op.OPEN_TREE, Op.MOUNT_SETATTR, Op.MOVE_MOUNT]);
+    assert.deepEqual(steps[1].args, ['/sys/fs/cgroup/runts/c1', 1]);
+    const attrs = MOUNT_ATTR.RDONLY | MOUNT_ATTR.NOSUID | MOUNT_ATTR.NODEV | MOUNT_ATTR.NOEXEC;
+    assert.deepEqual(steps[2].args, [attrs, 0, 0, 0]);
+    assert.equal(Number(mount(['nosuid', 'rw'])[2].args[0]) & MOUNT_ATTR.RDONLY, 0);
   });
 });
 

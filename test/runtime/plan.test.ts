@@ -4,11 +4,11 @@ import { resolve } from 'node:path';
 import { describe, it } from 'node:test';
 import { defaultSpec, rootlessSpec } from '../../src/oci/default-spec.ts';
 import { ConfigError } from '../../src/oci/errors.ts';
-import { CLONE_FLAGS, MS } from '../../src/oci/linux.ts';
+import { CLONE_FLAGS, MOUNT_ATTR, MS } from '../../src/oci/linux.ts';
 import { buildCreatePlan, type CreatePlanInput } from '../../src/runtime/plan/create.ts';
 import { encodePlan } from '../../src/runtime/plan/encode.ts';
 import { buildExecPlan } from '../../src/runtime/plan/exec.ts';
-import { parseMountOptions } from '../../src/runtime/plan/mounts.ts';
+import { type MountContext, mountSteps, parseMountOptions } from '../../src/runtime/plan/mounts.ts';
 import { Op, opName, type Plan } from '../../src/runtime/plan/ops.ts';
 
 function input(edit?: (i: CreatePlanInput) => void): CreatePlanInput {
@@ -23,6 +23,7 @@ function input(edit?: (i: CreatePlanInput) => void): CreatePlanInput {
 }
 
 const ops = (plan: Plan) => plan.map((s) => opName(s.op));
+const mountCtx: MountContext = { host: { isDirectory: () => true }, cgroups: [], sysfsAsBind: false, bundle: '/b' };
 
 describe('create plan', () => {
   it('creates namespaces, mounts before pivot_root, credentials after, and waits for start before exec', () => {
@@ -147,12 +148,45 @@ describe('create plan', () => {
     assert.ok(plan.some((s) => s.op === Op.MOUNT && s.args[0] === '/dev/null' && s.args[3] === MS.BIND));
   });
 
-  it('remounts bind mounts to apply their flags, and applies propagation separately', () => {
+  it('applies a bind\'s flags and propagation on its detached clone, and looks the destination up once', () => {
     const plan = buildCreatePlan(
-      input((i) => i.spec.mounts!.push({ destination: '/data', type: 'bind', source: '/srv', options: ['rbind', 'ro', 'rshared'] })),
+      input((i) => i.spec.mounts!.push({ destination: '/data', type: 'bind', source: '/srv', options: ['rbind', 'ro', 'nosuid', 'rshared', 'rnodev'] })),
     );
-    const data = plan.filter((s) => s.op === Op.MOUNT && s.args[1] === '/data');
-    assert.deepEqual(data.map((s) => s.args[3]), [MS.BIND | MS.REC, MS.BIND | MS.REMOUNT | MS.RDONLY, MS.SHARED | MS.REC]);
+    const first = plan.findIndex((s) => s.op === Op.OPEN_TREE);
+    const steps = plan.slice(first, first + 4);
+    assert.deepEqual(ops(steps), ['open-tree', 'mount-setattr', 'mount-setattr', 'move-mount']);
+    assert.deepEqual(steps[0].args, ['/srv', 1]);
+    // The clone's own flags, then recursively the propagation and the recursive attributes.
+    assert.deepEqual(steps[1].args, [MOUNT_ATTR.RDONLY | MOUNT_ATTR.NOSUID, 0, 0, 0]);
+    assert.deepEqual(steps[2].args, [MOUNT_ATTR.NODEV, 0, MS.SHARED, 1]);
+    assert.deepEqual(steps[3].args, ['/data', '/b/rootfs']);
+    // Only the directory's creation and the attach name the destination.
+    assert.deepEqual(ops(plan.filter((s) => s.args.includes('/data'))), ['mkdir-in-root', 'move-mount']);
+  });
+
+  it('changes only the flags a bind\'s options name, and sets the atime setting as a whole', () => {
+    const setattr = (options: string[]) => mountSteps('/r', { destination: '/d', type: 'bind', source: '/s', options }, mountCtx)
+      .filter((s) => s.op === Op.MOUNT_SETATTR).map((s) => s.args);
+    assert.deepEqual(setattr(['bind', 'rw', 'suid', 'nodev']), [[MOUNT_ATTR.NODEV, MOUNT_ATTR.RDONLY | MOUNT_ATTR.NOSUID, 0, 0]]);
+    assert.deepEqual(setattr(['bind', 'noatime']), [[MOUNT_ATTR.NOATIME, MOUNT_ATTR.ATIME_MASK, 0, 0]]);
+    assert.deepEqual(setattr(['rbind', 'rnoatime']), [[MOUNT_ATTR.NOATIME, MOUNT_ATTR.ATIME_MASK, 0, 1]]);
+    // A later recursive propagation overrides an earlier one of the top mount: kept in order.
+    assert.deepEqual(setattr(['rbind', 'shared', 'rprivate']), [[0, 0, MS.SHARED, 0], [0, 0, MS.PRIVATE, 1]]);
+    // Nothing to change: one mount(2) on the destination's fd.
+    const plain = mountSteps('/r', { destination: '/d', type: 'bind', source: '/s', options: ['rbind'] }, mountCtx);
+    assert.deepEqual(plain.map((s) => s.op), [Op.MKDIR_IN_ROOT, Op.MOUNT]);
+  });
+
+  it('mounts a new filesystem with its flags at once, and detached when it needs propagation', () => {
+    const tmpfs = (options: string[]) => mountSteps('/r', { destination: '/t', type: 'tmpfs', source: 'tmpfs', options }, mountCtx);
+    const plain = tmpfs(['nosuid', 'rro', 'size=1m', 'mode=700']);
+    assert.deepEqual(plain.map((s) => s.op), [Op.MKDIR_IN_ROOT, Op.MOUNT]);
+    assert.deepEqual(plain[1].args, ['tmpfs', '/t', 'tmpfs', MS.NOSUID | MS.RDONLY, 'size=1m,mode=700', '/r']);
+    const shared = tmpfs(['nosuid', 'ro', 'noatime', 'size=1m', 'shared']);
+    assert.deepEqual(shared.map((s) => s.op), [Op.MKDIR_IN_ROOT, Op.FSMOUNT, Op.MOUNT_SETATTR, Op.MOVE_MOUNT]);
+    assert.deepEqual(shared[1].args, ['tmpfs', MOUNT_ATTR.RDONLY | MOUNT_ATTR.NOSUID | MOUNT_ATTR.NOATIME, 'source=tmpfs', 'ro', 'size=1m']);
+    assert.deepEqual(shared[2].args, [0, 0, MS.SHARED, 0]);
+    assert.deepEqual(shared[3].args, ['/t', '/r']);
   });
 
   it('resolves a relative bind source against the bundle, and asks the host about that path', () => {
@@ -190,6 +224,17 @@ describe('create plan', () => {
       }),
     );
     assert.equal(plan.find((s) => s.op === Op.AMBIENT)!.args[0], 1n << 5n);
+  });
+
+  it('makes the terminal, and /dev/console, right after pivot_root while the root is writable', () => {
+    const plan = buildCreatePlan(input((i) => {
+      i.spec.process!.terminal = true;
+      i.consoleSocket = '/run/console.sock';
+    }));
+    const names = ops(plan);
+    assert.equal(names.indexOf('terminal'), names.indexOf('pivot-root') + 1);
+    assert.ok(names.indexOf('terminal') < names.indexOf('remount-ro'));
+    assert.deepEqual(plan.find((s) => s.op === Op.TERMINAL)!.args.slice(3), ['/dev', 'console']);
   });
 
   it('refuses a terminal without a console socket', () => {

@@ -98,6 +98,9 @@ export function buildCreatePlan(input: CreatePlanInput): Plan {
 
   plan.push(input.noPivot ? step(Op.CHROOT, rootfs) : step(Op.PIVOT_ROOT, rootfs));
   if (linux.rootfsPropagation) plan.push(step(Op.MOUNT, '', '/', '', PROPAGATION_FLAGS[linux.rootfsPropagation], '', '0'));
+  // As runc: the pty is also /dev/console, made while the root is still writable.
+  if (proc?.terminal)
+    plan.push(step(Op.TERMINAL, proc.consoleSize?.height ?? 0, proc.consoleSize?.width ?? 0, proc.user.uid, '/dev', 'console'));
   if (spec.root?.readonly) plan.push(step(Op.REMOUNT_RO, '/'));
   if (spec.hostname) plan.push(step(Op.SETHOSTNAME, spec.hostname));
   if (spec.domainname) plan.push(step(Op.SETDOMAINNAME, spec.domainname));
@@ -111,8 +114,6 @@ export function buildCreatePlan(input: CreatePlanInput): Plan {
   if (!input.noNewKeyring) plan.push(step(Op.SESSION_KEYRING, `_ses.${input.id}`));
   if (proc) {
     plan.push(...rlimitSteps(proc));
-    if (proc.terminal)
-      plan.push(step(Op.TERMINAL, proc.consoleSize?.height ?? 0, proc.consoleSize?.width ?? 0, proc.user.uid));
     plan.push(...credentialSteps(proc, { setgroupsAllowed: !setgroupsDenied }));
     plan.push(step(Op.UMASK, proc.user.umask ?? 0o022));
     plan.push(step(Op.CHDIR, proc.cwd));

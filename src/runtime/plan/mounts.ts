@@ -1,14 +1,18 @@
-// Mount steps: each config mount becomes target creation, the mount itself,
-// a remount for bind options, propagation changes and recursive attributes.
+// Mount steps: each config mount becomes target creation and the mount
+// itself. Whatever a mount needs after it is made (a bind's flags,
+// propagation) is applied through the mount's own fd, never by looking its
+// destination up again: a rename between steps could send it elsewhere.
 
 import { resolve } from 'node:path';
 import { ConfigError } from '../../oci/errors.ts';
-import { MOUNT_FLAGS, MS, PROPAGATION_FLAGS, RECURSIVE_ATTRS } from '../../oci/linux.ts';
+import { MOUNT_ATTR, MOUNT_FLAGS, MS, MS_MOUNT_ATTRS, PROPAGATION_FLAGS, RECURSIVE_ATTRS } from '../../oci/linux.ts';
 import type { Mount } from '../../oci/spec.ts';
 import { Op, step, type Step } from './ops.ts';
 
 export interface MountOptions {
   flags: number;
+  /** Flags an option cleared explicitly (rw, suid...): a bind changes only these and those set. */
+  cleared: number;
   propagation: number[];
   attrSet: number;
   attrClr: number;
@@ -18,7 +22,7 @@ export interface MountOptions {
 }
 
 export function parseMountOptions(options: readonly string[] = []): MountOptions {
-  const o: MountOptions = { flags: 0, propagation: [], attrSet: 0, attrClr: 0, data: [], bind: false, recursive: false };
+  const o: MountOptions = { flags: 0, cleared: 0, propagation: [], attrSet: 0, attrClr: 0, data: [], bind: false, recursive: false };
   for (const opt of options) {
     const flag = MOUNT_FLAGS[opt];
     if (flag) {
@@ -26,8 +30,13 @@ export function parseMountOptions(options: readonly string[] = []): MountOptions
       if (opt === 'bind' || opt === 'rbind') {
         o.bind = true;
         o.recursive ||= opt === 'rbind';
-      } else if (clear) o.flags &= ~bits;
-      else o.flags |= bits;
+      } else if (clear) {
+        o.flags &= ~bits;
+        o.cleared |= bits;
+      } else {
+        o.flags |= bits;
+        o.cleared &= ~bits;
+      }
       continue;
     }
     const prop = PROPAGATION_FLAGS[opt];
@@ -44,7 +53,66 @@ export function parseMountOptions(options: readonly string[] = []): MountOptions
     }
     o.data.push(opt);
   }
+  // The atime setting is one value: setting it means clearing the old one.
+  if (o.attrSet & MOUNT_ATTR.ATIME_MASK) o.attrClr |= MOUNT_ATTR.ATIME_MASK;
   return o;
+}
+
+const ATIME_FLAGS = MS.NOATIME | MS.RELATIME | MS.STRICTATIME;
+
+/** mount_setattr attributes for mount(2) flags: those set, and those cleared explicitly. The
+ * rest keep what the mount has, flags the kernel locks in a user namespace among them. */
+export function mountAttrs(flags: number, cleared = 0): { set: number; clr: number } {
+  let set = 0;
+  let clr = 0;
+  for (const [ms, attr] of MS_MOUNT_ATTRS) {
+    if (ms & ATIME_FLAGS) continue;
+    if (flags & ms) set |= attr;
+    else if (cleared & ms) clr |= attr;
+  }
+  if ((flags | cleared) & ATIME_FLAGS) {
+    clr |= MOUNT_ATTR.ATIME_MASK;
+    set |= flags & MS.NOATIME ? MOUNT_ATTR.NOATIME : flags & MS.STRICTATIME ? MOUNT_ATTR.STRICTATIME : MOUNT_ATTR.RELATIME;
+  }
+  return { set, clr };
+}
+
+interface AttrChange {
+  set: number;
+  clr: number;
+  propagation: number;
+  recursive: boolean;
+}
+
+/** The changes a mount needs after it is made, in the options' order: its own flags, each
+ * propagation, the recursive attributes. Neighbours that can be one call are merged. */
+function attrChanges(own: { set: number; clr: number }, o: MountOptions): AttrChange[] {
+  const all: AttrChange[] = [];
+  if (own.set || own.clr) all.push({ ...own, propagation: 0, recursive: false });
+  for (const p of o.propagation) all.push({ set: 0, clr: 0, propagation: p & ~MS.REC, recursive: (p & MS.REC) !== 0 });
+  if (o.attrSet || o.attrClr) all.push({ set: o.attrSet, clr: o.attrClr, propagation: 0, recursive: true });
+  const merged: AttrChange[] = [];
+  for (const c of all) {
+    const last = merged.at(-1);
+    if (last && last.recursive === c.recursive && !(last.propagation && c.propagation) && !(last.set & c.clr) && !(last.clr & c.set))
+      merged[merged.length - 1] = { set: last.set | c.set, clr: last.clr | c.clr, propagation: last.propagation || c.propagation, recursive: c.recursive };
+    else merged.push(c);
+  }
+  return merged;
+}
+
+const setattrStep = (c: AttrChange) => step(Op.MOUNT_SETATTR, c.set, c.clr, c.propagation, c.recursive ? 1 : 0);
+
+/** Superblock flags of mount(2), as fsconfig(2) names them. */
+const SB_FLAGS: [number, string][] = [
+  [MS.RDONLY, 'ro'], [MS.SYNCHRONOUS, 'sync'], [MS.DIRSYNC, 'dirsync'], [MS.LAZYTIME, 'lazytime'], [MS.MANDLOCK, 'mand'],
+];
+
+/** A new filesystem made detached (fsopen, fsmount): its flags as mount attributes and
+ * superblock flags, its data as one fsconfig option each. */
+function fsmountStep(type: string, source: string, flags: number, data: string[]): Step {
+  const sb = SB_FLAGS.filter(([bit]) => flags & bit).map(([, name]) => name);
+  return step(Op.FSMOUNT, type, mountAttrs(flags).set, `source=${source}`, ...sb, ...data);
 }
 
 /** Facts about the host the planner needs; injected so planning stays pure. */
@@ -99,16 +167,25 @@ export function mountSteps(rootfs: string, mount: Mount, ctx: MountContext): Ste
     const source = resolve(ctx.bundle, m.source);
     const isDir = host.isDirectory(source);
     steps.push(isDir ? step(Op.MKDIR_IN_ROOT, rootfs, dest, 0o755) : step(Op.MKFILE_IN_ROOT, rootfs, dest, 0o644));
-    steps.push(step(Op.MOUNT, source, dest, '', MS.BIND | (o.recursive ? MS.REC : 0), '', rootfs));
-    // Bind mounts ignore every flag but MS_BIND|MS_REC; the others need a remount.
-    if (o.flags & ~(MS.BIND | MS.REC))
-      steps.push(step(Op.MOUNT, '', dest, '', MS.BIND | MS.REMOUNT | o.flags, '', rootfs));
-  } else {
-    steps.push(step(Op.MKDIR_IN_ROOT, rootfs, dest, 0o755));
-    steps.push(step(Op.MOUNT, m.source ?? type, dest, type, o.flags, o.data.join(','), rootfs));
+    // A bind takes no flags of its own: they are set on the detached clone before it is attached.
+    const changes = attrChanges(mountAttrs(o.flags, o.cleared), o);
+    if (!changes.length) steps.push(step(Op.MOUNT, source, dest, '', MS.BIND | (o.recursive ? MS.REC : 0), '', rootfs));
+    else steps.push(step(Op.OPEN_TREE, source, o.recursive ? 1 : 0), ...changes.map(setattrStep), step(Op.MOVE_MOUNT, dest, rootfs));
+    return steps;
   }
-  for (const p of o.propagation) steps.push(step(Op.MOUNT, '', dest, '', p, '', rootfs));
-  if (o.attrSet || o.attrClr) steps.push(step(Op.MOUNT_SETATTR, dest, rootfs, o.attrSet, o.attrClr, 0, 1));
+  // A new filesystem has no submounts: recursive attributes are its own flags.
+  let flags = o.flags;
+  for (const [ms, attr] of MS_MOUNT_ATTRS) {
+    if (o.attrSet & attr) flags |= ms;
+    else if (o.attrClr & attr) flags &= ~ms;
+  }
+  steps.push(step(Op.MKDIR_IN_ROOT, rootfs, dest, 0o755));
+  // mount(2) takes its flags at once; propagation needs the new mount itself.
+  if (!o.propagation.length) steps.push(step(Op.MOUNT, m.source ?? type, dest, type, flags, o.data.join(','), rootfs));
+  else {
+    const changes = attrChanges({ set: 0, clr: 0 }, { ...o, attrSet: 0, attrClr: 0 });
+    steps.push(fsmountStep(type, m.source ?? type, flags, o.data), ...changes.map(setattrStep), step(Op.MOVE_MOUNT, dest, rootfs));
+  }
   return steps;
 }
 
@@ -118,25 +195,26 @@ function cgroupMountSteps(rootfs: string, m: Mount, o: MountOptions, cgroups: Cg
   const dest = m.destination;
   const readonly = (o.flags & MS.RDONLY) !== 0;
   const base = MS.NOSUID | MS.NODEV | MS.NOEXEC;
-  if (cgroups.length === 1 && cgroups[0].name === '') {
-    // Pure v2: the container's cgroup directory is the whole mount.
-    return [
-      step(Op.MKDIR_IN_ROOT, rootfs, dest, 0o755),
-      step(Op.MOUNT, cgroups[0].hostPath, dest, '', MS.BIND | MS.REC, '', rootfs),
-      step(Op.MOUNT, '', dest, '', MS.BIND | MS.REMOUNT | base | (o.flags & MS.RDONLY), '', rootfs),
-    ];
-  }
+  const bindSteps = (hostPath: string, target: string) => [
+    step(Op.OPEN_TREE, hostPath, 1),
+    step(Op.MOUNT_SETATTR, mountAttrs(base | (readonly ? MS.RDONLY : 0)).set, 0, 0, 0),
+    step(Op.MOVE_MOUNT, target, rootfs),
+  ];
+  // Pure v2: the container's cgroup directory is the whole mount.
+  if (cgroups.length === 1 && cgroups[0].name === '')
+    return [step(Op.MKDIR_IN_ROOT, rootfs, dest, 0o755), ...bindSteps(cgroups[0].hostPath, dest)];
+  // The tmpfs is filled (directories, aliases) and made read-only through its
+  // fd before the hierarchies are bound onto its directories.
   const steps: Step[] = [
     step(Op.MKDIR_IN_ROOT, rootfs, dest, 0o755),
-    step(Op.MOUNT, 'tmpfs', dest, 'tmpfs', base, 'mode=755', rootfs),
+    fsmountStep('tmpfs', 'tmpfs', base, ['mode=755']),
+    step(Op.MOVE_MOUNT, dest, rootfs),
   ];
   for (const cg of cgroups) {
-    const target = `${dest}/${cg.name}`;
-    steps.push(step(Op.MKDIR_IN_ROOT, rootfs, target, 0o755));
-    steps.push(step(Op.MOUNT, cg.hostPath, target, '', MS.BIND | MS.REC, '', rootfs));
-    steps.push(step(Op.MOUNT, '', target, '', MS.BIND | MS.REMOUNT | base | (readonly ? MS.RDONLY : 0), '', rootfs));
+    steps.push(step(Op.MKDIR_IN_ROOT, rootfs, `${dest}/${cg.name}`, 0o755));
     for (const alias of cg.aliases ?? []) steps.push(step(Op.SYMLINK_IN_ROOT, rootfs, cg.name, `${dest}/${alias}`));
   }
-  if (readonly) steps.push(step(Op.MOUNT, '', dest, '', MS.REMOUNT | MS.RDONLY | base, 'mode=755', rootfs));
+  if (readonly) steps.push(step(Op.MOUNT_SETATTR, mountAttrs(MS.RDONLY).set, 0, 0, 0));
+  for (const cg of cgroups) steps.push(...bindSteps(cg.hostPath, `${dest}/${cg.name}`));
   return steps;
 }

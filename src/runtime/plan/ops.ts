@@ -52,6 +52,9 @@ export const Op = {
   PDEATHSIG: 134,
   CHROOT_PATH: 135,
   FIND_EXEC: 136,
+  OPEN_TREE: 137,
+  FSMOUNT: 138,
+  MOVE_MOUNT: 139,
 } as const;
 
 export type OpCode = (typeof Op)[keyof typeof Op];
