@@ -34,6 +34,15 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#ifndef SYS_close_range
+#define SYS_close_range 436
+#endif
+#ifndef CLOSE_RANGE_CLOEXEC
+#define CLOSE_RANGE_CLOEXEC (1U << 2)
+#endif
+/* Above every fd the runtime can pass (the host addon's spawn takes 64). */
+#define RUNTIME_FDS_END 64
+
 struct settings {
   int wait;
   int userns;
@@ -100,14 +109,20 @@ static int find_step(struct plan *plan, unsigned op) {
   return -1;
 }
 
-/* Writes pid ("0": the caller) into every cgroup of the plan. */
+/* Writes pid ("0": the caller) into every cgroup of the plan. A step may name
+ * alternatives, tried in order while one refuses with EBUSY (v2 refuses
+ * processes in a cgroup that hands domain controllers to its children). */
 static void join_cgroups(struct plan *plan, const char *pid) {
   for (size_t n = 0; n < plan->count; n++) {
     const struct step *s = &plan->steps[n];
-    if (s->op == OP_CGROUP_PROCS) {
-      int fd = open(s->argv[0].data, O_WRONLY | O_CLOEXEC);
-      if (fd < 0 || write_full(fd, pid, strlen(pid)) < 0) die_step((int)n, s->op, errno, "join %s", s->argv[0].data);
-      close(fd);
+    if (s->op != OP_CGROUP_PROCS) continue;
+    for (uint32_t a = 0; a < s->argc; a++) {
+      int fd = open(s->argv[a].data, O_WRONLY | O_CLOEXEC);
+      int rc = fd < 0 ? -1 : write_full(fd, pid, strlen(pid));
+      int err = errno;
+      if (fd >= 0) close(fd);
+      if (rc == 0) break;
+      if (err != EBUSY || a + 1 == s->argc) die_step((int)n, s->op, err, "join %s", s->argv[a].data);
     }
   }
 }
@@ -224,6 +239,10 @@ int main(int argc, char **argv) {
     report_fd = sync_fd;
   }
   fcntl(sync_fd, F_SETFD, FD_CLOEXEC);
+  /* fds after the sync socket are the runtime's, for plan steps to name (an
+   * exec's handle on the container's init): never the container's. */
+  if (syscall(SYS_close_range, sync_fd + 1, ~0U, CLOSE_RANGE_CLOEXEC) < 0)
+    for (int fd = sync_fd + 1; fd < RUNTIME_FDS_END; fd++) fcntl(fd, F_SETFD, FD_CLOEXEC);
   struct plan plan;
   char err[256];
   if (plan_read(sync_fd, &plan, err, sizeof err) < 0) {

@@ -36,6 +36,10 @@ export interface HostCalls {
   sendFds(sock: number, fds: number[]): void;
   /** null while the child runs; then its exit code, or 128 + the signal that killed it. */
   reap(pid: number): number | null;
+  /** A pidfd: a handle on the process that has pid now (close-on-exec). Throws ENOSYS before Linux 5.3. */
+  pidfdOpen(pid: number): number;
+  /** Signals the process of a pidfd; throws ESRCH once it is gone. */
+  pidfdSendSignal(fd: number, sig: number): void;
 }
 
 let host: HostCalls | undefined;
@@ -58,14 +62,15 @@ export function hostCalls(): HostCalls {
   return host;
 }
 
-/** Starts the executor at path with fds[i] as its fd i (-1: /dev/null) and a
- * new sync socket after them, whose number it gets as argv[1]; extra goes
- * after. Returns its pid and our end of the socket. */
-export function spawnExecutor(path: string, fds: number[], cwd: string, extra: string[] = []): { pid: number; sock: number } {
+/** Starts the executor at path with fds[i] as its fd i (-1: /dev/null), a
+ * new sync socket after them, whose number it gets as argv[1] (extra goes
+ * after), and the runtime's own fds after the socket. Returns its pid and our
+ * end of the socket. */
+export function spawnExecutor(path: string, fds: number[], cwd: string, extra: string[] = [], runtimeFds: number[] = []): { pid: number; sock: number } {
   const host = hostCalls();
   const [ours, theirs] = host.socketpair();
   try {
-    return { pid: host.spawn(path, ['runts-executor', String(fds.length), ...extra], [...fds, theirs], cwd), sock: ours };
+    return { pid: host.spawn(path, ['runts-executor', String(fds.length), ...extra], [...fds, theirs, ...runtimeFds], cwd), sock: ours };
   } catch (e) {
     closeSync(ours);
     throw new RuntimeError('EEXECUTOR', `cannot run executor: ${(e as Error).message}`);

@@ -1,11 +1,11 @@
 // Places a container in cgroups: one directory per hierarchy, created on
 // create and removed on delete. Resource limits come with the resources issue.
 
-import { mkdirSync, readdirSync, readFileSync, rmdirSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, posix } from 'node:path';
 import { ConfigError } from '../../oci/errors.ts';
 import type { CgroupMountSource } from '../plan/mounts.ts';
-import { type Hierarchy, hostHierarchies } from './hierarchy.ts';
+import { type Hierarchy, hostHierarchies, parseProcCgroup } from './hierarchy.ts';
 
 export interface CgroupPlacement {
   /** The container's directory in each hierarchy. */
@@ -63,6 +63,15 @@ export function noPlacement(): CgroupPlacement {
   return { dirs: [], created: [], names: [], parents: [] };
 }
 
+/** The directories createCgroups would make now (each dir and its missing
+ * ancestors), shallowest first: recorded before any is made, so a create that
+ * dies part-way leaves no cgroup its record does not name. */
+export function missingDirs(p: CgroupPlacement): string[] {
+  const out = new Set<string>();
+  for (const dir of p.dirs) for (let d = dir; !existsSync(d); d = dirname(d)) out.add(d);
+  return [...out].sort((a, b) => a.length - b.length);
+}
+
 function mkdirTracked(dir: string, created: string[]): void {
   const first = mkdirSync(dir, { recursive: true });
   if (first === undefined) return;
@@ -92,6 +101,25 @@ export function createCgroups(p: CgroupPlacement, hierarchies = hostHierarchies(
 
 export function procsFiles(p: CgroupPlacement): string[] {
   return p.dirs.map((d) => join(d, 'cgroup.procs'));
+}
+
+/**
+ * The cgroup.procs files an exec joins: the container's own cgroups, and on
+ * v2, where a cgroup that hands domain controllers to its children refuses
+ * processes (EBUSY), the cgroup its init is in as the alternative, as runc
+ * does: a leaf when the container made cgroups below its own. initCgroup is
+ * the init's /proc/<pid>/cgroup; a path outside the container's is not taken.
+ */
+export function execProcsFiles(p: CgroupPlacement, initCgroup: string, hierarchies = hostHierarchies()): (string | string[])[] {
+  const initPath = parseProcCgroup(initCgroup).get('');
+  return p.dirs.map((dir, i) => {
+    const top = join(dir, 'cgroup.procs');
+    const h = hierarchies[i];
+    if (h?.version !== 2 || initPath === undefined) return top;
+    const rel = h.root !== '/' && initPath.startsWith(`${h.root}/`) ? initPath.slice(h.root.length) : initPath;
+    const leaf = join(h.mountPoint, rel);
+    return leaf.startsWith(`${dir}/`) ? [top, join(leaf, 'cgroup.procs')] : top;
+  });
 }
 
 export function cgroupMountSources(p: CgroupPlacement, hierarchies = hostHierarchies()): CgroupMountSource[] {

@@ -101,8 +101,10 @@ export function buildCreatePlan(input: CreatePlanInput): Plan {
   if (!input.noNewKeyring) plan.push(step(Op.SESSION_KEYRING, `_ses.${input.id}`));
   if (proc) {
     plan.push(...rlimitSteps(proc));
+    // Every init leads a session of its own, as runc's (the terminal step makes one too).
     if (proc.terminal)
       plan.push(step(Op.TERMINAL, proc.consoleSize?.height ?? 0, proc.consoleSize?.width ?? 0, proc.user.uid));
+    else plan.push(step(Op.SETSID));
     plan.push(...credentialSteps(proc, { setgroupsAllowed: !setgroupsDenied }));
     plan.push(step(Op.UMASK, proc.user.umask ?? 0o022));
     plan.push(step(Op.CHDIR, proc.cwd));
