@@ -34,11 +34,15 @@ export interface ContainerRecord {
 }
 
 const ID_PATTERN = /^[\w+.-]+$/;
+const CLAIM_PREFIX = '.claim-';
+const GRAVE_PREFIX = '.deleted-';
 
 export function validateId(id: string): void {
   if (!id) throw new UsageError('container id cannot be empty');
   if (!ID_PATTERN.test(id) || id === '.' || id === '..' || id.length > 1024)
     throw new UsageError(`invalid container id "${id}": use letters, digits and _ + - . only`);
+  // The names of claims being written and of directories being removed.
+  if (id.startsWith(CLAIM_PREFIX) || id.startsWith(GRAVE_PREFIX)) throw new UsageError(`invalid container id "${id}": names starting with ${CLAIM_PREFIX} and ${GRAVE_PREFIX} are runts's own`);
 }
 
 export class StateStore {
@@ -137,9 +141,6 @@ export class StateStore {
     renameSync(grave, this.dir(id));
   }
 }
-
-const CLAIM_PREFIX = '.claim-';
-const GRAVE_PREFIX = '.deleted-';
 
 /** A name beside the ids that no other claim or delete uses (not made of the id: an id may be as long as a name can be). */
 function privateName(prefix: string): string {

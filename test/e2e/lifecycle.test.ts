@@ -346,7 +346,7 @@ describe('bad input leaves nothing behind', () => {
 
   it('invalid ids are refused', () => {
     const b = makeBundle();
-    for (const id of ['../escape', 'a/b', '']) {
+    for (const id of ['../escape', 'a/b', '', '.deleted-x', '.claim-x']) {
       const r = runts.run(['create', '--bundle', b.dir, id]);
       assert.equal(r.code, 1);
       assert.match(r.stderr, /container id/);
