@@ -35,6 +35,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+
 struct settings {
   int wait;
   int signal_fd; /* "wait": the signals P forwards, made before the init so a failure is reported */
@@ -103,14 +104,20 @@ static int find_step(struct plan *plan, unsigned op) {
   return -1;
 }
 
-/* Writes pid ("0": the caller) into every cgroup of the plan. */
+/* Writes pid ("0": the caller) into every cgroup of the plan. A step may name
+ * alternatives, tried in order while one refuses with EBUSY (v2 refuses
+ * processes in a cgroup that hands domain controllers to its children). */
 static void join_cgroups(struct plan *plan, const char *pid) {
   for (size_t n = 0; n < plan->count; n++) {
     const struct step *s = &plan->steps[n];
-    if (s->op == OP_CGROUP_PROCS) {
-      int fd = open(s->argv[0].data, O_WRONLY | O_CLOEXEC);
-      if (fd < 0 || write_full(fd, pid, strlen(pid)) < 0) die_step((int)n, s->op, errno, "join %s", s->argv[0].data);
-      close(fd);
+    if (s->op != OP_CGROUP_PROCS) continue;
+    for (uint32_t a = 0; a < s->argc; a++) {
+      int fd = open(s->argv[a].data, O_WRONLY | O_CLOEXEC);
+      int rc = fd < 0 ? -1 : write_full(fd, pid, strlen(pid));
+      int err = errno;
+      if (fd >= 0) close(fd);
+      if (rc == 0) break;
+      if (err != EBUSY || a + 1 == s->argc) die_step((int)n, s->op, err, "join %s", s->argv[a].data);
     }
   }
 }

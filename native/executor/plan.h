@@ -15,7 +15,7 @@ enum op {
 
   /* Settings read by the parent and stage 1 before the container init exists. */
   OP_MODE = 1,            /* "detach" | "wait" */
-  OP_CGROUP_PROCS = 2,    /* path of a cgroup.procs file to join */
+  OP_CGROUP_PROCS = 2,    /* path of a cgroup.procs file to join, then any to try in turn on EBUSY */
   OP_NS_JOIN = 3,         /* clone flag, path */
   OP_NS_UNSHARE = 4,      /* clone flags (never CLONE_NEWUSER) */
   OP_USERNS = 5,          /* unshare a user namespace */

@@ -500,6 +500,35 @@ static napi_value js_bpf_prog_attach(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+#ifndef SYS_pidfd_open
+#define SYS_pidfd_open 434
+#endif
+#ifndef SYS_pidfd_send_signal
+#define SYS_pidfd_send_signal 424
+#endif
+
+/* pidfdOpen(pid) -> fd: a handle on the process that has pid now, which a
+ * later reuse of the number cannot redirect (close-on-exec, as every pidfd). */
+static napi_value js_pidfd_open(napi_env env, napi_callback_info info) {
+  int fd = (int)syscall(SYS_pidfd_open, int_arg(env, info), 0);
+  if (fd < 0) return throw_errno(env, errno, "pidfd_open");
+  napi_value out;
+  napi_create_int32(env, fd, &out);
+  return out;
+}
+
+/* pidfdSendSignal(fd, sig): the signal goes to that process, or ESRCH once it is gone. */
+static napi_value js_pidfd_send_signal(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value argv[2];
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  int32_t fd = -1, sig = 0;
+  napi_get_value_int32(env, argv[0], &fd);
+  napi_get_value_int32(env, argv[1], &sig);
+  if (syscall(SYS_pidfd_send_signal, fd, sig, NULL, 0) < 0) return throw_errno(env, errno, "pidfd_send_signal");
+  return NULL;
+}
+
 static napi_value init(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
       {"spawn", NULL, js_spawn, NULL, NULL, NULL, napi_enumerable, NULL},
@@ -516,6 +545,8 @@ static napi_value init(napi_env env, napi_value exports) {
       {"flock", NULL, js_flock, NULL, NULL, NULL, napi_enumerable, NULL},
       {"bpfProgLoad", NULL, js_bpf_prog_load, NULL, NULL, NULL, napi_enumerable, NULL},
       {"bpfProgAttach", NULL, js_bpf_prog_attach, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"pidfdOpen", NULL, js_pidfd_open, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"pidfdSendSignal", NULL, js_pidfd_send_signal, NULL, NULL, NULL, napi_enumerable, NULL},
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
   return exports;

@@ -46,6 +46,10 @@ export interface HostCalls {
   bpfProgLoad(type: number, insns: Buffer, license: string): number;
   /** bpf(BPF_PROG_ATTACH) of a loaded program to a target (a cgroup directory's fd). */
   bpfProgAttach(progFd: number, targetFd: number, attachType: number, flags: number): void;
+  /** A pidfd: a handle on the process that has pid now (close-on-exec). Throws ENOSYS before Linux 5.3. */
+  pidfdOpen(pid: number): number;
+  /** Signals the process of a pidfd; throws ESRCH once it is gone. */
+  pidfdSendSignal(fd: number, sig: number): void;
 }
 
 let host: HostCalls | undefined;

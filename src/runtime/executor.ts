@@ -20,6 +20,8 @@ export interface ExecutorOptions {
   onPid?: (pid: number) => void;
   /** An executor started ahead of time (spare.ts) to use instead of spawning one. */
   spare?: Spare;
+  /** fds of the runtime's that plan steps name (see runtimeFd); never the container's. */
+  runtimeFds?: number[];
   /** Answers a SYNC: the bytes returned become the stdin of in-container hooks. Throw to fail. */
   onSync?: (name: string) => Promise<Buffer | string>;
 }
@@ -29,6 +31,11 @@ export interface ExecutorResult {
   ready: boolean;
   /** The executor's exit code; in "wait" mode it is the container's. */
   exit: Promise<number>;
+}
+
+/** The number the executor has runtimeFds[i] under: after the container's fds and the sync socket (the executor keeps those above the socket from the container). */
+export function runtimeFd(stdio: Stdio, i: number): number {
+  return stdio.length + 1 + i;
 }
 
 /** The spare, given the container's fds; undefined if it is gone (then it is reaped, and one is spawned). */
@@ -48,7 +55,7 @@ export function runExecutor(opts: ExecutorOptions): Promise<ExecutorResult> {
   const fds = opts.stdio.map((s, i) => (s === 'inherit' ? i : s === 'ignore' ? -1 : s));
   const wire = encodePlan(opts.plan);
   const { pid: executor, sock: ours } = (opts.spare && useSpare(opts.spare, fds, opts.cwd)) ||
-    spawnExecutor(fds, opts.cwd);
+    spawnExecutor(fds, opts.cwd, [], opts.runtimeFds);
   // Written at once, while the socket is still blocking: the executor is
   // reading it, and the wire goes out before Node sets up its own side. An
   // executor that died first (EPIPE) reports why on the socket or by its exit.

@@ -25,13 +25,13 @@ function sealedExecutor(): string {
 
 /** Starts the executor (its sealed copy) with fds[i] as its fd i (-1: /dev/null) and a
  * new sync socket after them, whose number it gets as argv[1]; extra goes
- * after. Returns its pid and our end of the socket. */
-export function spawnExecutor(fds: number[], cwd: string, extra: string[] = []): { pid: number; sock: number } {
+ * after, and the runtime's own fds after the socket. Returns its pid and our end of the socket. */
+export function spawnExecutor(fds: number[], cwd: string, extra: string[] = [], runtimeFds: number[] = []): { pid: number; sock: number } {
   const host = hostCalls();
   const path = sealedExecutor();
   const [ours, theirs] = host.socketpair();
   try {
-    return { pid: host.spawn(path, ['runts-executor', String(fds.length), ...extra], [...fds, theirs], cwd), sock: ours };
+    return { pid: host.spawn(path, ['runts-executor', String(fds.length), ...extra], [...fds, theirs, ...runtimeFds], cwd), sock: ours };
   } catch (e) {
     closeSync(ours);
     throw new RuntimeError('EEXECUTOR', `cannot run executor: ${(e as Error).message}`);

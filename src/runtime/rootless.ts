@@ -15,9 +15,9 @@ export function ownGidMap(): IdMapping[] {
     .map(([containerID, hostID, size]) => ({ containerID, hostID, size }));
 }
 
-/** Whether a process's user namespace denies setgroups(2) (as `unshare -r` leaves it). */
-export function setgroupsDenied(pid: number | 'self' = 'self'): boolean {
-  return readFileSync(`/proc/${pid}/setgroups`, 'utf8').trim() === 'deny';
+/** Whether a process's user namespace denies setgroups(2) (as `unshare -r` leaves it); procDir is its /proc directory. */
+export function setgroupsDenied(procDir = '/proc/self'): boolean {
+  return readFileSync(`${procDir}/setgroups`, 'utf8').trim() === 'deny';
 }
 
 let userNs: boolean | undefined;

@@ -2,7 +2,7 @@
 // list, exec. The runts CLI is a thin layer over this; the engine and CRI
 // call it in-process.
 
-import { closeSync, constants, openSync, readFileSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { closeSync, constants, openSync, readFileSync, statSync, unlinkSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { ConfigError, NotFoundError, RuntimeError, StateError, StepError } from '../oci/errors.ts';
 import { NS_PROC_NAMES, parseSignal } from '../oci/linux.ts';
@@ -14,24 +14,29 @@ import {
   cgroupPids,
   controlDevices,
   createCgroups,
+  execProcsFiles,
+  missingDirs,
   noPlacement,
   planPlacement,
   procsFiles,
   removeCgroups,
   removeShared,
 } from './cgroups/manager.ts';
-import { type ExecutorResult, runExecutor, type Stdio } from './executor.ts';
+import { type ExecutorResult, runExecutor, runtimeFd, type Stdio } from './executor.ts';
 import { runHooks, runHooksWarn } from './hooks.ts';
 import { buildCreatePlan, type CreateHostFacts } from './plan/create.ts';
 import { type DeviceRules, deviceRules } from './cgroups/devices.ts';
 import { SpareKeeper } from './spare.ts';
 import { isFrozen, setFrozen, thawSoon } from './cgroups/freezer.ts';
+import { killCgroups } from './cgroups/kill.ts';
+import { writeAtomic } from './atomic.ts';
+import { openInitProc, signalInit } from './init-handle.ts';
 import { LineChannel } from './channel.ts';
 import { containerProcesses } from './proctree.ts';
 import { inUserNamespace, ownGidMap, setgroupsDenied } from './rootless.ts';
 import { hostCalls } from './native.ts';
 import { buildExecPlan } from './plan/exec.ts';
-import { type ContainerRecord, procStartTime, START_SOCKET, StateStore, statusOf } from './state-store.ts';
+import { type ContainerRecord, procStartTime, readRecord, removeDir, START_SOCKET, StateStore, statusOf, thisProcess } from './state-store.ts';
 
 export type { Stdio };
 
@@ -178,7 +183,6 @@ export class Runtime {
     // Before the claim: a refused cgroupsPath or device rule must leave no state directory.
     let cgroups = planPlacement(spec.linux?.cgroupsPath, id, undefined, this.cgroupParent);
     const devices = deviceRules(spec.linux?.resources?.devices);
-    const dir = this.store.claim(id);
     const rec: ContainerRecord = {
       id,
       bundle,
@@ -187,10 +191,14 @@ export class Runtime {
       pidStartTime: '',
       created: new Date().toISOString(),
       creating: true,
+      creator: thisProcess(),
       spec,
-      cgroups,
+      // What create may make, recorded before it makes any: a create that
+      // dies part-way leaves a record delete can clean up after.
+      cgroups: { ...cgroups, created: missingDirs(cgroups) },
       noPivot: opts.noPivot,
     };
+    const dir = this.store.claim(rec);
     let result: ExecutorResult | undefined;
     try {
       cgroups = await this.placeInCgroups(cgroups, devices);
@@ -234,10 +242,11 @@ export class Runtime {
       }).finally(() => this.spares?.replenish());
       if (split && !result.ready) throw new RuntimeError('EINIT', 'container init exited before it was created');
       rec.creating = false;
+      rec.creator = undefined;
       this.store.write(rec);
-      if (opts.pidFile) writeFileSync(resolve(opts.pidFile), String(rec.pid));
+      if (opts.pidFile) writeAtomic(resolve(opts.pidFile), String(rec.pid));
     } catch (e) {
-      await this.destroy(rec, rec.pid !== 0);
+      await this.destroyFailed(rec);
       throw e;
     }
     if (!split) await runHooksWarn('poststart', spec.hooks?.poststart, this.stateOf(rec, 'running'), this.warn);
@@ -337,12 +346,15 @@ export class Runtime {
     const rec = this.store.read(id);
     const status = statusOf(this.store, rec);
     if (status === 'stopped') throw new StateError(`cannot kill container "${id}": it is not running`);
-    const pids = all ? this.processesOf(rec) : [rec.pid];
-    for (const pid of pids) {
-      try {
-        process.kill(pid, sig);
-      } catch (e) {
-        if ((e as NodeJS.ErrnoException).code !== 'ESRCH') throw e;
+    if (!all) {
+      if (!signalInit(rec.pid, rec.pidStartTime, sig)) throw new StateError(`cannot kill container "${id}": it is not running`);
+    } else {
+      for (const pid of this.processesOf(rec)) {
+        try {
+          process.kill(pid, sig);
+        } catch (e) {
+          if ((e as NodeJS.ErrnoException).code !== 'ESRCH') throw e;
+        }
       }
     }
     // As runc: a paused container is thawed for SIGKILL, which its frozen processes would otherwise hold pending forever.
@@ -354,37 +366,72 @@ export class Runtime {
     try {
       rec = this.store.read(id);
     } catch (e) {
-      if (force && e instanceof NotFoundError) return;
-      throw e;
+      if (!force || !(e instanceof NotFoundError)) throw e;
+      // A claim whose writer died before its first record (read() removes an empty one).
+      return this.destroyBuried(id, undefined);
     }
     const status = statusOf(this.store, rec);
     if (status !== 'stopped' && !force)
       throw new StateError(`cannot delete container "${id}": it is ${status} (stop it first, or use --force)`);
-    await this.destroy(rec, true);
+    await this.destroyBuried(id, force ? undefined : rec);
   }
 
-  /** Kills what is left, removes cgroups and state, runs poststop hooks. */
-  private async destroy(rec: ContainerRecord, existed: boolean): Promise<void> {
-    // The init's pid counts only while it is still the init: after its exit the number may be another process's.
-    const initAlive = rec.pid !== 0 && procStartTime(rec.pid) === rec.pidStartTime;
-    const pids = new Set([...(initAlive ? [rec.pid] : []), ...this.processesOf(rec)]);
-    for (const pid of pids) {
-      try {
-        process.kill(pid, 'SIGKILL');
-      } catch {
-        // Already gone.
-      }
-    }
-    // A frozen process takes its SIGKILL only once thawed (v1's freezer).
-    if (isFrozen(rec.cgroups)) await setFrozen(rec.cgroups, false);
-    if (pids.size > 0) await waitGone(rec);
-    await removeCgroups(rec.cgroups, this.keptParents);
-    if (existed) await runHooksWarn('poststop', rec.spec.hooks?.poststop, this.stateOf(rec, 'stopped'), this.warn);
+  /**
+   * Claims the container for this delete by moving its directory away (of
+   * concurrent deletes only one can), then destroys what its record names.
+   * stopped: the record a delete without --force found stopped; a different
+   * container that took the id meanwhile is put back unless it is stopped too.
+   */
+  private async destroyBuried(id: string, stopped: ContainerRecord | undefined): Promise<void> {
+    let grave: string;
     try {
-      this.store.remove(rec.id);
+      grave = this.store.bury(id);
+    } catch (e) {
+      // Another delete won; it does the rest.
+      if (e instanceof NotFoundError && !stopped) return;
+      throw e;
+    }
+    const rec = readRecord(grave);
+    if (!rec) return removeDir(grave);
+    if (stopped && rec.created !== stopped.created && statusOf(this.store, rec) !== 'stopped') {
+      this.store.unbury(grave, id);
+      throw new StateError(`cannot delete container "${id}": it was replaced by a running one`);
+    }
+    await this.destroy(rec, true);
+    removeDir(grave);
+  }
+
+  /** Cleans up after a create that failed: what a concurrent delete claimed is
+   * that delete's to finish, but the processes and cgroups go at once either way. */
+  private async destroyFailed(rec: ContainerRecord): Promise<void> {
+    let grave: string | undefined;
+    try {
+      grave = this.store.bury(rec.id);
     } catch (e) {
       if (!(e instanceof NotFoundError)) throw e;
     }
+    await this.destroy(rec, grave !== undefined && rec.pid !== 0);
+    if (grave) removeDir(grave);
+  }
+
+  /** Kills what is left, removes cgroups, runs poststop hooks. */
+  private async destroy(rec: ContainerRecord, poststop: boolean): Promise<void> {
+    if (!(await killCgroups(rec.cgroups))) {
+      for (const pid of this.processesOf(rec)) {
+        try {
+          process.kill(pid, 'SIGKILL');
+        } catch {
+          // Already gone.
+        }
+      }
+    }
+    // The init outside the container's cgroups: rootless without any.
+    signalInit(rec.pid, rec.pidStartTime, 9);
+    // A frozen process takes its SIGKILL only once thawed (v1's freezer).
+    if (isFrozen(rec.cgroups)) await setFrozen(rec.cgroups, false);
+    await waitGone(rec);
+    await removeCgroups(rec.cgroups, this.keptParents);
+    if (poststop) await runHooksWarn('poststop', rec.spec.hooks?.poststop, this.stateOf(rec, 'stopped'), this.warn);
   }
 
   state(id: string): State {
@@ -415,7 +462,7 @@ export class Runtime {
 
   private processesOf(rec: ContainerRecord): number[] {
     if (rec.cgroups.dirs.length) return cgroupPids(rec.cgroups);
-    return rec.pid && procStartTime(rec.pid) === rec.pidStartTime ? containerProcesses(rec.pid) : [];
+    return initAlive(rec) ? containerProcesses(rec.pid) : [];
   }
 
   record(id: string): ContainerRecord {
@@ -429,27 +476,35 @@ export class Runtime {
     const status = statusOf(this.store, rec);
     if (status !== 'running' && status !== 'created')
       throw new StateError(`cannot exec in container "${id}": it is ${status}`);
-    const namespaces = (rec.spec.linux?.namespaces ?? []).map((ns) => ({
-      type: ns.type,
-      path: `/proc/${rec.pid}/ns/${NS_PROC_NAMES[ns.type]}`,
-    }));
-    const plan = buildExecPlan({
-      setgroupsDenied: setgroupsDenied(rec.pid),
-      process: proc,
-      namespaces,
-      cgroupProcs: procsFiles(rec.cgroups),
-      mode: opts.detach ? 'detach' : 'wait',
-      consoleSocket: opts.consoleSocket ? resolve(opts.consoleSocket) : undefined,
-      terminalRelay: opts.terminalRelay,
-      noNewKeyring: true,
-    });
-    const result = await runExecutor({
-      plan,
-      cwd: this.store.dir(id),
-      stdio: opts.stdio ?? ['inherit', 'inherit', 'inherit'],
-    });
-    if (opts.pidFile) writeFileSync(resolve(opts.pidFile), String(result.pid));
-    return { id, pid: result.pid, exit: opts.detach ? undefined : result.exit };
+    // Everything about the init is read through one fd of its /proc
+    // directory, checked to be the init's: its namespaces are joined through
+    // it too, so a pid reused since is never joined.
+    const initProc = openInitProc(rec.pid, rec.pidStartTime);
+    if (initProc === undefined) throw new StateError(`cannot exec in container "${id}": it is stopped`);
+    try {
+      const stdio = opts.stdio ?? ['inherit', 'inherit', 'inherit'];
+      const init = `/proc/self/fd/${initProc}`;
+      const inExecutor = `/proc/self/fd/${runtimeFd(stdio, 0)}`;
+      const namespaces = (rec.spec.linux?.namespaces ?? []).map((ns) => ({
+        type: ns.type,
+        path: `${inExecutor}/ns/${NS_PROC_NAMES[ns.type]}`,
+      }));
+      const plan = buildExecPlan({
+        setgroupsDenied: setgroupsDenied(init),
+        process: proc,
+        namespaces,
+        cgroupProcs: execProcsFiles(rec.cgroups, readFileSync(`${init}/cgroup`, 'utf8')),
+        mode: opts.detach ? 'detach' : 'wait',
+        consoleSocket: opts.consoleSocket ? resolve(opts.consoleSocket) : undefined,
+        terminalRelay: opts.terminalRelay,
+        noNewKeyring: true,
+      });
+      const result = await runExecutor({ plan, cwd: this.store.dir(id), stdio, runtimeFds: [initProc] });
+      if (opts.pidFile) writeAtomic(resolve(opts.pidFile), String(result.pid));
+      return { id, pid: result.pid, exit: opts.detach ? undefined : result.exit };
+    } finally {
+      closeSync(initProc);
+    }
   }
 
   private stateOf(rec: ContainerRecord, status: Status): State {
@@ -466,12 +521,16 @@ function refused(e: unknown): boolean {
   return code === 'EACCES' || code === 'EPERM' || code === 'EROFS';
 }
 
+/** The init's pid counts only while it is still the init: after its exit the number may be another process's. */
+function initAlive(rec: ContainerRecord): boolean {
+  return rec.pid !== 0 && procStartTime(rec.pid) === rec.pidStartTime;
+}
+
 /** Waits until the init and every process of the cgroup are gone. */
 async function waitGone(rec: ContainerRecord): Promise<void> {
   const deadline = Date.now() + 10_000;
   while (Date.now() < deadline) {
-    const alive = (rec.pid && procStartTime(rec.pid) === rec.pidStartTime) || cgroupPids(rec.cgroups).length > 0;
-    if (!alive) return;
+    if (!initAlive(rec) && cgroupPids(rec.cgroups).length === 0) return;
     await new Promise((r) => setTimeout(r, 2));
   }
   throw new RuntimeError('ETIMEDOUT', `container "${rec.id}" processes did not exit within 10s`);

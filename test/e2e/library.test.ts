@@ -9,7 +9,9 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { ConfigError } from '../../src/oci/errors.ts';
 import { hostHierarchies } from '../../src/runtime/cgroups/hierarchy.ts';
+import { openInitProc, signalInit } from '../../src/runtime/init-handle.ts';
 import { Runtime } from '../../src/runtime/runtime.ts';
+import { procStartTime } from '../../src/runtime/state-store.ts';
 import { makeBundle, uniqueId } from '../helpers/bundle.ts';
 import { cgroupDirsOf, waitFor } from '../helpers/runts.ts';
 
@@ -186,5 +188,58 @@ describe('library', () => {
       await rt.delete(id, true);
       b.cleanup();
     }
+  });
+
+  it('kill and exec of a container whose init\'s pid went to a stranger leave the stranger alone', async () => {
+    const rt = new Runtime({ root });
+    const b = makeBundle(undefined, ['sleep', '30']);
+    const id = uniqueId('lib');
+    await rt.run(id, { bundle: b.dir, stdio: ['ignore', 'ignore', 'ignore'] });
+    const stranger = spawn('sleep', ['30'], { stdio: 'ignore' });
+    const gone = new Promise((r) => stranger.on('exit', r));
+    try {
+      await waitFor(() => procStartTime(stranger.pid!) !== undefined);
+      // The record as if the init had exited and the kernel had given its number to the stranger.
+      const rec = rt.record(id);
+      const wrong = String(Number(procStartTime(stranger.pid!)) - 1);
+      rt.store.write({ ...rec, pid: stranger.pid!, pidStartTime: wrong });
+      assert.throws(() => rt.kill(id, 'SIGKILL'), /not running/);
+      await assert.rejects(rt.exec(id, { process: { ...b.spec.process!, args: ['true'] }, stdio: ['ignore', 'ignore', 'ignore'] }), /it is stopped/);
+      // The handles themselves: a start time that does not match is never signalled nor opened.
+      assert.equal(signalInit(stranger.pid!, wrong, 9), false);
+      assert.equal(openInitProc(stranger.pid!, wrong), undefined);
+      assert.equal(signalInit(stranger.pid!, procStartTime(stranger.pid!)!, 0), true);
+      await new Promise((r) => setTimeout(r, 50));
+      assert.equal(stranger.exitCode, null);
+      assert.equal(stranger.signalCode, null);
+      rt.store.write(rec);
+      rt.kill(id, 'SIGKILL');
+      await waitFor(() => rt.state(id).status === 'stopped');
+      await rt.delete(id);
+    } finally {
+      stranger.kill('SIGKILL');
+      await gone;
+      b.cleanup();
+    }
+  });
+
+  it('an exec\'d process gets none of the runtime\'s fds (the handle on the init\'s /proc)', async () => {
+    const rt = new Runtime({ root });
+    const b = makeBundle(undefined, ['sleep', '30']);
+    const id = uniqueId('lib');
+    await rt.run(id, { bundle: b.dir, stdio: ['ignore', 'ignore', 'ignore'] });
+    const outPath = join(b.dir, 'fds');
+    const out = openSync(outPath, 'w');
+    try {
+      const e = await rt.exec(id, { process: { ...b.spec.process!, args: ['sh', '-c', 'for f in /proc/$$/fd/*; do echo "${f##*/} $(readlink $f)"; done'] }, stdio: ['ignore', out, 'ignore'] });
+      assert.equal(await e.exit, 0);
+    } finally {
+      closeSync(out);
+    }
+    // Beyond its stdio, sh has only the pipe of its $(...).
+    const fds = readFileSync(outPath, 'utf8').trim().split('\n').filter((l) => !/ pipe:/.test(l));
+    assert.deepEqual(fds.map((l) => l.split(' ')[0]), ['0', '1', '2'], fds.join('\n'));
+    await rt.delete(id, true);
+    b.cleanup();
   });
 });

@@ -2,11 +2,12 @@
 // guarantee that bad input leaves nothing behind.
 
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { makeBundle, uniqueId } from '../helpers/bundle.ts';
-import { cgroupDirsOf, RUNTS, Runts, runCaptured } from '../helpers/runts.ts';
+import { cgroupDirsOf, RUNTS, Runts, runCaptured, waitFor } from '../helpers/runts.ts';
 
 const runts = new Runts();
 after(() => runts.cleanup());
@@ -30,13 +31,34 @@ describe('lifecycle', () => {
   });
 
   it('goes creating -> created -> running -> stopped, and delete removes everything', async () => {
+    // A createRuntime hook holds the create at "creating" until the test lets it go.
     const b = makeBundle(undefined, ['sleep', '30']);
+    const gate = join(b.dir, 'gate');
+    spawnSync('mkfifo', [gate]);
+    b.spec.hooks = { createRuntime: [{ path: '/bin/sh', args: ['sh', '-c', `cat ${gate} > /dev/null`] }] };
+    b.write();
     const id = uniqueId();
-    const pidFile = join(b.dir, 'pid');
-    runts.ok(['create', '--bundle', b.dir, '--pid-file', pidFile, id]);
+    const pidFile = join(b.dir, 'pids', 'pid');
+    mkdirSync(join(b.dir, 'pids'));
+    const create = runts.runAsync(['create', '--bundle', b.dir, '--pid-file', pidFile, id]);
+    // Its first record comes at the claim, the init's pid once the executor reports it.
+    const inState = () => {
+      const r = runts.run(['state', id]);
+      return r.code === 0 ? (JSON.parse(r.stdout) as { status: string; pid?: number }) : undefined;
+    };
+    await waitFor(() => inState()?.pid !== undefined, 20_000);
+    const creating = runts.state(id);
+    assert.equal(creating.status, 'creating');
+    assert.ok(creating.pid! > 0 && existsSync(`/proc/${creating.pid}`), 'a creating container has its init');
+    assert.ok(!existsSync(pidFile), 'the pid file is written once the container is created');
+    writeFileSync(gate, 'go');
+    assert.equal((await create).code, 0);
     const created = runts.state(id);
     assert.equal(created.status, 'created');
-    assert.equal(created.pid, Number(readFileSync(pidFile, 'utf8')));
+    assert.equal(created.pid, creating.pid);
+    // Written whole through a temp file in its directory, which is gone.
+    assert.equal(readFileSync(pidFile, 'utf8'), String(created.pid));
+    assert.deepEqual(readdirSync(join(b.dir, 'pids')), ['pid']);
     assert.equal(created.bundle, b.dir);
     // The user process has not run yet: the init still waits in the executor.
     assert.match(readFileSync(`/proc/${created.pid}/cmdline`, 'utf8'), /runts-executor/);
@@ -152,6 +174,125 @@ describe('lifecycle', () => {
   });
 });
 
+describe('delete, concurrency and crashes', () => {
+  it('delete --force removes a fork bomb: no state, no cgroups, no processes', async () => {
+    // Every process forks again and again (test/helpers/forkbomb.c); the pids
+    // limit (set by the test: runts sets no limits yet) keeps the bomb at 200.
+    // Without a pid namespace, so that the kernel does not end the bomb with
+    // the init: only delete can stop it.
+    const b = makeBundle((s) => (s.linux!.namespaces = s.linux!.namespaces!.filter((n) => n.type !== 'pid')), ['/bin/forkbomb']);
+    const cc = spawnSync('cc', ['-static', '-O', '-o', join(b.rootfs, 'bin', 'forkbomb'), join(import.meta.dirname, '..', 'helpers', 'forkbomb.c')], { encoding: 'utf8' });
+    assert.equal(cc.status, 0, cc.stderr);
+    const id = uniqueId();
+    runts.ok(['create', '--bundle', b.dir, id]);
+    const pidsDir = cgroupDirsOf(id).find((d) => d.startsWith('/sys/fs/cgroup/pids/'));
+    assert.ok(pidsDir, 'the container has a v1 pids cgroup');
+    writeFileSync(join(pidsDir, 'pids.max'), '200');
+    runts.ok(['start', id]);
+    const current = () => Number(readFileSync(join(pidsDir, 'pids.current'), 'utf8'));
+    await waitFor(() => current() >= 150, 20_000);
+    const pids = readFileSync(join(pidsDir, 'cgroup.procs'), 'utf8').split('\n').filter(Boolean);
+    const r = runts.run(['delete', '--force', id]);
+    assert.equal(r.code, 0, r.stderr);
+    assertNothingLeft(id, b.dir);
+    // The cgroups could go only once empty; and none of the bomb's pids runs it any more.
+    for (const pid of pids) {
+      const cmd = existsSync(`/proc/${pid}/cmdline`) ? readFileSync(`/proc/${pid}/cmdline`, 'utf8') : '';
+      assert.ok(!cmd.startsWith('/bin/forkbomb'), `bomb process ${pid} survived`);
+    }
+    b.cleanup();
+  });
+
+  it('concurrent deletes of one container: one acts (one poststop), the others find nothing', async () => {
+    const b = makeBundle(undefined, ['true']);
+    const log = join(b.dir, 'poststop.log');
+    b.spec.hooks = { poststop: [{ path: '/bin/sh', args: ['sh', '-c', `echo stopped >> ${log}`] }] };
+    b.write();
+    for (const force of [false, true]) {
+      const id = uniqueId();
+      runts.ok(['run', '--detach', '--bundle', b.dir, id]);
+      await waitFor(() => runts.state(id).status === 'stopped');
+      const results = await Promise.all(Array.from({ length: 6 }, () => runts.runAsync(['delete', ...(force ? ['--force'] : []), id])));
+      if (force) assert.deepEqual(results.map((r) => r.code), [0, 0, 0, 0, 0, 0], results.map((r) => r.stderr).join(''));
+      else {
+        assert.equal(results.filter((r) => r.code === 0).length, 1, results.map((r) => r.stderr).join(''));
+        for (const r of results.filter((r) => r.code !== 0)) assert.match(r.stderr, /does not exist/);
+      }
+      assert.deepEqual(readFileSync(log, 'utf8').split('\n').filter(Boolean), ['stopped'], `poststop ran more than once (--force: ${force})`);
+      assertNothingLeft(id, b.dir);
+      rmSync(log);
+    }
+    assert.deepEqual(readdirSync(runts.root).filter((n) => n.startsWith('.')), [], 'claims or graves left in the state root');
+    b.cleanup();
+  });
+
+  it('a create killed between its claim and the init\'s pid is removed by delete --force, with its cgroups', async () => {
+    // The executor blocks connecting to a console socket whose backlog is
+    // full (one connection never accepted): runts waits for the init's pid.
+    const b = makeBundle((s) => (s.process!.terminal = true), ['true']);
+    const sock = join(b.dir, 'console.sock');
+    const holder = spawn('perl', ['-MSocket', '-e', `socket(S, PF_UNIX, SOCK_STREAM, 0) or die; bind(S, pack_sockaddr_un("${sock}")) or die; listen(S, 0) or die;
+      socket(C, PF_UNIX, SOCK_STREAM, 0) or die; connect(C, pack_sockaddr_un("${sock}")) or die; $| = 1; print "ready\n"; sleep 600;`], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const id = uniqueId();
+    try {
+      await new Promise((r) => holder.stdout.once('data', r));
+      const create = spawn(RUNTS, runts.args(['create', '--bundle', b.dir, '--console-socket', sock, id]), { stdio: 'ignore', detached: true });
+      const exited = new Promise((r) => create.on('exit', r));
+      await waitFor(() => cgroupDirsOf(id).length > 0, 20_000);
+      await new Promise((r) => setTimeout(r, 200));
+      assert.equal(create.exitCode, null, 'the create was held');
+      // runts and its executor die, as in a crash or an OOM kill.
+      process.kill(-create.pid!, 'SIGKILL');
+      await exited;
+      assert.ok(cgroupDirsOf(id).length > 0);
+      assert.equal(runts.state(id).status, 'stopped');
+      runts.ok(['delete', '--force', id]);
+      assertNothingLeft(id, b.dir);
+    } finally {
+      holder.kill('SIGKILL');
+      b.cleanup();
+    }
+  });
+
+  it('delete --force removes a claim without a record, and one whose creator died with cgroups made', () => {
+    // An empty claim (what a runts that died at once after mkdir leaves): list and state do not show it.
+    const empty = uniqueId();
+    mkdirSync(join(runts.root, empty));
+    assert.ok(!JSON.parse(runts.ok(['list', '--format', 'json'])).some((c: { id: string }) => c.id === empty));
+    assert.match(runts.run(['state', empty]).stderr, /does not exist/);
+    mkdirSync(join(runts.root, empty));
+    runts.ok(['delete', '--force', empty]);
+    assert.ok(!existsSync(join(runts.root, empty)), 'the empty claim is left');
+    // A creating record whose creator and init are dead, with a cgroup it made.
+    const id = uniqueId();
+    const cgroup = join('/sys/fs/cgroup/pids', id);
+    const dead = spawnSync('true').pid;
+    mkdirSync(cgroup);
+    mkdirSync(join(runts.root, id));
+    const bundle = makeBundle();
+    writeFileSync(join(runts.root, id, 'state.json'), JSON.stringify({
+      id, bundle: '/nonexistent', rootfs: '/nonexistent/rootfs', pid: 0, pidStartTime: '', created: new Date().toISOString(),
+      creating: true, creator: { pid: dead, startTime: '1' }, spec: bundle.spec, cgroups: { dirs: [cgroup], created: [cgroup], names: ['pids'], parents: [] },
+    }));
+    assert.equal(runts.state(id).status, 'stopped');
+    runts.ok(['delete', '--force', id]);
+    assert.ok(!existsSync(cgroup), 'the cgroup is left');
+    assertNothingLeft(id);
+    bundle.cleanup();
+  });
+
+  it('a container\'s init leads a session of its own without a terminal', () => {
+    const b = makeBundle(undefined, ['cat', '/proc/1/stat']);
+    const r = runts.run(['run', '--bundle', b.dir, uniqueId()]);
+    assert.equal(r.code, 0, r.stderr);
+    // Fields after the command: state, ppid, pgrp, session.
+    const [, , pgrp, session] = r.stdout.slice(r.stdout.lastIndexOf(')') + 2).split(' ');
+    assert.equal(session, '1');
+    assert.equal(pgrp, '1');
+    b.cleanup();
+  });
+});
+
 describe('bad input leaves nothing behind', () => {
   it('an invalid config names the field', () => {
     const b = makeBundle((s) => (s.linux!.namespaces![1].type = 'netwrok' as never));
@@ -205,7 +346,7 @@ describe('bad input leaves nothing behind', () => {
 
   it('invalid ids are refused', () => {
     const b = makeBundle();
-    for (const id of ['../escape', 'a/b', '']) {
+    for (const id of ['../escape', 'a/b', '', '.deleted-x', '.claim-x']) {
       const r = runts.run(['create', '--bundle', b.dir, id]);
       assert.equal(r.code, 1);
       assert.match(r.stderr, /container id/);

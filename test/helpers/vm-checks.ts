@@ -94,6 +94,32 @@ function assertGone(c: Ctx, id: string, dir: string): void {
   assert.ok(!existsSync(join(c.runts.root, id)), `state of ${id} left behind`);
 }
 
+/** Runs fn with a cgroup /name that hands controller to its children
+ * (enabled from the root down, as a delegating manager would), then removes
+ * it and restores the root's subtree_control. */
+async function underParent(name: string, controller: string, fn: (parent: string) => Promise<void>): Promise<void> {
+  const parent = join(CG, name);
+  const rootControl = join(CG, 'cgroup.subtree_control');
+  const had = readFileSync(rootControl, 'utf8').split(/\s/).includes(controller);
+  mkdirSync(parent);
+  let failed = true;
+  try {
+    if (!had) writeFileSync(rootControl, `+${controller}`);
+    writeFileSync(join(parent, 'cgroup.subtree_control'), `+${controller}`);
+    await fn(parent);
+    failed = false;
+  } finally {
+    // After a failure a container may be left in it (the last check deletes
+    // it): the failure is what is reported, not the cleanup's EBUSY.
+    try {
+      rmdirSync(parent);
+      if (!had) writeFileSync(rootControl, `-${controller}`);
+    } catch (e) {
+      if (!failed) throw e;
+    }
+  }
+}
+
 export interface Check {
   name: string;
   run: (c: Ctx) => void | Promise<void>;
@@ -450,6 +476,61 @@ export const checks: Check[] = [
         b.cleanup();
       }
     },
+  },
+  {
+    name: 'delete --force kills a fork bomb through cgroup.kill: no processes, cgroup or state left',
+    run: (c) =>
+      // The bomb (test/helpers/forkbomb.c) limited by the check (runts sets no
+      // limits yet); without a pid namespace, so only the kill can end it.
+      // Small: the emulated CPU is slow.
+      underParent('bomb', 'pids', async (parent) => {
+        const dir = join(parent, 'c');
+        const b = makeBundle((s) => {
+          s.linux!.cgroupsPath = '/bomb/c';
+          s.linux!.namespaces = s.linux!.namespaces!.filter((n) => n.type !== 'pid');
+        }, ['/bin/forkbomb', '20']);
+        const id = uniqueId('v2');
+        try {
+          const cc = spawnSync('cc', ['-static', '-O', '-o', join(b.rootfs, 'bin', 'forkbomb'), join(import.meta.dirname, 'forkbomb.c')], { encoding: 'utf8' });
+          assert.equal(cc.status, 0, cc.stderr);
+          c.runts.ok(['create', '--bundle', b.dir, id]);
+          assert.ok(existsSync(join(dir, 'cgroup.kill')), 'the guest\'s kernel has cgroup.kill');
+          writeFileSync(join(dir, 'pids.max'), '40');
+          c.runts.ok(['start', id]);
+          await until(() => Number(readFileSync(join(dir, 'pids.current'), 'utf8')) >= 30, 'the bomb fills its pids limit', 60_000);
+          c.runts.ok(['delete', '--force', id]);
+          assertGone(c, id, dir);
+        } finally {
+          b.cleanup();
+        }
+      }),
+  },
+  {
+    name: 'exec joins the init\'s cgroup when the container\'s own refuses processes (it handed memory to a cgroup it made)',
+    run: (c) =>
+      // v2's no-internal-processes rule: once the container enables a domain
+      // controller for the cgroup it made and moved into, its own takes no
+      // process, and an exec goes to the init's leaf, as runc's does.
+      underParent('leaf', 'memory', async (parent) => {
+        const dir = join(parent, 'c');
+        const b = makeBundle((s) => {
+          s.linux!.cgroupsPath = '/leaf/c';
+          s.mounts = s.mounts!.map((m) => (m.type === 'cgroup' ? { ...m, options: ['nosuid', 'noexec', 'nodev', 'relatime', 'rw'] } : m));
+        }, ['sh', '-c', 'mkdir /sys/fs/cgroup/sub && echo $$ > /sys/fs/cgroup/sub/cgroup.procs && echo +memory > /sys/fs/cgroup/cgroup.subtree_control && exec sleep 600']);
+        const id = uniqueId('v2');
+        try {
+          c.runts.ok(['run', '--detach', '--bundle', b.dir, id]);
+          await until(() => existsSync(join(dir, 'cgroup.subtree_control')) && readFileSync(join(dir, 'cgroup.subtree_control'), 'utf8').includes('memory'), 'the container handed memory to sub');
+          assert.equal(c.runts.ok(['exec', id, 'cat', '/proc/self/cgroup']), '0::/sub\n');
+          c.runts.ok(['exec', '-d', id, 'sleep', '600']);
+          await until(() => procsOf(join(dir, 'sub')).length === 2, 'the exec process is in sub');
+          assert.deepEqual(procsOf(dir), []);
+          c.runts.ok(['delete', '--force', id]);
+          assertGone(c, id, dir);
+        } finally {
+          b.cleanup();
+        }
+      }),
   },
   {
     name: 'nothing is left in the guest\'s cgroup tree',

@@ -3,7 +3,7 @@
 // v2 cgroup has (cgroup.freeze, with "frozen 1" in cgroup.events once done).
 // Both freeze the cgroups below too.
 
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { RuntimeError } from '../../oci/errors.ts';
 import { type Hierarchy, hostHierarchies } from './hierarchy.ts';
@@ -30,6 +30,12 @@ function freezerOf(p: CgroupPlacement, hierarchies: Hierarchy[]): Freezer | unde
 function frozen(f: Freezer): boolean {
   if (f.version === 1) return readFileSync(join(f.dir, 'freezer.state'), 'utf8').trim() === 'FROZEN';
   return /^frozen 1$/m.test(readFileSync(join(f.dir, 'cgroup.events'), 'utf8'));
+}
+
+/** Whether the container has a freezer (a cgroup that exists in a hierarchy that freezes). */
+export function hasFreezer(p: CgroupPlacement, hierarchies = hostHierarchies()): boolean {
+  const f = freezerOf(p, hierarchies);
+  return !!f && existsSync(f.dir);
 }
 
 /** Whether the container's cgroup is frozen (false without one, or once it is gone). */

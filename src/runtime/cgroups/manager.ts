@@ -2,14 +2,14 @@
 // create and removed on delete, and controls which devices it may use.
 // Resource limits come with the resources issue.
 
-import { closeSync, constants, mkdirSync, openSync, readdirSync, readFileSync, rmdirSync, statSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, constants, existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmdirSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { dirname, join, posix } from 'node:path';
 import { ConfigError, RuntimeError } from '../../oci/errors.ts';
 import { hostCalls } from '../native.ts';
 import type { CgroupMountSource } from '../plan/mounts.ts';
 import { BPF_CGROUP_DEVICE, BPF_F_ALLOW_MULTI, BPF_PROG_TYPE_CGROUP_DEVICE, deviceProgram } from './device-bpf.ts';
 import { type DeviceRules, v1Writes } from './devices.ts';
-import { type Hierarchy, hostHierarchies } from './hierarchy.ts';
+import { type Hierarchy, hostHierarchies, parseProcCgroup } from './hierarchy.ts';
 
 export interface CgroupPlacement {
   /** The container's directory in each hierarchy. */
@@ -65,6 +65,15 @@ export function planPlacement(
 /** No cgroups at all: a rootless container where none may be made. */
 export function noPlacement(): CgroupPlacement {
   return { dirs: [], created: [], names: [], parents: [] };
+}
+
+/** The directories createCgroups would make now (each dir and its missing
+ * ancestors), shallowest first: recorded before any is made, so a create that
+ * dies part-way leaves no cgroup its record does not name. */
+export function missingDirs(p: CgroupPlacement): string[] {
+  const out = new Set<string>();
+  for (const dir of p.dirs) for (let d = dir; !existsSync(d); d = dirname(d)) out.add(d);
+  return [...out].sort((a, b) => a.length - b.length);
 }
 
 function mkdirTracked(dir: string, created: string[]): void {
@@ -163,6 +172,25 @@ function attachDeviceProgram(dir: string, rules: DeviceRules): void {
 
 export function procsFiles(p: CgroupPlacement): string[] {
   return p.dirs.map((d) => join(d, 'cgroup.procs'));
+}
+
+/**
+ * The cgroup.procs files an exec joins: the container's own cgroups, and on
+ * v2, where a cgroup that hands domain controllers to its children refuses
+ * processes (EBUSY), the cgroup its init is in as the alternative, as runc
+ * does: a leaf when the container made cgroups below its own. initCgroup is
+ * the init's /proc/<pid>/cgroup; a path outside the container's is not taken.
+ */
+export function execProcsFiles(p: CgroupPlacement, initCgroup: string, hierarchies = hostHierarchies()): (string | string[])[] {
+  const initPath = parseProcCgroup(initCgroup).get('');
+  return p.dirs.map((dir, i) => {
+    const top = join(dir, 'cgroup.procs');
+    const h = hierarchies[i];
+    if (h?.version !== 2 || initPath === undefined) return top;
+    const rel = h.root !== '/' && initPath.startsWith(`${h.root}/`) ? initPath.slice(h.root.length) : initPath;
+    const leaf = join(h.mountPoint, rel);
+    return leaf.startsWith(`${dir}/`) ? [top, join(leaf, 'cgroup.procs')] : top;
+  });
 }
 
 export function cgroupMountSources(p: CgroupPlacement, hierarchies = hostHierarchies()): CgroupMountSource[] {

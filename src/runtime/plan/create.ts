@@ -114,6 +114,8 @@ export function buildCreatePlan(input: CreatePlanInput): Plan {
   if (!input.noNewKeyring) plan.push(step(Op.SESSION_KEYRING, `_ses.${input.id}`));
   if (proc) {
     plan.push(...rlimitSteps(proc));
+    // Every init leads a session of its own, as runc's (the terminal step made one already).
+    if (!proc.terminal) plan.push(step(Op.SETSID));
     plan.push(...credentialSteps(proc, { setgroupsAllowed: !setgroupsDenied }));
     plan.push(step(Op.UMASK, proc.user.umask ?? 0o022));
     plan.push(step(Op.CHDIR, proc.cwd));

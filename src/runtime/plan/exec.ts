@@ -11,7 +11,8 @@ export interface ExecPlanInput {
   process: Process;
   /** The container's namespaces, each with the path to join. */
   namespaces: Namespace[];
-  cgroupProcs: string[];
+  /** Per cgroup, its cgroup.procs file, or files to try in turn while one refuses with EBUSY. */
+  cgroupProcs: (string | readonly string[])[];
   mode: 'detach' | 'wait';
   consoleSocket?: string;
   terminalRelay?: boolean;
@@ -27,7 +28,7 @@ export function buildExecPlan(input: ExecPlanInput): Plan {
   if (input.setgroupsDenied && p.user.additionalGids?.length)
     throw new ConfigError('process.user.additionalGids', 'cannot be set: the container\'s user namespace denies setgroups');
   const plan: Plan = [step(Op.MODE, input.mode)];
-  for (const procs of input.cgroupProcs) plan.push(step(Op.CGROUP_PROCS, procs));
+  for (const procs of input.cgroupProcs) plan.push(step(Op.CGROUP_PROCS, ...(typeof procs === 'string' ? [procs] : procs)));
   plan.push(...joinSteps(input.namespaces));
   if (input.consoleSocket) plan.push(step(Op.CONSOLE_SOCKET, input.consoleSocket));
   if (input.terminalRelay && p.terminal) plan.push(step(Op.TERMINAL_RELAY));
