@@ -35,7 +35,6 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-
 struct settings {
   int wait;
   int signal_fd; /* "wait": the signals P forwards, made before the init so a failure is reported */

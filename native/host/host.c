@@ -435,13 +435,11 @@ static napi_value js_flock(napi_env env, napi_callback_info info) {
  * program is built in TypeScript; a refusal is retried with the verifier's
  * log, which the error then carries. */
 static napi_value js_bpf_prog_load(napi_env env, napi_callback_info info) {
-  size_t argc = 3;
   napi_value argv[3];
-  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
-  int32_t type = -1;
+  args_of(env, info, 3, argv);
+  int32_t type = int_of(env, argv[0]);
   void *insns = NULL;
   size_t len = 0;
-  napi_get_value_int32(env, argv[0], &type);
   char *license = string_arg(env, argv[2]);
   napi_value out = NULL;
   if (napi_get_buffer_info(env, argv[1], &insns, &len) != napi_ok || len == 0 || len % 8 || !license) {
@@ -485,17 +483,14 @@ done:
 /* bpfProgAttach(progFd, targetFd, attachType, flags): the attachment holds
  * the program, so the caller may close progFd. */
 static napi_value js_bpf_prog_attach(napi_env env, napi_callback_info info) {
-  size_t argc = 4;
   napi_value argv[4];
-  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
-  int32_t v[4] = {-1, -1, -1, 0};
-  for (size_t i = 0; i < 4; i++) napi_get_value_int32(env, argv[i], &v[i]);
+  args_of(env, info, 4, argv);
   union bpf_attr attr;
   memset(&attr, 0, sizeof attr);
-  attr.attach_bpf_fd = (uint32_t)v[0];
-  attr.target_fd = (uint32_t)v[1];
-  attr.attach_type = (uint32_t)v[2];
-  attr.attach_flags = (uint32_t)v[3];
+  attr.attach_bpf_fd = (uint32_t)int_of(env, argv[0]);
+  attr.target_fd = (uint32_t)int_of(env, argv[1]);
+  attr.attach_type = (uint32_t)int_of(env, argv[2]);
+  attr.attach_flags = (uint32_t)int_of(env, argv[3]);
   if (syscall(SYS_bpf, BPF_PROG_ATTACH, &attr, sizeof attr) < 0) return throw_errno(env, errno, "bpf(BPF_PROG_ATTACH)");
   return NULL;
 }
@@ -519,13 +514,9 @@ static napi_value js_pidfd_open(napi_env env, napi_callback_info info) {
 
 /* pidfdSendSignal(fd, sig): the signal goes to that process, or ESRCH once it is gone. */
 static napi_value js_pidfd_send_signal(napi_env env, napi_callback_info info) {
-  size_t argc = 2;
   napi_value argv[2];
-  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
-  int32_t fd = -1, sig = 0;
-  napi_get_value_int32(env, argv[0], &fd);
-  napi_get_value_int32(env, argv[1], &sig);
-  if (syscall(SYS_pidfd_send_signal, fd, sig, NULL, 0) < 0) return throw_errno(env, errno, "pidfd_send_signal");
+  args_of(env, info, 2, argv);
+  if (syscall(SYS_pidfd_send_signal, int_of(env, argv[0]), int_of(env, argv[1]), NULL, 0) < 0) return throw_errno(env, errno, "pidfd_send_signal");
   return NULL;
 }
 
