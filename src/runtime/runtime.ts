@@ -17,6 +17,7 @@ import {
   execProcsFiles,
   missingDirs,
   noPlacement,
+  permissionRefused,
   planPlacement,
   procsFiles,
   removeCgroups,
@@ -36,7 +37,7 @@ import { containerProcesses } from './proctree.ts';
 import { inUserNamespace, ownGidMap, setgroupsDenied } from './rootless.ts';
 import { hostCalls } from './native.ts';
 import { buildExecPlan } from './plan/exec.ts';
-import { type ContainerRecord, procStartTime, readRecord, removeDir, START_SOCKET, StateStore, statusOf, thisProcess } from './state-store.ts';
+import { type ContainerRecord, processAlive, procStartTime, readRecord, removeDir, START_SOCKET, StateStore, statusOf, thisProcess } from './state-store.ts';
 
 export type { Stdio };
 
@@ -269,14 +270,14 @@ export class Runtime {
     try {
       createCgroups(p);
     } catch (e) {
-      if (!this.rootless || !refused(e)) throw e;
+      if (!this.rootless || !permissionRefused(e)) throw e;
       await removeCgroups(p);
       return noPlacement();
     }
     try {
       controlDevices(p, devices);
     } catch (e) {
-      if (!this.rootless || !refused(e)) throw e;
+      if (!this.rootless || !permissionRefused(e)) throw e;
     }
     return p;
   }
@@ -515,15 +516,9 @@ export class Runtime {
   }
 }
 
-/** An error for lack of permission. */
-function refused(e: unknown): boolean {
-  const code = (e as NodeJS.ErrnoException).code;
-  return code === 'EACCES' || code === 'EPERM' || code === 'EROFS';
-}
-
 /** The init's pid counts only while it is still the init: after its exit the number may be another process's. */
 function initAlive(rec: ContainerRecord): boolean {
-  return rec.pid !== 0 && procStartTime(rec.pid) === rec.pidStartTime;
+  return processAlive(rec.pid, rec.pidStartTime);
 }
 
 /** Waits until the init and every process of the cgroup are gone. */

@@ -202,12 +202,15 @@ export function thisProcess(): { pid: number; startTime: string } {
   return self;
 }
 
+/** Whether pid is still the process that started at startTime (a number is reused once its process is gone). */
+export function processAlive(pid: number, startTime: string): boolean {
+  return pid !== 0 && procStartTime(pid) === startTime;
+}
+
 export function statusOf(store: StateStore, rec: ContainerRecord): Status {
-  if (rec.creating) {
-    const alive = (p: { pid: number; startTime: string }) => p.pid !== 0 && procStartTime(p.pid) === p.startTime;
-    return alive({ pid: rec.pid, startTime: rec.pidStartTime }) || (rec.creator && alive(rec.creator)) ? 'creating' : 'stopped';
-  }
-  if (!rec.pid || procStartTime(rec.pid) !== rec.pidStartTime) return 'stopped';
+  const initAlive = processAlive(rec.pid, rec.pidStartTime);
+  if (rec.creating) return initAlive || (rec.creator && processAlive(rec.creator.pid, rec.creator.startTime)) ? 'creating' : 'stopped';
+  if (!initAlive) return 'stopped';
   if (store.awaitingStart(rec.id)) return 'created';
   return isFrozen(rec.cgroups) ? 'paused' : 'running';
 }

@@ -8,7 +8,7 @@ import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { hasFreezer, setFrozen } from './freezer.ts';
 import { type Hierarchy, hostHierarchies } from './hierarchy.ts';
-import { cgroupPids, type CgroupPlacement } from './manager.ts';
+import { cgroupPids, type CgroupPlacement, permissionRefused } from './manager.ts';
 
 /** The container's cgroup.kill file, if its kernel and placement have one. */
 function killFile(p: CgroupPlacement, hierarchies: Hierarchy[]): string | undefined {
@@ -29,8 +29,7 @@ export async function killCgroups(p: CgroupPlacement, hierarchies = hostHierarch
       return true;
     } catch (e) {
       // Not ours to write (a rootless container in a cgroup someone else made): the freezer, or pids.
-      const code = (e as NodeJS.ErrnoException).code;
-      if (code !== 'EACCES' && code !== 'EPERM' && code !== 'EROFS') throw e;
+      if (!permissionRefused(e)) throw e;
     }
   }
   if (!hasFreezer(p, hierarchies)) return false;

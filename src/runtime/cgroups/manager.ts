@@ -62,6 +62,12 @@ export function planPlacement(
   return { dirs, created: [], names, parents };
 }
 
+/** Whether a cgroup write failed for lack of permission (rootless: not ours to write). */
+export function permissionRefused(e: unknown): boolean {
+  const code = (e as NodeJS.ErrnoException).code;
+  return code === 'EACCES' || code === 'EPERM' || code === 'EROFS';
+}
+
 /** No cgroups at all: a rootless container where none may be made. */
 export function noPlacement(): CgroupPlacement {
   return { dirs: [], created: [], names: [], parents: [] };
