@@ -2,7 +2,8 @@
 // test/e2e/cgroup-v2-vm.test.ts boots, as root in the guest's initial
 // namespaces (the "host" of the containers). Run as a script, they write their
 // results to the JSON file named by argv[2] after each check, so a guest that
-// dies part-way still tells which checks passed.
+// dies part-way still tells which checks passed. The core checks are here;
+// each later concern adds a module under guest/ and one line to the list.
 
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
@@ -10,122 +11,13 @@ import { chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSyn
 import { rootlessSpec } from '../../src/oci/default-spec.ts';
 import { join } from 'node:path';
 import { cgroupMode, hostHierarchies } from '../../src/runtime/cgroups/hierarchy.ts';
-import { type Bundle, makeBundle, uniqueId } from './bundle.ts';
+import { makeBundle, uniqueId } from './bundle.ts';
 import { addImageNodes, DEFAULT_OUTCOME, DENIED, KMSG_WRITE_OUTCOME, KMSG_WRITE_RULE, MAKE_AND_OPEN, OPEN, probed, withMknod } from './device-probe.ts';
 import { RUNTS, Runts } from './runts.ts';
+export type { CheckResult } from './guest/common.ts';
+import { assertGone, CG, type Check, type CheckResult, cgroupDirs, type Ctx, mountAt, procsOf, runOnce, runProbe, underParent, until } from './guest/common.ts';
 
-const CG = '/sys/fs/cgroup';
-
-export interface CheckResult {
-  name: string;
-  ok: boolean;
-  error?: string;
-  ms: number;
-}
-
-interface Ctx {
-  runts: Runts;
-  /** The detached container the middle checks share. */
-  id: string;
-  pid: number;
-  bundle?: Bundle;
-  /** Every cgroup directory before the first check. */
-  before: string[];
-}
-
-/** Root, mount options and type of the mount at a point, from mountinfo text. */
-function mountAt(mountinfo: string, point: string): { root: string; options: string; fstype: string } | undefined {
-  for (const line of mountinfo.split('\n')) {
-    const [left, right] = line.split(' - ');
-    const f = left.split(' ');
-    if (f[4] === point) return { root: f[3], options: f[5], fstype: right.split(' ')[0] };
-  }
-  return undefined;
-}
-
-function cgroupDirs(): string[] {
-  const out: string[] = [];
-  const walk = (d: string): void => {
-    for (const e of readdirSync(d, { withFileTypes: true })) {
-      if (!e.isDirectory()) continue;
-      out.push(join(d, e.name));
-      walk(join(d, e.name));
-    }
-  };
-  walk(CG);
-  return out.sort();
-}
-
-const procsOf = (dir: string) => readFileSync(join(dir, 'cgroup.procs'), 'utf8').split('\n').filter(Boolean).map(Number);
-
-async function until(cond: () => boolean, what: string, ms = 20_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`timed out waiting until ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
-
-/** Runs a script in a fresh busybox container; returns the result, not asserting success. */
-function runOnce(c: Ctx, script: string, edit?: Parameters<typeof makeBundle>[0]) {
-  const b = makeBundle(edit, ['sh', '-c', script]);
-  const id = uniqueId('v2');
-  try {
-    return { id, ...c.runts.run(['run', '--bundle', b.dir, id]) };
-  } finally {
-    b.cleanup();
-  }
-}
-
-/** Runs the device probe in a fresh container whose image carries device nodes. */
-function runProbe(c: Ctx, script: string, edit: Parameters<typeof makeBundle>[0]) {
-  const b = makeBundle(edit, ['sh', '-c', script]);
-  addImageNodes(b);
-  const id = uniqueId('v2');
-  try {
-    return { id, ...c.runts.run(['run', '--bundle', b.dir, id]) };
-  } finally {
-    b.cleanup();
-  }
-}
-
-function assertGone(c: Ctx, id: string, dir: string): void {
-  assert.ok(!existsSync(dir), `${dir} left behind`);
-  assert.ok(!existsSync(join(c.runts.root, id)), `state of ${id} left behind`);
-}
-
-/** Runs fn with a cgroup /name that hands controller to its children
- * (enabled from the root down, as a delegating manager would), then removes
- * it and restores the root's subtree_control. */
-async function underParent(name: string, controller: string, fn: (parent: string) => Promise<void>): Promise<void> {
-  const parent = join(CG, name);
-  const rootControl = join(CG, 'cgroup.subtree_control');
-  const had = readFileSync(rootControl, 'utf8').split(/\s/).includes(controller);
-  mkdirSync(parent);
-  let failed = true;
-  try {
-    if (!had) writeFileSync(rootControl, `+${controller}`);
-    writeFileSync(join(parent, 'cgroup.subtree_control'), `+${controller}`);
-    await fn(parent);
-    failed = false;
-  } finally {
-    // After a failure a container may be left in it (the last check deletes
-    // it): the failure is what is reported, not the cleanup's EBUSY.
-    try {
-      rmdirSync(parent);
-      if (!had) writeFileSync(rootControl, `-${controller}`);
-    } catch (e) {
-      if (!failed) throw e;
-    }
-  }
-}
-
-export interface Check {
-  name: string;
-  run: (c: Ctx) => void | Promise<void>;
-}
-
-export const checks: Check[] = [
+const core: Check[] = [
   {
     name: 'the guest has cgroup2 alone at /sys/fs/cgroup, and runts sees a pure v2 host',
     run: () => {
@@ -532,6 +424,9 @@ export const checks: Check[] = [
         }
       }),
   },
+];
+
+const last: Check[] = [
   {
     name: 'nothing is left in the guest\'s cgroup tree',
     run: (c) => {
@@ -541,6 +436,9 @@ export const checks: Check[] = [
     },
   },
 ];
+
+/** Every check, in the order the guest runs them; the last one checks that none left anything behind. */
+export const checks: Check[] = [...core, ...last];
 
 async function main(resultsFile: string): Promise<void> {
   const ctx: Ctx = { runts: new Runts(), id: uniqueId('v2-detached'), pid: 0, before: cgroupDirs() };
