@@ -16,6 +16,7 @@
  * The runtime always starts this program from a sealed in-memory copy
  * (native/host: sealedCopy), never from its file: a container sees it. */
 #include "executor.h"
+#include "procattr.h"
 #include "report.h"
 #include "spare.h"
 #include "terminal.h"
@@ -133,8 +134,12 @@ static void become_root(struct plan *plan, int peer) {
 
 static void stage1(struct ctx *ctx, struct settings *st, int peer) {
   struct plan *plan = ctx->plan;
-  /* Cgroups first: once in a user namespace the host's cgroup files are no longer ours to write. */
+  /* Cgroups first: once in a user namespace the host's cgroup files are no longer ours to write.
+   * An exec's CPU affinity: its initial CPUs until it is in them, its final ones after. */
+  int aff = find_step(plan, OP_CPU_AFFINITY);
+  if (aff >= 0) set_cpu_affinity(aff, &plan->steps[aff], 0);
   join_cgroups(plan, "0");
+  if (aff >= 0) set_cpu_affinity(aff, &plan->steps[aff], 1);
   for (size_t n = 0; n < plan->count; n++) {
     const struct step *s = &plan->steps[n];
     if (s->op != OP_NS_JOIN) continue;

@@ -80,6 +80,10 @@ static const struct op_info {
     {OP_OPEN_TREE, "open-tree", 2},
     {OP_FSMOUNT, "fsmount", 2},
     {OP_MOVE_MOUNT, "move-mount", 2},
+    {OP_SCHED_SETATTR, "sched-setattr", 7},
+    {OP_IOPRIO_SET, "ioprio-set", 1},
+    {OP_PERSONALITY, "personality", 1},
+    {OP_CPU_AFFINITY, "cpu-affinity", 2},
 };
 
 static const struct op_info *op_info(uint32_t op) {

@@ -58,7 +58,7 @@ enum op {
   OP_AMBIENT = 126,       /* mask */
   OP_NO_NEW_PRIVS = 127,
   OP_SECCOMP = 128,       /* bpf program bytes, flags */
-  OP_SESSION_KEYRING = 129,/* name */
+  OP_SESSION_KEYRING = 129,/* name[, permission bits to add] */
   OP_REMOUNT_RO = 130,    /* path: remount read-only keeping its other flags */
   OP_READY = 131,         /* tell the runtime the container is created */
   OP_WAIT_START = 132,    /* block until `start` connects to the start socket */
@@ -69,6 +69,12 @@ enum op {
   OP_OPEN_TREE = 137,     /* source, recursive(0|1): a detached bind, kept for the next steps */
   OP_FSMOUNT = 138,       /* fstype, mount attrs, "key" | "key=value"...: a detached mount, kept */
   OP_MOVE_MOUNT = 139,    /* target, rootfs: attach the kept mount there */
+
+  /* Process attributes (procattr.c). */
+  OP_SCHED_SETATTR = 150, /* policy, flags, nice, priority, runtime, deadline, period */
+  OP_IOPRIO_SET = 151,    /* ioprio value (class << 13 | priority), for the process */
+  OP_PERSONALITY = 152,   /* persona */
+  OP_CPU_AFFINITY = 153,  /* initial, final CPU lists ("0,1"; "" leaves it): set by stage 1 around its cgroup join */
 };
 
 struct arg {

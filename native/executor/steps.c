@@ -3,6 +3,7 @@
  * reports which step failed and why. */
 #include "executor.h"
 #include "inroot.h"
+#include "procattr.h"
 #include "report.h"
 #include "terminal.h"
 
@@ -12,7 +13,6 @@
 #include <limits.h>
 #include <linux/capability.h>
 #include <linux/filter.h>
-#include <linux/keyctl.h>
 #include <linux/openat2.h>
 #include <linux/seccomp.h>
 #include <poll.h>
@@ -538,10 +538,7 @@ void run_steps(struct ctx *ctx) {
       if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) die_step(i, s->op, errno, "no_new_privs");
       break;
     case OP_SECCOMP: step_seccomp(i, s); break;
-    case OP_SESSION_KEYRING:
-      if (syscall(SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, ARG(0)) < 0 && errno != ENOSYS)
-        die_step(i, s->op, errno, "join session keyring %s", ARG(0));
-      break;
+    case OP_SESSION_KEYRING: step_session_keyring(i, s); break;
     case OP_PDEATHSIG:
       if (prctl(PR_SET_PDEATHSIG, arg_num(s, 0), 0, 0, 0) < 0) die_step(i, s->op, errno, "pdeathsig");
       break;
@@ -549,6 +546,10 @@ void run_steps(struct ctx *ctx) {
     case OP_WAIT_START: step_wait_start(i, s, ctx); break;
     case OP_FIND_EXEC: step_find_exec(i, s, ctx); break;
     case OP_EXEC: step_exec(i, s, ctx); break;
+    case OP_SCHED_SETATTR: step_sched_setattr(i, s); break;
+    case OP_IOPRIO_SET: step_ioprio_set(i, s); break;
+    case OP_PERSONALITY: step_personality(i, s); break;
+    case OP_CPU_AFFINITY: break; /* stage 1's */
     default:
       if (s->op >= 100) die_step(i, s->op, EINVAL, "unknown step %u", s->op);
     }

@@ -42,9 +42,41 @@ export interface Process {
   apparmorProfile?: string;
   oomScoreAdj?: number;
   selinuxLabel?: string;
-  scheduler?: unknown;
-  ioPriority?: unknown;
-  execCPUAffinity?: unknown;
+  scheduler?: Scheduler;
+  ioPriority?: IoPriority;
+  execCPUAffinity?: CpuAffinity;
+}
+
+export interface Scheduler {
+  policy: string;
+  nice?: number;
+  priority?: number;
+  flags?: string[];
+  /** Nanoseconds, for SCHED_DEADLINE. */
+  runtime?: number;
+  deadline?: number;
+  period?: number;
+}
+
+export interface IoPriority {
+  class: 'IOPRIO_CLASS_RT' | 'IOPRIO_CLASS_BE' | 'IOPRIO_CLASS_IDLE';
+  priority: number;
+}
+
+/** CPU lists such as "0-3,7". */
+export interface CpuAffinity {
+  initial?: string;
+  final?: string;
+}
+
+export interface Personality {
+  domain: 'LINUX' | 'LINUX32';
+  flags?: string[];
+}
+
+export interface NetDevice {
+  /** The name inside the container; the host's name when absent. */
+  name?: string;
 }
 
 export interface User {
@@ -136,10 +168,10 @@ export interface Linux {
   maskedPaths?: string[];
   readonlyPaths?: string[];
   mountLabel?: string;
-  personality?: unknown;
+  personality?: Personality;
   intelRdt?: unknown;
   memoryPolicy?: unknown;
-  netDevices?: Record<string, unknown>;
+  netDevices?: Record<string, NetDevice>;
 }
 
 /** The spec's four, and runc's "paused" (a running container whose cgroup is frozen). */

@@ -12,9 +12,6 @@ const REFUSED = 'refused rather than ignored';
 const PROCESS_FIELDS: Record<string, string> = {
   apparmorProfile: 'AppArmor profiles are not enforced by runts yet',
   selinuxLabel: 'SELinux labels are not enforced by runts yet',
-  scheduler: 'scheduling policies are not applied by runts yet',
-  ioPriority: 'I/O priorities are not applied by runts yet',
-  execCPUAffinity: 'CPU affinity is not applied by runts yet',
   commandLine: 'is Windows\'s command line; on Linux the program is process.args',
 };
 
@@ -23,7 +20,6 @@ const LINUX_FIELDS: Record<string, string> = {
   mountLabel: 'SELinux mount labels are not enforced by runts yet',
   intelRdt: 'Intel RDT is not supported by runts yet',
   memoryPolicy: 'NUMA memory policies are not applied by runts yet',
-  personality: 'personality domains are not applied by runts yet',
   netDevices: 'moving network devices into the container is not supported by runts yet',
 };
 

@@ -2,8 +2,9 @@
 // spec's semantic rules. Everything past it trusts the Spec it returns.
 
 import { ConfigError } from './errors.ts';
-import { CAPABILITIES, MOUNT_FLAGS, PROPAGATION_FLAGS, RECURSIVE_ATTRS, RLIMITS } from './linux.ts';
+import { MOUNT_FLAGS, PROPAGATION_FLAGS, RECURSIVE_ATTRS, RLIMITS } from './linux.ts';
 import { HOOK_KINDS, NAMESPACE_TYPES, type IdMapping, type Process, type Spec } from './spec.ts';
+import { checkCpuAffinity, checkIoPriority, checkPersonality, checkScheduler } from './sched.ts';
 import { checkSysctls } from './sysctl.ts';
 import { refuseUnenforced, refuseUnenforcedProcess } from './unenforced.ts';
 
@@ -180,12 +181,12 @@ function checkProcess(c: Checker, v: Json, _root = 'process'): void {
   for (const [i, e] of c.strings(p.env, 'process.env').entries())
     if (!e.includes('=')) c.fail(`process.env[${i}]`, `must be KEY=value, got "${e}"`);
   c.absolute(p.cwd, 'process.cwd');
+  // Names this runtime or the kernel does not know are skipped with a warning (runtime-spec 1.2, runc): plan/process.ts.
   const caps = c.optObject(p.capabilities, 'process.capabilities');
-  for (const set of ['bounding', 'effective', 'inheritable', 'permitted', 'ambient']) {
-    for (const [i, name] of c.strings(caps?.[set], `process.capabilities.${set}`).entries())
-      if (!(CAPABILITIES as readonly string[]).includes(name))
-        c.fail(`process.capabilities.${set}[${i}]`, `unknown capability "${name}"`);
-  }
+  for (const set of ['bounding', 'effective', 'inheritable', 'permitted', 'ambient']) c.strings(caps?.[set], `process.capabilities.${set}`);
+  checkScheduler(p.scheduler, 'process.scheduler');
+  checkIoPriority(p.ioPriority, 'process.ioPriority');
+  checkCpuAffinity(p.execCPUAffinity, 'process.execCPUAffinity');
   const seen = new Set<string>();
   c.optArray(p.rlimits, 'process.rlimits').forEach((r, i) => {
     const f = `process.rlimits[${i}]`;
@@ -321,5 +322,6 @@ function checkLinux(c: Checker, v: Json): Set<string> {
   for (const [k, val] of Object.entries(c.optObject(linux.sysctl, 'linux.sysctl') ?? {})) c.string(val, `linux.sysctl.${k}`);
   c.strings(linux.maskedPaths, 'linux.maskedPaths').forEach((p, i) => c.absolute(p, `linux.maskedPaths[${i}]`));
   c.strings(linux.readonlyPaths, 'linux.readonlyPaths').forEach((p, i) => c.absolute(p, `linux.readonlyPaths[${i}]`));
+  checkPersonality(linux.personality, 'linux.personality');
   return types;
 }

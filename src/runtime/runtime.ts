@@ -37,6 +37,7 @@ import { containerProcesses } from './proctree.ts';
 import { inUserNamespace, ownGidMap, setgroupsDenied } from './rootless.ts';
 import { hostCalls } from './native.ts';
 import { buildExecPlan } from './plan/exec.ts';
+import { kernelLastCap, refuseRealtimeWithoutRuntime, warnUnavailableCapabilities } from './process-checks.ts';
 import { type ContainerRecord, processAlive, procStartTime, readRecord, removeDir, START_SOCKET, StateStore, statusOf, thisProcess } from './state-store.ts';
 
 export type { Stdio };
@@ -198,12 +199,15 @@ export class Runtime {
       // dies part-way leaves a record delete can clean up after.
       cgroups: { ...cgroups, created: missingDirs(cgroups) },
       noPivot: opts.noPivot,
+      noNewKeyring: opts.noNewKeyring,
     };
+    warnUnavailableCapabilities(spec.process, this.warn);
     const dir = this.store.claim(rec);
     let result: ExecutorResult | undefined;
     try {
       cgroups = await this.placeInCgroups(cgroups, devices);
       rec.cgroups = cgroups;
+      refuseRealtimeWithoutRuntime(spec.process, cgroups);
       const plan = buildCreatePlan({
         id,
         spec,
@@ -220,6 +224,7 @@ export class Runtime {
         setgroupsDeny: this.setgroupsDenied(spec),
         inUserNamespace: this.inUserNs,
         ownGidMap: this.inUserNs ? ownGidMap() : undefined,
+        lastCap: kernelLastCap(),
         host: HOST_FACTS,
       });
       result = await runExecutor({
@@ -477,6 +482,8 @@ export class Runtime {
     const status = statusOf(this.store, rec);
     if (status !== 'running' && status !== 'created')
       throw new StateError(`cannot exec in container "${id}": it is ${status}`);
+    refuseRealtimeWithoutRuntime(proc, rec.cgroups);
+    warnUnavailableCapabilities(proc, this.warn);
     // Everything about the init is read through one fd of its /proc
     // directory, checked to be the init's: its namespaces are joined through
     // it too, so a pid reused since is never joined.
@@ -491,14 +498,17 @@ export class Runtime {
         path: `${inExecutor}/ns/${NS_PROC_NAMES[ns.type]}`,
       }));
       const plan = buildExecPlan({
+        id,
         setgroupsDenied: setgroupsDenied(init),
         process: proc,
+        personality: rec.spec.linux?.personality,
+        lastCap: kernelLastCap(),
         namespaces,
         cgroupProcs: execProcsFiles(rec.cgroups, readFileSync(`${init}/cgroup`, 'utf8')),
         mode: opts.detach ? 'detach' : 'wait',
         consoleSocket: opts.consoleSocket ? resolve(opts.consoleSocket) : undefined,
         terminalRelay: opts.terminalRelay,
-        noNewKeyring: true,
+        noNewKeyring: rec.noNewKeyring,
       });
       const result = await runExecutor({ plan, cwd: this.store.dir(id), stdio, runtimeFds: [initProc] });
       if (opts.pidFile) writeAtomic(resolve(opts.pidFile), String(result.pid));

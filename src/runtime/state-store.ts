@@ -31,6 +31,8 @@ export interface ContainerRecord {
   spec: Spec;
   cgroups: CgroupPlacement;
   noPivot?: boolean;
+  /** Created with --no-new-keyring: its execs keep their own session keyring too. */
+  noNewKeyring?: boolean;
 }
 
 const ID_PATTERN = /^[\w+.-]+$/;

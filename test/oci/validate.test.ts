@@ -33,7 +33,7 @@ describe('config validation', () => {
     assert.equal(fieldOf((s) => (s.process!.cwd = 'relative')), 'process.cwd');
     assert.equal(fieldOf((s) => (s.mounts![0].destination = 'proc')), 'mounts[0].destination');
     assert.equal(fieldOf((s) => (s.linux!.uidMappings = [{ containerID: 0, hostID: 1000, size: 1 }])), 'linux.uidMappings');
-    assert.equal(fieldOf((s) => (s.process!.capabilities!.bounding = ['CAP_FLY'])), 'process.capabilities.bounding[0]');
+    assert.equal(fieldOf((s) => (s.process!.capabilities!.bounding = [7 as never])), 'process.capabilities.bounding[0]');
     assert.equal(fieldOf((s) => (s.process!.rlimits = [{ type: 'RLIMIT_NOPE', soft: 1, hard: 1 }])), 'process.rlimits[0].type');
     assert.equal(fieldOf((s) => (s.process!.rlimits = [{ type: 'RLIMIT_NOFILE', soft: 2, hard: 1 }])), 'process.rlimits[0].soft');
     assert.equal(fieldOf((s) => delete (s as Record<string, unknown>).ociVersion), 'ociVersion');
@@ -47,6 +47,50 @@ describe('config validation', () => {
     assert.equal(fieldOf((s) => (s.linux!.timeOffsets = { monotonic: { secs: 1 } })), 'linux.timeOffsets');
     assert.equal(fieldOf((s) => (s.linux!.rootfsPropagation = 'sideways')), 'linux.rootfsPropagation');
     assert.equal(fieldOf((s) => (s.linux!.cgroupsPath = 'system.slice:runts:c1')), 'linux.cgroupsPath');
+  });
+
+  it('takes capability names it or the kernel does not know (the runtime warns of them and skips them)', () => {
+    const spec = defaultSpec();
+    spec.process!.capabilities!.bounding!.push('CAP_FLY', 'CAP_NEWER_THAN_THE_KERNEL');
+    assert.doesNotThrow(() => validateSpec(spec));
+  });
+
+  it('checks scheduler, ioPriority, execCPUAffinity and personality, naming the field', () => {
+    const sched = (v: unknown) => (s: Spec & Record<string, any>) => (s.process!.scheduler = v as never);
+    assert.equal(fieldOf(sched({ policy: 'SCHED_WHATEVER' })), 'process.scheduler.policy');
+    assert.equal(fieldOf(sched({ policy: 'SCHED_ISO' })), 'process.scheduler.policy');
+    assert.equal(fieldOf(sched({ policy: 'SCHED_FIFO' })), 'process.scheduler.priority');
+    assert.equal(fieldOf(sched({ policy: 'SCHED_RR', priority: 100 })), 'process.scheduler.priority');
+    assert.equal(fieldOf(sched({ policy: 'SCHED_BATCH', priority: 1 })), 'process.scheduler.priority');
+    assert.equal(fieldOf(sched({ policy: 'SCHED_OTHER', nice: 20 })), 'process.scheduler.nice');
+    assert.equal(fieldOf(sched({ policy: 'SCHED_OTHER', flags: ['SCHED_FLAG_RESET_ON_FORK', 'SCHED_FLAG_FAST'] })), 'process.scheduler.flags[1]');
+    assert.equal(fieldOf(sched({ policy: 'SCHED_DEADLINE', runtime: 100, deadline: 1000 })), 'process.scheduler.runtime');
+    assert.equal(fieldOf(sched({ policy: 'SCHED_DEADLINE', runtime: 20000, deadline: 10000 })), 'process.scheduler.deadline');
+    assert.equal(fieldOf(sched({ policy: 'SCHED_DEADLINE', runtime: 20000, deadline: 30000, period: 25000 })), 'process.scheduler.period');
+    assert.equal(fieldOf(sched({ policy: 'SCHED_OTHER', runtime: -1 })), 'process.scheduler.runtime');
+    const io = (v: unknown) => (s: Spec & Record<string, any>) => (s.process!.ioPriority = v as never);
+    assert.equal(fieldOf(io({ class: 'IOPRIO_CLASS_NONE', priority: 0 })), 'process.ioPriority.class');
+    assert.equal(fieldOf(io({ class: 'IOPRIO_CLASS_BE', priority: 8 })), 'process.ioPriority.priority');
+    assert.equal(fieldOf(io({ class: 'IOPRIO_CLASS_BE' })), 'process.ioPriority.priority');
+    const aff = (v: unknown) => (s: Spec & Record<string, any>) => (s.process!.execCPUAffinity = v as never);
+    assert.equal(fieldOf(aff({ initial: '0-' })), 'process.execCPUAffinity.initial');
+    assert.equal(fieldOf(aff({ final: '3-1' })), 'process.execCPUAffinity.final');
+    assert.equal(fieldOf(aff({ final: '0,9000' })), 'process.execCPUAffinity.final');
+    const per = (v: unknown) => (s: Spec & Record<string, any>) => (s.linux!.personality = v as never);
+    assert.equal(fieldOf(per({ domain: 'LINUX64' })), 'linux.personality.domain');
+    assert.equal(fieldOf(per({})), 'linux.personality.domain');
+    assert.equal(fieldOf(per({ domain: 'LINUX', flags: ['ADDR_NO_RANDOMIZE'] })), 'linux.personality.flags[0]');
+    const ok = (edit: (s: Spec & Record<string, any>) => void) => {
+      const spec = defaultSpec() as Spec & Record<string, any>;
+      edit(spec);
+      assert.doesNotThrow(() => validateSpec(JSON.parse(JSON.stringify(spec))));
+    };
+    ok(sched({ policy: 'SCHED_FIFO', priority: 1, flags: ['SCHED_FLAG_RESET_ON_FORK'] }));
+    ok(sched({ policy: 'SCHED_DEADLINE', runtime: 10000, deadline: 20000, period: 30000 }));
+    ok(io({ class: 'IOPRIO_CLASS_IDLE', priority: 7 }));
+    ok(aff({ initial: '0-3,7', final: '' }));
+    ok(per({ domain: 'LINUX32', flags: [] }));
+    assert.throws(() => validateProcess({ ...defaultSpec().process!, scheduler: { policy: 'SCHED_NOPE' } } as never), (e: ConfigError) => e.field === 'process.scheduler.policy');
   });
 
   it('checks each device cgroup rule, naming the field', () => {
@@ -126,13 +170,9 @@ describe('config validation', () => {
       ['process.apparmorProfile', (s) => (s.process!.apparmorProfile = 'containers-default')],
       ['process.selinuxLabel', (s) => (s.process!.selinuxLabel = 'system_u:system_r:container_t:s0')],
       ['linux.mountLabel', (s) => (s.linux!.mountLabel = 'system_u:object_r:container_file_t:s0')],
-      ['process.scheduler', (s) => (s.process!.scheduler = { policy: 'SCHED_FIFO', priority: 1 })],
-      ['process.ioPriority', (s) => (s.process!.ioPriority = { class: 'IOPRIO_CLASS_IDLE', priority: 7 })],
-      ['process.execCPUAffinity', (s) => (s.process!.execCPUAffinity = { final: '0' })],
       ['process.commandLine', (s) => (s.process!.commandLine = 'sh -c true')],
       ['linux.intelRdt', (s) => (s.linux!.intelRdt = { closID: 'guaranteed' })],
       ['linux.memoryPolicy', (s) => (s.linux!.memoryPolicy = { mode: 'MPOL_BIND', nodes: '0' })],
-      ['linux.personality', (s) => (s.linux!.personality = { domain: 'LINUX32' })],
       ['linux.netDevices', (s) => (s.linux!.netDevices = { eth1: { name: 'eth0' } })],
       ['vm', (s) => (s.vm = { kernel: { path: '/vmlinuz' } })],
       ['linux.resources.memory.limit', (s) => (s.linux!.resources = { memory: { limit: 1 << 30 } })],

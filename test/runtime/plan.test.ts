@@ -10,6 +10,7 @@ import { encodePlan } from '../../src/runtime/plan/encode.ts';
 import { buildExecPlan } from '../../src/runtime/plan/exec.ts';
 import { type MountContext, mountSteps, parseMountOptions } from '../../src/runtime/plan/mounts.ts';
 import { Op, opName, type Plan } from '../../src/runtime/plan/ops.ts';
+import { capMask, unavailableCapabilities } from '../../src/runtime/plan/process.ts';
 
 function input(edit?: (i: CreatePlanInput) => void): CreatePlanInput {
   const spec = defaultSpec();
@@ -108,7 +109,7 @@ describe('create plan', () => {
     );
     assert.ok(!has(buildCreatePlan(input((i) => (i.spec.linux!.namespaces = i.spec.linux!.namespaces!.map((ns) => (ns.type === 'network' ? { ...ns, path: '/proc/1/ns/net' } : ns)))))));
     const proc = { ...defaultSpec().process!, terminal: false };
-    assert.ok(!has(buildExecPlan({ process: proc, namespaces: [{ type: 'pid', path: '/proc/9/ns/pid' }], cgroupProcs: [], mode: 'wait' })));
+    assert.ok(!has(buildExecPlan({ id: 'c', process: proc, namespaces: [{ type: 'pid', path: '/proc/9/ns/pid' }], cgroupProcs: [], mode: 'wait' })));
   });
 
   it('omits the start socket and sync when create and start are one operation without hooks', () => {
@@ -254,7 +255,7 @@ describe('exec plan', () => {
   it('joins the container namespaces and cgroups and execs without waiting', () => {
     const p = defaultSpec().process!;
     const plan = buildExecPlan({
-      process: { ...p, terminal: false }, namespaces: [{ type: 'pid', path: '/proc/9/ns/pid' }, { type: 'mount', path: '/proc/9/ns/mnt' }],
+      id: 'c', process: { ...p, terminal: false }, namespaces: [{ type: 'pid', path: '/proc/9/ns/pid' }, { type: 'mount', path: '/proc/9/ns/mnt' }],
       cgroupProcs: ['/x/cgroup.procs'], mode: 'wait',
     });
     assert.deepEqual(plan.filter((s) => s.op === Op.NS_JOIN).map((s) => s.args[1]), ['/proc/9/ns/pid', '/proc/9/ns/mnt']);
@@ -333,7 +334,7 @@ describe('ops shared with the executor', () => {
       s.domainname = 'd';
     });
     const exec = buildExecPlan({
-      process: { ...defaultSpec().process!, terminal: true }, namespaces: [{ type: 'pid', path: '/proc/9/ns/pid' }],
+      id: 'c', process: { ...defaultSpec().process!, terminal: true }, namespaces: [{ type: 'pid', path: '/proc/9/ns/pid' }],
       cgroupProcs: ['/x/cgroup.procs'], mode: 'wait', terminalRelay: true,
     });
     const plans = [buildCreatePlan(full), buildCreatePlan(input((i) => (i.noPivot = true))), exec];
@@ -346,5 +347,64 @@ describe('ops shared with the executor', () => {
       }
     }
     assert.ok(seen.size >= 40, `only ${seen.size} ops exercised`);
+  });
+});
+
+describe('process fields of runtime-spec 1.2/1.3', () => {
+  const proc = () => ({ ...defaultSpec().process!, terminal: false });
+  const exec = (edit: (p: ReturnType<typeof proc>) => void, extra: Partial<Parameters<typeof buildExecPlan>[0]> = {}) => {
+    const p = proc();
+    edit(p);
+    return buildExecPlan({ id: 'c', process: p, namespaces: [{ type: 'pid', path: '/proc/9/ns/pid' }], cgroupProcs: ['/x/cgroup.procs'], mode: 'wait', ...extra });
+  };
+
+  it('leaves out capabilities runts or the kernel does not know, and names them once', () => {
+    assert.equal(capMask(['CAP_CHOWN', 'CAP_FLY', 'CAP_BPF', 'CAP_CHECKPOINT_RESTORE']), (1n << 0n) | (1n << 39n) | (1n << 40n));
+    assert.equal(capMask(['CAP_CHOWN', 'CAP_BPF', 'CAP_CHECKPOINT_RESTORE'], 38), 1n);
+    assert.deepEqual(unavailableCapabilities({ bounding: ['CAP_FLY', 'CAP_BPF'], effective: ['CAP_FLY', 'CAP_CHOWN'] }, 38), ['CAP_BPF', 'CAP_FLY']);
+    const plan = buildCreatePlan(input((i) => {
+      i.lastCap = 38;
+      i.spec.process!.capabilities = { bounding: ['CAP_CHOWN', 'CAP_BPF', 'CAP_FLY'], permitted: ['CAP_BPF'] };
+    }));
+    assert.deepEqual(plan.find((s) => s.op === Op.CAP_BOUND)?.args, [1n]);
+    assert.deepEqual(plan.find((s) => s.op === Op.CAPSET)?.args, [0n, 0n, 0n]);
+  });
+
+  it('sets scheduler, I/O priority and personality before the credentials, for create and exec', () => {
+    const plan = buildCreatePlan(input((i) => {
+      i.spec.process!.scheduler = { policy: 'SCHED_DEADLINE', flags: ['SCHED_FLAG_RESET_ON_FORK', 'SCHED_FLAG_RECLAIM'], runtime: 10000, deadline: 20000, period: 30000 };
+      i.spec.process!.ioPriority = { class: 'IOPRIO_CLASS_BE', priority: 6 };
+      i.spec.linux!.personality = { domain: 'LINUX32' };
+    }));
+    const names = ops(plan);
+    assert.deepEqual(plan.find((s) => s.op === Op.SCHED_SETATTR)?.args, [6, 3, 0, 0, 10000, 20000, 30000]);
+    assert.deepEqual(plan.find((s) => s.op === Op.IOPRIO_SET)?.args, [(2 << 13) | 6]);
+    assert.deepEqual(plan.find((s) => s.op === Op.PERSONALITY)?.args, [8]);
+    assert.ok(names.indexOf('setsid') < names.indexOf('sched-setattr'));
+    assert.ok(names.indexOf('personality') < names.indexOf('cap-bound'));
+    const e = exec((p) => (p.ioPriority = { class: 'IOPRIO_CLASS_IDLE', priority: 0 }), { personality: { domain: 'LINUX32' } });
+    assert.deepEqual(e.find((s) => s.op === Op.IOPRIO_SET)?.args, [3 << 13]);
+    assert.deepEqual(e.find((s) => s.op === Op.PERSONALITY)?.args, [8]);
+    assert.ok(ops(e).indexOf('personality') < ops(e).indexOf('setuid'));
+  });
+
+  it('gives an exec its CPU affinity (the init has none: the spec leaves it out)', () => {
+    const affinity = { initial: '3,0-1', final: '0-3,7' };
+    assert.ok(!buildCreatePlan(input((i) => (i.spec.process!.execCPUAffinity = affinity))).some((s) => s.op === Op.CPU_AFFINITY));
+    assert.deepEqual(exec((p) => (p.execCPUAffinity = affinity)).find((s) => s.op === Op.CPU_AFFINITY)?.args, ['0,1,3', '0,1,2,3,7']);
+    assert.deepEqual(exec((p) => (p.execCPUAffinity = { final: '1' })).find((s) => s.op === Op.CPU_AFFINITY)?.args, ['', '1']);
+    assert.ok(!exec((p) => (p.execCPUAffinity = { initial: '', final: '' })).some((s) => s.op === Op.CPU_AFFINITY));
+  });
+
+  it('makes the session keyring _ses.<id>, searchable for its execs, which join it unless created with noNewKeyring', () => {
+    assert.deepEqual(buildCreatePlan(input()).find((s) => s.op === Op.SESSION_KEYRING)?.args, ['_ses.c', 0x80000]);
+    const userns = buildCreatePlan(input((i) => {
+      i.spec = rootlessSpec(1000, 1000);
+      i.spec.process!.terminal = false;
+    }));
+    assert.deepEqual(userns.find((s) => s.op === Op.SESSION_KEYRING)?.args, ['_ses.c', 0x8]);
+    assert.ok(!buildCreatePlan(input((i) => (i.noNewKeyring = true))).some((s) => s.op === Op.SESSION_KEYRING));
+    assert.deepEqual(exec(() => {}).find((s) => s.op === Op.SESSION_KEYRING)?.args, ['_ses.c']);
+    assert.ok(!exec(() => {}, { noNewKeyring: true }).some((s) => s.op === Op.SESSION_KEYRING));
   });
 });

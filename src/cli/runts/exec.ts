@@ -55,7 +55,9 @@ const exec: Command = async (ctx, argv) => {
     const caps = flags.cap as string[] | undefined;
     if (caps?.length) {
       const c = (proc.capabilities ??= {});
-      for (const set of ['bounding', 'effective', 'permitted', 'ambient'] as const) c[set] = [...new Set([...(c[set] ?? []), ...caps])];
+      // As runc: ambient too only where the config has an inheritable set, without which no ambient capability can be raised.
+      const sets = ['bounding', 'effective', 'permitted', ...(c.inheritable ? ['ambient' as const] : [])] as const;
+      for (const set of sets) c[set] = [...new Set([...(c[set] ?? []), ...caps])];
     }
     if (flags['no-new-privs']) proc.noNewPrivileges = true;
     raw = proc;

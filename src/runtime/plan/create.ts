@@ -10,6 +10,15 @@ import { type CgroupMountSource, type HostFacts, mountSteps } from './mounts.ts'
 import { hasNamespace, hasNewNamespace, namespaceSteps } from './namespaces.ts';
 import { Op, type Plan, step } from './ops.ts';
 import { credentialSteps, execSteps, finalExec, rlimitSteps } from './process.ts';
+import { schedulingSteps } from './sched.ts';
+
+const KEY_USR_SEARCH = 0x80000;
+const KEY_OTH_SEARCH = 0x8;
+
+/** The container's session keyring, which its execs join too (runc's name). */
+export function sessionKeyring(id: string): string {
+  return `_ses.${id}`;
+}
 
 export interface CreateHostFacts extends HostFacts {
   /** Whether path names the runtime's own namespace of that type (as /proc/self/ns/<type> does). */
@@ -42,6 +51,8 @@ export interface CreatePlanInput {
   inUserNamespace?: boolean;
   /** With inUserNamespace: the runtime's own gid_map, whose first column is what the container can have. */
   ownGidMap?: readonly IdMapping[];
+  /** The kernel's last capability (/proc/sys/kernel/cap_last_cap). */
+  lastCap?: number;
   host: CreateHostFacts;
 }
 
@@ -111,12 +122,14 @@ export function buildCreatePlan(input: CreatePlanInput): Plan {
   for (const p of linux.readonlyPaths ?? []) plan.push(step(Op.READONLY_PATH, p));
   for (const p of linux.maskedPaths ?? []) plan.push(step(Op.MASK_PATH, p));
 
-  if (!input.noNewKeyring) plan.push(step(Op.SESSION_KEYRING, `_ses.${input.id}`));
+  // runc's keyring: searchable by its uid, or by anyone in a user namespace (whose uids the host's differ from), so an exec can join it.
+  if (!input.noNewKeyring) plan.push(step(Op.SESSION_KEYRING, sessionKeyring(input.id), userNs ? KEY_OTH_SEARCH : KEY_USR_SEARCH));
   if (proc) {
     plan.push(...rlimitSteps(proc));
     // Every init leads a session of its own, as runc's (the terminal step made one already).
     if (!proc.terminal) plan.push(step(Op.SETSID));
-    plan.push(...credentialSteps(proc, { setgroupsAllowed: !setgroupsDenied }));
+    plan.push(...schedulingSteps(proc, linux.personality));
+    plan.push(...credentialSteps(proc, { setgroupsAllowed: !setgroupsDenied, lastCap: input.lastCap }));
     plan.push(step(Op.UMASK, proc.user.umask ?? 0o022));
     plan.push(step(Op.CHDIR, proc.cwd));
     plan.push(...execSteps(proc));

@@ -2,13 +2,19 @@
 // container, become the configured process, exec.
 
 import { ConfigError } from '../../oci/errors.ts';
-import type { Namespace, Process } from '../../oci/spec.ts';
+import type { Namespace, Personality, Process } from '../../oci/spec.ts';
+import { sessionKeyring } from './create.ts';
 import { joinSteps } from './namespaces.ts';
 import { Op, type Plan, step } from './ops.ts';
 import { credentialSteps, execSteps, finalExec, rlimitSteps } from './process.ts';
+import { cpuAffinitySteps, schedulingSteps } from './sched.ts';
 
 export interface ExecPlanInput {
+  /** The container's id: its session keyring is joined unless it was created with noNewKeyring. */
+  id: string;
   process: Process;
+  /** The container's linux.personality, which its execs take too. */
+  personality?: Personality;
   /** The container's namespaces, each with the path to join. */
   namespaces: Namespace[];
   /** Per cgroup, its cgroup.procs file, or files to try in turn while one refuses with EBUSY. */
@@ -19,6 +25,8 @@ export interface ExecPlanInput {
   noNewKeyring?: boolean;
   /** The container's user namespace denies setgroups(2) (made by a runtime running as a user). */
   setgroupsDenied?: boolean;
+  /** The kernel's last capability (/proc/sys/kernel/cap_last_cap). */
+  lastCap?: number;
 }
 
 export function buildExecPlan(input: ExecPlanInput): Plan {
@@ -29,13 +37,16 @@ export function buildExecPlan(input: ExecPlanInput): Plan {
     throw new ConfigError('process.user.additionalGids', 'cannot be set: the container\'s user namespace denies setgroups');
   const plan: Plan = [step(Op.MODE, input.mode)];
   for (const procs of input.cgroupProcs) plan.push(step(Op.CGROUP_PROCS, ...(typeof procs === 'string' ? [procs] : procs)));
+  plan.push(...cpuAffinitySteps(p));
   plan.push(...joinSteps(input.namespaces));
+  if (!input.noNewKeyring) plan.push(step(Op.SESSION_KEYRING, sessionKeyring(input.id)));
   if (input.consoleSocket) plan.push(step(Op.CONSOLE_SOCKET, input.consoleSocket));
   if (input.terminalRelay && p.terminal) plan.push(step(Op.TERMINAL_RELAY));
   plan.push(...rlimitSteps(p));
   if (p.oomScoreAdj !== undefined) plan.push(step(Op.WRITE_FILE, '/proc/self/oom_score_adj', p.oomScoreAdj));
   if (p.terminal) plan.push(step(Op.TERMINAL, p.consoleSize?.height ?? 0, p.consoleSize?.width ?? 0, p.user.uid));
-  plan.push(...credentialSteps(p, { setgroupsAllowed: !input.setgroupsDenied }));
+  plan.push(...schedulingSteps(p, input.personality));
+  plan.push(...credentialSteps(p, { setgroupsAllowed: !input.setgroupsDenied, lastCap: input.lastCap }));
   plan.push(step(Op.UMASK, p.user.umask ?? 0o022));
   plan.push(step(Op.CHDIR, p.cwd));
   plan.push(...execSteps(p));

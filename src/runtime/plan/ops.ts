@@ -55,6 +55,11 @@ export const Op = {
   OPEN_TREE: 137,
   FSMOUNT: 138,
   MOVE_MOUNT: 139,
+
+  SCHED_SETATTR: 150,
+  IOPRIO_SET: 151,
+  PERSONALITY: 152,
+  CPU_AFFINITY: 153,
 } as const;
 
 export type OpCode = (typeof Op)[keyof typeof Op];

@@ -1,16 +1,28 @@
 // Steps that turn the set-up process into the configured user process:
 // rlimits, terminal, credentials, capabilities, cwd and the program lookup.
 
-import { capabilityBit, RLIMITS } from '../../oci/linux.ts';
-import type { Process } from '../../oci/spec.ts';
+import { CAPABILITIES, capabilityBit, RLIMITS } from '../../oci/linux.ts';
+import type { Capabilities, Process } from '../../oci/spec.ts';
 import { Op, step, type Step } from './ops.ts';
 
 export const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 
-export function capMask(names: readonly string[] = []): bigint {
+const LAST_KNOWN_CAP = CAPABILITIES.length - 1;
+
+/** The mask of the names runts knows and the kernel has (up to lastCap, its cap_last_cap); others are left out. */
+export function capMask(names: readonly string[] = [], lastCap = LAST_KNOWN_CAP): bigint {
   let mask = 0n;
-  for (const n of names) mask |= 1n << BigInt(capabilityBit(n));
+  for (const n of names) {
+    const bit = capabilityBit(n);
+    if (bit >= 0 && bit <= lastCap) mask |= 1n << BigInt(bit);
+  }
   return mask;
+}
+
+/** The names capMask leaves out, each once and sorted: the runtime warns of them (runtime-spec 1.2, as runc). */
+export function unavailableCapabilities(caps: Capabilities | undefined, lastCap = LAST_KNOWN_CAP): string[] {
+  const all = Object.values(caps ?? {}).flat() as string[];
+  return [...new Set(all.filter((n) => capMask([n], lastCap) === 0n))].sort();
 }
 
 /** Limits travel as decimal text (a validated uint64; 2^64-1 is RLIM_INFINITY). */
@@ -21,6 +33,8 @@ export function rlimitSteps(p: Process): Step[] {
 export interface CredentialOptions {
   /** setgroups(2) is refused when a user namespace's setgroups is "deny". */
   setgroupsAllowed: boolean;
+  /** The kernel's last capability (/proc/sys/kernel/cap_last_cap); names above it are left out. */
+  lastCap?: number;
 }
 
 /** Credentials and capabilities, in the only order that works: bounding set
@@ -28,18 +42,19 @@ export interface CredentialOptions {
 export function credentialSteps(p: Process, opts: CredentialOptions): Step[] {
   const steps: Step[] = [];
   const caps = p.capabilities;
+  const mask = (names?: string[]) => capMask(names, opts.lastCap);
   if (caps) {
-    steps.push(step(Op.CAP_BOUND, capMask(caps.bounding)));
+    steps.push(step(Op.CAP_BOUND, mask(caps.bounding)));
     steps.push(step(Op.KEEPCAPS));
   }
   if (opts.setgroupsAllowed) steps.push(step(Op.SETGROUPS_LIST, ...(p.user.additionalGids ?? [])));
   steps.push(step(Op.SETGID, p.user.gid));
   steps.push(step(Op.SETUID, p.user.uid));
   if (caps) {
-    steps.push(step(Op.CAPSET, capMask(caps.effective), capMask(caps.permitted), capMask(caps.inheritable)));
+    steps.push(step(Op.CAPSET, mask(caps.effective), mask(caps.permitted), mask(caps.inheritable)));
     // The kernel raises an ambient capability only if it is permitted and
     // inheritable; runc skips the others, and so do we.
-    const ambient = capMask(caps.ambient) & capMask(caps.inheritable) & capMask(caps.permitted);
+    const ambient = mask(caps.ambient) & mask(caps.inheritable) & mask(caps.permitted);
     if (ambient) steps.push(step(Op.AMBIENT, ambient));
   }
   if (p.noNewPrivileges) steps.push(step(Op.NO_NEW_PRIVS));
