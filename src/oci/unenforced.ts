@@ -20,7 +20,6 @@ const LINUX_FIELDS: Record<string, string> = {
   mountLabel: 'SELinux mount labels are not enforced by runts yet',
   intelRdt: 'Intel RDT is not supported by runts yet',
   memoryPolicy: 'NUMA memory policies are not applied by runts yet',
-  netDevices: 'moving network devices into the container is not supported by runts yet',
 };
 
 /** The first field under v that asks for something (a number, true, a non-empty string), or undefined:

@@ -4,6 +4,7 @@
 import { ConfigError } from './errors.ts';
 import { MOUNT_FLAGS, PROPAGATION_FLAGS, RECURSIVE_ATTRS, RLIMITS } from './linux.ts';
 import { HOOK_KINDS, NAMESPACE_TYPES, type IdMapping, type Process, type Spec } from './spec.ts';
+import { checkNetDevices } from './net-devices.ts';
 import { checkCpuAffinity, checkIoPriority, checkPersonality, checkScheduler } from './sched.ts';
 import { checkSysctls } from './sysctl.ts';
 import { refuseUnenforced, refuseUnenforcedProcess } from './unenforced.ts';
@@ -323,5 +324,6 @@ function checkLinux(c: Checker, v: Json): Set<string> {
   c.strings(linux.maskedPaths, 'linux.maskedPaths').forEach((p, i) => c.absolute(p, `linux.maskedPaths[${i}]`));
   c.strings(linux.readonlyPaths, 'linux.readonlyPaths').forEach((p, i) => c.absolute(p, `linux.readonlyPaths[${i}]`));
   checkPersonality(linux.personality, 'linux.personality');
+  checkNetDevices(linux.netDevices, 'linux.netDevices', types);
   return types;
 }

@@ -25,7 +25,8 @@ import {
 } from './cgroups/manager.ts';
 import { type ExecutorResult, runExecutor, runtimeFd, type Stdio } from './executor.ts';
 import { runHooks, runHooksWarn } from './hooks.ts';
-import { buildCreatePlan, type CreateHostFacts } from './plan/create.ts';
+import { buildCreatePlan, type CreateHostFacts, NET_DEVICES_SYNC } from './plan/create.ts';
+import { hostHasInterface, moveNetDevices } from './net-devices.ts';
 import { type DeviceRules, deviceRules } from './cgroups/devices.ts';
 import { SpareKeeper } from './spare.ts';
 import { isFrozen, setFrozen, thawSoon } from './cgroups/freezer.ts';
@@ -202,6 +203,7 @@ export class Runtime {
       noNewKeyring: opts.noNewKeyring,
     };
     warnUnavailableCapabilities(spec.process, this.warn);
+    this.checkNetDevices(spec);
     const dir = this.store.claim(rec);
     let result: ExecutorResult | undefined;
     try {
@@ -237,7 +239,11 @@ export class Runtime {
           rec.pidStartTime = procStartTime(pid) ?? '';
           this.store.write(rec);
         },
-        onSync: async () => {
+        onSync: async (name) => {
+          if (name === NET_DEVICES_SYNC) {
+            moveNetDevices(rec.pid, spec.linux?.netDevices ?? {});
+            return '';
+          }
           // runc and the runtime-tools suite give these hooks "created": the
           // environment exists, only the user process is still to come.
           const state = this.stateOf(rec, 'created');
@@ -257,6 +263,14 @@ export class Runtime {
     }
     if (!split) await runHooksWarn('poststart', spec.hooks?.poststart, this.stateOf(rec, 'running'), this.warn);
     return { id, pid: rec.pid, exit: opts.wait ? result.exit : undefined };
+  }
+
+  /** Before anything is made: the devices must be the host's to move, and ours (as runc, root only). */
+  private checkNetDevices(spec: Spec): void {
+    const names = Object.keys(spec.linux?.netDevices ?? {});
+    if (names.length && this.rootless) throw new ConfigError('linux.netDevices', 'moving network devices needs a runtime with root\'s power over the host (runts runs rootless)');
+    for (const name of names)
+      if (!hostHasInterface(name)) throw new ConfigError(`linux.netDevices.${name}`, `the host has no network interface "${name}"`);
   }
 
   /** Whether the container's user namespace will deny setgroups(2): it is ours, which denies it

@@ -80,7 +80,8 @@ describe('runts CLI', () => {
     assert.ok(f.hooks.includes('createContainer'));
     assert.ok(f.mountOptions.includes('rro'));
     // What runts refuses is not claimed.
-    for (const name of ['seccomp', 'apparmor', 'selinux', 'intelRdt', 'netDevices']) assert.equal(f.linux[name].enabled, false, name);
+    for (const name of ['seccomp', 'apparmor', 'selinux', 'intelRdt']) assert.equal(f.linux[name].enabled, false, name);
+    assert.equal(f.linux.netDevices.enabled, true);
     assert.equal(f.linux.mountExtensions.idmap.enabled, false);
   });
 });

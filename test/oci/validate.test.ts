@@ -93,6 +93,24 @@ describe('config validation', () => {
     assert.throws(() => validateProcess({ ...defaultSpec().process!, scheduler: { policy: 'SCHED_NOPE' } } as never), (e: ConfigError) => e.field === 'process.scheduler.policy');
   });
 
+  it('checks linux.netDevices names and needs a network namespace', () => {
+    const net = (v: unknown) => (s: Spec & Record<string, any>) => (s.linux!.netDevices = v as never);
+    assert.equal(fieldOf(net({ 'a/b': {} })), 'linux.netDevices.a/b');
+    assert.equal(fieldOf(net({ eth1: { name: 'x'.repeat(16) } })), 'linux.netDevices.eth1.name');
+    assert.equal(fieldOf(net({ eth1: { name: '-n' } })), 'linux.netDevices.eth1.name');
+    assert.equal(fieldOf(net({ eth1: { name: 'a b' } })), 'linux.netDevices.eth1.name');
+    assert.equal(fieldOf(net({ eth1: { name: '..' } })), 'linux.netDevices.eth1.name');
+    assert.equal(fieldOf(net({ eth1: 'eth0' })), 'linux.netDevices.eth1');
+    assert.equal(fieldOf(net({ eth1: { name: 'eth0' }, eth0: {} })), 'linux.netDevices.eth0.name');
+    assert.equal(fieldOf((s) => {
+      s.linux!.netDevices = { eth1: {} };
+      s.linux!.namespaces = s.linux!.namespaces!.filter((ns) => ns.type !== 'network');
+    }), 'linux.netDevices');
+    const spec = defaultSpec();
+    spec.linux!.netDevices = { eth1: { name: 'eth0' }, eth2: { name: 'net%d' }, eth3: { name: 'net%d' }, 'enp0s3.100': {} };
+    assert.doesNotThrow(() => validateSpec(spec));
+  });
+
   it('checks each device cgroup rule, naming the field', () => {
     const rule = (r: Record<string, unknown>) => (s: Spec & Record<string, any>) => (s.linux!.resources = { devices: [{ allow: false, access: 'rwm' }, r as never] });
     const f = 'linux.resources.devices[1]';
@@ -173,7 +191,6 @@ describe('config validation', () => {
       ['process.commandLine', (s) => (s.process!.commandLine = 'sh -c true')],
       ['linux.intelRdt', (s) => (s.linux!.intelRdt = { closID: 'guaranteed' })],
       ['linux.memoryPolicy', (s) => (s.linux!.memoryPolicy = { mode: 'MPOL_BIND', nodes: '0' })],
-      ['linux.netDevices', (s) => (s.linux!.netDevices = { eth1: { name: 'eth0' } })],
       ['vm', (s) => (s.vm = { kernel: { path: '/vmlinuz' } })],
       ['linux.resources.memory.limit', (s) => (s.linux!.resources = { memory: { limit: 1 << 30 } })],
       // 0 is a valid pids limit (runtime-spec 1.3), not "unset".

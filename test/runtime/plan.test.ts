@@ -408,3 +408,20 @@ describe('process fields of runtime-spec 1.2/1.3', () => {
     assert.ok(!exec(() => {}, { noNewKeyring: true }).some((s) => s.op === Op.SESSION_KEYRING));
   });
 });
+
+describe('linux.netDevices in the plan', () => {
+  it('asks the runtime to move them first thing in the init, and never into the runtime\'s own network namespace', () => {
+    const plan = buildCreatePlan(input((i) => (i.spec.linux!.netDevices = { veth1: { name: 'eth0' } })));
+    const stage2 = plan.findIndex((s) => s.op >= 100);
+    assert.deepEqual(plan[stage2], { op: Op.SYNC, args: ['netDevices'] });
+    assert.ok(!buildCreatePlan(input()).some((s) => s.op === Op.SYNC));
+    const joined = (own: boolean) => () =>
+      buildCreatePlan(input((i) => {
+        i.spec.linux!.netDevices = { veth1: {} };
+        i.spec.linux!.namespaces = i.spec.linux!.namespaces!.map((ns) => (ns.type === 'network' ? { type: 'network', path: '/proc/7/ns/net' } : ns));
+        i.host = { ...i.host, isRuntimeNamespace: () => own };
+      }));
+    assert.throws(joined(true), (e: Error) => e instanceof ConfigError && e.field === 'linux.netDevices');
+    assert.doesNotThrow(joined(false));
+  });
+});

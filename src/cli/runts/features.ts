@@ -17,7 +17,7 @@ const features: Command = async () => {
       apparmor: { enabled: false },
       selinux: { enabled: false },
       intelRdt: { enabled: false },
-      netDevices: { enabled: false },
+      netDevices: { enabled: true },
       mountExtensions: { idmap: { enabled: false } },
     },
   };

@@ -86,6 +86,11 @@ export function buildCreatePlan(input: CreatePlanInput): Plan {
   if (input.consoleSocket) plan.push(step(Op.CONSOLE_SOCKET, input.consoleSocket));
   if (input.terminalRelay && proc?.terminal) plan.push(step(Op.TERMINAL_RELAY));
 
+  // First of all, the runtime moves the network devices into the namespace the init now has.
+  if (Object.keys(linux.netDevices ?? {}).length) {
+    refuseHostNetwork(linux, input.host);
+    plan.push(step(Op.SYNC, NET_DEVICES_SYNC));
+  }
   // Mount propagation: nothing the container mounts may reach the host.
   plan.push(step(Op.MOUNT, '', '/', '', MS.SLAVE | MS.REC, '', '0'));
   plan.push(step(Op.MOUNT, rootfs, rootfs, '', MS.BIND | MS.REC, '', '0'));
@@ -144,6 +149,15 @@ export function buildCreatePlan(input: CreatePlanInput): Plan {
   for (const hook of spec.hooks?.startContainer ?? []) plan.push(hookStep(hook));
   plan.push(finalExec(proc));
   return plan;
+}
+
+/** The SYNC at which the runtime moves linux.netDevices. */
+export const NET_DEVICES_SYNC = 'netDevices';
+
+function refuseHostNetwork(linux: NonNullable<Spec['linux']>, host: CreateHostFacts): void {
+  const joined = linux.namespaces?.find((ns) => ns.type === 'network' && ns.path !== undefined);
+  if (joined && host.isRuntimeNamespace('network', joined.path as string))
+    throw new ConfigError('linux.netDevices', `the network namespace joined (${joined.path}) is the runtime's own: the devices would not leave the host`);
 }
 
 /** Validation let a sysctl through for a namespace the container joins; joined, it must not be the

@@ -1,0 +1,96 @@
+// linux.netDevices: each host interface moved into the container's network
+// namespace under its new name, with its permanent global addresses and up
+// (runtime-spec 1.2, as runc). iproute2's `ip` does the netlink, always with
+// an argv of names validation checked (oci/net-devices.ts), never a shell.
+// The runtime never moves an interface back: the namespace's end decides.
+
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { ConfigError } from '../oci/errors.ts';
+import type { NetDevice } from '../oci/spec.ts';
+
+const IP = ['/usr/sbin/ip', '/sbin/ip', '/usr/bin/ip', '/bin/ip'];
+const NSENTER = ['/usr/bin/nsenter', '/bin/nsenter', '/usr/sbin/nsenter'];
+
+function tool(candidates: string[], pkg: string, field: string): string {
+  const found = candidates.find((p) => existsSync(p));
+  if (!found) throw new ConfigError(field, `needs ${candidates[0]} (Debian's ${pkg} package)`);
+  return found;
+}
+
+interface IpAddr {
+  family: string;
+  local: string;
+  prefixlen: number;
+  scope: string;
+  /** Set by ip when the address lacks IFA_F_PERMANENT. */
+  dynamic?: boolean;
+}
+
+interface IpLink {
+  ifindex: number;
+  ifname: string;
+  flags: string[];
+  addr_info?: IpAddr[];
+}
+
+class Ip {
+  private readonly field: string;
+  private readonly ip: string;
+  private readonly nsenter: string;
+  constructor(field: string) {
+    this.field = field;
+    this.ip = tool(IP, 'iproute2', field);
+    this.nsenter = tool(NSENTER, 'util-linux', field);
+  }
+
+  /** Runs ip with args, in the network namespace of netnsPid when given; its error names the field. */
+  run(args: string[], netnsPid?: number): string {
+    const [cmd, argv] = netnsPid === undefined ? [this.ip, args] : [this.nsenter, [`--net=/proc/${netnsPid}/ns/net`, '--', this.ip, ...args]];
+    const r = spawnSync(cmd, argv, { encoding: 'utf8', env: {}, stdio: ['ignore', 'pipe', 'pipe'] });
+    if (r.status !== 0) throw new ConfigError(this.field, `ip ${args.join(' ')}: ${(r.stderr || r.error?.message || `status ${r.status}`).trim()}`);
+    return r.stdout;
+  }
+
+  links(args: string[], netnsPid?: number): IpLink[] {
+    return JSON.parse(this.run(['-j', ...args], netnsPid)) as IpLink[];
+  }
+}
+
+/** Whether the host (the runtime's network namespace) has the interface. */
+export function hostHasInterface(name: string): boolean {
+  return existsSync(`/sys/class/net/${name}`);
+}
+
+/** Moves each device into the network namespace of pid (the container's init). */
+export function moveNetDevices(pid: number, devices: Record<string, NetDevice>): void {
+  for (const [host, dev] of Object.entries(devices)) moveOne(pid, host, dev.name || host);
+}
+
+function moveOne(pid: number, host: string, target: string): void {
+  const field = `linux.netDevices.${host}`;
+  const ip = new Ip(field);
+  // The kernel moves the interface under its host name first and renames it after: a name
+  // taken inside would fail the rename with the interface already gone from the host.
+  if (!target.includes('%') && ip.links(['link', 'show'], pid).some((l) => l.ifname === target))
+    throw new ConfigError(target === host ? field : `${field}.name`, `the container has a network interface "${target}" already`);
+  const [link] = ip.links(['addr', 'show', 'dev', host]);
+  const addrs = (link.addr_info ?? []).filter((a) => a.scope === 'global' && !a.dynamic && (a.family === 'inet' || a.family === 'inet6'));
+  // Down before it changes name and namespace, as runc: nothing on the host keeps using it meanwhile.
+  ip.run(['link', 'set', 'dev', host, 'down']);
+  try {
+    // One request (RTM_NEWLINK with the namespace and the name).
+    ip.run(['link', 'set', 'dev', host, 'netns', String(pid), 'name', target]);
+  } catch (e) {
+    // Refused (a name taken in the container): the interface is still the host's, as it was.
+    if (link.flags.includes('UP')) ip.run(['link', 'set', 'dev', host, 'up']);
+    throw e;
+  }
+  // The kernel keeps the index unless the namespace has it taken, and completes a "%d" template.
+  const moved = ip.links(['link', 'show'], pid);
+  const name = (target.includes('%') ? moved.find((l) => l.ifindex === link.ifindex) : moved.find((l) => l.ifname === target))?.ifname;
+  if (!name) throw new ConfigError(field, `moved, but not found in the container as "${target}"`);
+  // Addresses do not survive the move: the permanent global ones are added back (runtime-spec, RFC 3549).
+  for (const a of addrs) ip.run(['addr', 'add', `${a.local}/${a.prefixlen}`, 'dev', name], pid);
+  ip.run(['link', 'set', 'dev', name, 'up'], pid);
+}
