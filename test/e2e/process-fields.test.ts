@@ -150,11 +150,14 @@ describe('process.ioPriority', () => {
 });
 
 describe('process.scheduler', () => {
-  const sched = (out: string) => [/^policy\s*:\s*(\d+)/m.exec(out)?.[1], /^prio\s*:\s*(\d+)/m.exec(out)?.[1]];
+  const sched = (out: string) => [/^policy\s*:\s*(\d+)/m.exec(out)?.[1], /^prio\s*:\s*(-?\d+)/m.exec(out)?.[1]];
 
   it('sets policy, nice and flags, for create and exec', () => {
     const batch = runIn(['cat', '/proc/self/sched'], (s) => (s.process!.scheduler = { policy: 'SCHED_BATCH', nice: 5 }));
     assert.deepEqual(sched(batch), ['3', '125']);
+    // A deadline task may not fork (the kernel's rule): cat reads its own.
+    const deadline = runIn(['cat', '/proc/self/sched'], (s) => (s.process!.scheduler = { policy: 'SCHED_DEADLINE', runtime: 1_000_000, deadline: 10_000_000, period: 10_000_000 }));
+    assert.deepEqual(sched(deadline), ['6', '-1']);
     withContainer((s) => (s.process!.scheduler = { policy: 'SCHED_IDLE', flags: ['SCHED_FLAG_RESET_ON_FORK'] }), (id, b) => {
       assert.deepEqual(sched(runts.ok(['exec', id, 'cat', '/proc/self/sched'])), ['5', '120']);
       const r = execProcess(b, id, (p) => {
