@@ -37,7 +37,7 @@ import { LineChannel } from './channel.ts';
 import { containerProcesses } from './proctree.ts';
 import { inUserNamespace, ownGidMap, setgroupsDenied } from './rootless.ts';
 import { hostCalls } from './native.ts';
-import { buildExecPlan } from './plan/exec.ts';
+import { buildExecPlan, withContainerDefaults } from './plan/exec.ts';
 import { kernelLastCap, refuseRealtimeWithoutRuntime, warnUnavailableCapabilities } from './process-checks.ts';
 import { type ContainerRecord, processAlive, procStartTime, readRecord, removeDir, START_SOCKET, StateStore, statusOf, thisProcess } from './state-store.ts';
 
@@ -491,8 +491,9 @@ export class Runtime {
 
   async exec(id: string, opts: ExecOptions): Promise<Created> {
     // The library's callers pass a Process of their own: it is checked as config.json's is.
-    const proc = validateProcess(opts.process);
+    const own = validateProcess(opts.process);
     const rec = this.store.read(id);
+    const proc = withContainerDefaults(own, rec.spec.process);
     const status = statusOf(this.store, rec);
     if (status !== 'running' && status !== 'created')
       throw new StateError(`cannot exec in container "${id}": it is ${status}`);

@@ -112,6 +112,21 @@ describe('capabilities the runtime or the kernel does not know', () => {
   });
 });
 
+describe('an exec\'s process.json without capabilities', () => {
+  it('gets the container\'s, as runc, not all of root\'s', () => {
+    const bounding = ['CAP_KILL', 'CAP_CHOWN'];
+    withContainer((s) => (s.process!.capabilities = { bounding, permitted: bounding, effective: bounding }), (id, b) => {
+      const r = execProcess(b, id, (p) => {
+        delete p.capabilities;
+        p.args = ['cat', '/proc/self/status'];
+      });
+      assert.equal(r.code, 0, r.stderr);
+      assert.equal(status(r.stdout, 'CapBnd'), hex(bounding));
+      assert.equal(status(r.stdout, 'CapEff'), hex(bounding));
+    });
+  });
+});
+
 describe('linux.personality', () => {
   it('LINUX32 makes uname say i686, in the container and in its execs; LINUX leaves it', () => {
     withContainer((s) => (s.linux!.personality = { domain: 'LINUX32' }), (id) => {

@@ -7,7 +7,7 @@ import { ConfigError } from '../../src/oci/errors.ts';
 import { CLONE_FLAGS, MOUNT_ATTR, MS } from '../../src/oci/linux.ts';
 import { buildCreatePlan, type CreatePlanInput } from '../../src/runtime/plan/create.ts';
 import { encodePlan } from '../../src/runtime/plan/encode.ts';
-import { buildExecPlan } from '../../src/runtime/plan/exec.ts';
+import { buildExecPlan, withContainerDefaults } from '../../src/runtime/plan/exec.ts';
 import { type MountContext, mountSteps, parseMountOptions } from '../../src/runtime/plan/mounts.ts';
 import { Op, opName, type Plan } from '../../src/runtime/plan/ops.ts';
 import { capMask, unavailableCapabilities } from '../../src/runtime/plan/process.ts';
@@ -423,5 +423,20 @@ describe('linux.netDevices in the plan', () => {
       }));
     assert.throws(joined(true), (e: Error) => e instanceof ConfigError && e.field === 'linux.netDevices');
     assert.doesNotThrow(joined(false));
+  });
+});
+
+describe('an exec\'s process', () => {
+  it('takes capabilities, rlimits, ioPriority, scheduler and execCPUAffinity from the container where it has none (as runc)', () => {
+    const container = { ...defaultSpec().process!, ioPriority: { class: 'IOPRIO_CLASS_IDLE' as const, priority: 0 }, scheduler: { policy: 'SCHED_BATCH' }, execCPUAffinity: { final: '1' } };
+    const bare = { user: { uid: 0, gid: 0 }, cwd: '/', args: ['true'] };
+    const p = withContainerDefaults(bare, container);
+    assert.deepEqual(p.capabilities, container.capabilities);
+    assert.deepEqual(p.rlimits, container.rlimits);
+    assert.deepEqual([p.ioPriority, p.scheduler, p.execCPUAffinity], [container.ioPriority, container.scheduler, container.execCPUAffinity]);
+    const own = { ...bare, capabilities: { bounding: ['CAP_KILL'] }, rlimits: [{ type: 'RLIMIT_NOFILE', soft: 1, hard: 1 }], scheduler: { policy: 'SCHED_IDLE' } };
+    const q = withContainerDefaults(own, container);
+    assert.deepEqual([q.capabilities, q.rlimits, q.scheduler], [own.capabilities, own.rlimits, own.scheduler]);
+    assert.equal(withContainerDefaults(bare, undefined), bare);
   });
 });

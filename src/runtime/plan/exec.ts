@@ -29,6 +29,20 @@ export interface ExecPlanInput {
   lastCap?: number;
 }
 
+/** As runc: what an exec's process leaves out of these comes from the container's process
+ * (config.json's). Without it an exec given a process.json with no capabilities ran with all of root's. */
+export function withContainerDefaults(p: Process, container: Process | undefined): Process {
+  if (!container) return p;
+  return {
+    ...p,
+    capabilities: p.capabilities ?? container.capabilities,
+    rlimits: p.rlimits?.length ? p.rlimits : container.rlimits,
+    ioPriority: p.ioPriority ?? container.ioPriority,
+    scheduler: p.scheduler ?? container.scheduler,
+    execCPUAffinity: p.execCPUAffinity ?? container.execCPUAffinity,
+  };
+}
+
 export function buildExecPlan(input: ExecPlanInput): Plan {
   const p = input.process;
   if (p.terminal && !input.consoleSocket && !input.terminalRelay)
