@@ -76,19 +76,11 @@ function moveOne(pid: number, host: string, target: string): void {
     throw new ConfigError(target === host ? field : `${field}.name`, `the container has a network interface "${target}" already`);
   const [link] = ip.links(['addr', 'show', 'dev', host]);
   const addrs = (link.addr_info ?? []).filter((a) => a.scope === 'global' && !a.dynamic && (a.family === 'inet' || a.family === 'inet6'));
-  // Down before it changes name and namespace, as runc: nothing on the host keeps using it meanwhile.
-  ip.run(['link', 'set', 'dev', host, 'down']);
-  try {
-    // One request (RTM_NEWLINK with the namespace and the name).
-    ip.run(['link', 'set', 'dev', host, 'netns', String(pid), 'name', target]);
-  } catch (e) {
-    // Refused (a name taken in the container): the interface is still the host's, as it was.
-    if (link.flags.includes('UP')) ip.run(['link', 'set', 'dev', host, 'up']);
-    throw e;
-  }
-  // The kernel keeps the index unless the namespace has it taken, and completes a "%d" template.
-  const moved = ip.links(['link', 'show'], pid);
-  const name = (target.includes('%') ? moved.find((l) => l.ifindex === link.ifindex) : moved.find((l) => l.ifname === target))?.ifname;
+  // One request (RTM_NEWLINK with the namespace and the name); the kernel takes the interface
+  // down as it leaves. A refusal leaves it on the host as it was.
+  ip.run(['link', 'set', 'dev', host, 'netns', String(pid), 'name', target]);
+  // The kernel completes a "%d" template; the interface keeps its index in a new namespace.
+  const name = target.includes('%') ? ip.links(['link', 'show'], pid).find((l) => l.ifindex === link.ifindex)?.ifname : target;
   if (!name) throw new ConfigError(field, `moved, but not found in the container as "${target}"`);
   // Addresses do not survive the move: the permanent global ones are added back (runtime-spec, RFC 3549).
   for (const a of addrs) ip.run(['addr', 'add', `${a.local}/${a.prefixlen}`, 'dev', name], pid);
