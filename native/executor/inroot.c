@@ -32,6 +32,10 @@ static int open_root(const char *rootfs) {
   return root_fd;
 }
 
+int inroot_root_fd(const char *rootfs) {
+  return open_root(rootfs);
+}
+
 void inroot_forget(void) {
   if (root_fd >= 0) close(root_fd);
   root_fd = -1;

@@ -13,6 +13,8 @@ int inroot_mknod(const char *rootfs, const char *path, mode_t mode, unsigned maj
 int inroot_symlink(const char *rootfs, const char *target, const char *path);
 /* Whether path names the root itself ("/", ".", "..", "/./"). */
 int inroot_is_root(const char *path);
+/* The rootfs's fd, kept open between steps (-1 if it cannot be opened). */
+int inroot_root_fd(const char *rootfs);
 /* Closes the rootfs kept open between steps: a mount on it hides what the fd names. */
 void inroot_forget(void);
 

@@ -17,6 +17,7 @@
  * (native/host: sealedCopy), never from its file: a container sees it. */
 #include "executor.h"
 #include "procattr.h"
+#include "procfs.h"
 #include "report.h"
 #include "spare.h"
 #include "terminal.h"
@@ -89,7 +90,7 @@ static void read_settings(struct plan *plan, struct settings *st, struct ctx *ct
 static int write_proc(pid_t pid, const char *file, const char *data, size_t len) {
   char path[64];
   snprintf(path, sizeof path, "/proc/%d/%s", pid, file);
-  int fd = open(path, O_WRONLY | O_CLOEXEC);
+  int fd = procfs_open(path, O_WRONLY);
   if (fd < 0) return -1;
   int rc = write_full(fd, data, len);
   int saved = errno;

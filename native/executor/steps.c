@@ -4,6 +4,7 @@
 #include "executor.h"
 #include "inroot.h"
 #include "procattr.h"
+#include "procfs.h"
 #include "report.h"
 #include "terminal.h"
 
@@ -35,32 +36,53 @@
 
 #define ARG(i) (s->argv[i].data)
 
-static const char *target_path(const char *rootfs_rel_flag, const char *path, int *fdout, char *buf, size_t len,
-                               const char *rootfs) {
-  *fdout = -1;
-  if (strcmp(rootfs_rel_flag, "0") == 0 || !rootfs) return path;
-  int fd = inroot_open(rootfs, path, O_PATH);
-  if (fd < 0) return NULL;
-  *fdout = fd;
-  snprintf(buf, len, "/proc/self/fd/%d", fd);
-  return buf;
+/* A mount onto an fd, never onto a path looked up again (nor onto
+ * /proc/self/fd/N, which goes through a /proc that can be mounted over): a
+ * bind is a clone of its source attached there with move_mount; a new
+ * filesystem is mounted on "." with the fd as the working directory. The
+ * working directory is then home (the rootfs, as runc's init works from it;
+ * or "/" when home is -1): the one it had, the state directory, is not one a
+ * container's root mapped to another user may enter again. */
+static int mount_on_fd(const char *src, int target, const char *type, unsigned long flags, const char *data, int home) {
+  if (flags & MS_BIND) {
+    int tree = open_tree(AT_FDCWD, src, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | (flags & MS_REC ? AT_RECURSIVE : 0));
+    if (tree < 0) return -1;
+    int rc = move_mount(tree, "", target, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH);
+    int saved = errno;
+    close(tree);
+    errno = saved;
+    return rc;
+  }
+  int rc = fchdir(target) < 0 ? -1 : mount(src, ".", type, flags, data);
+  int saved = errno;
+  if ((home >= 0 ? fchdir(home) : chdir("/")) < 0) saved = errno, rc = -1;
+  errno = saved;
+  return rc;
 }
 
 /* Mount targets in the rootfs are given as "rootfs\0path" pairs: the flag
  * argument names the rootfs, or "0" for an absolute path. */
 static void step_mount(int i, const struct step *s) {
-  char buf[64];
-  int fd;
-  const char *target = target_path(ARG(5), ARG(1), &fd, buf, sizeof buf, ARG(5));
-  if (!target) die_step(i, s->op, errno, "resolve %s in %s", ARG(1), ARG(5));
   const char *src = s->argv[0].len ? ARG(0) : NULL;
   const char *type = s->argv[2].len ? ARG(2) : NULL;
   const char *data = s->argv[4].len ? ARG(4) : NULL;
-  if (mount(src, target, type, (unsigned long)arg_unum(s, 3), data) < 0)
+  unsigned long flags = (unsigned long)arg_unum(s, 3);
+  int inroot = strcmp(ARG(5), "0") != 0;
+  int rc;
+  if (inroot) {
+    int fd = inroot_open(ARG(5), ARG(1), O_PATH);
+    if (fd < 0) die_step(i, s->op, errno, "resolve %s in %s", ARG(1), ARG(5));
+    rc = mount_on_fd(src, fd, type, flags, data, inroot_root_fd(ARG(5)));
+    int saved = errno;
+    close(fd);
+    errno = saved;
+  } else {
+    rc = mount(src, ARG(1), type, flags, data);
+  }
+  if (rc < 0)
     die_step(i, s->op, errno, "mount %s on %s type %s flags %s data %s", src ? src : "none", ARG(1),
              type ? type : "none", ARG(3), data ? data : "");
-  if (fd >= 0) close(fd);
-  if (strcmp(ARG(5), "0") == 0 || inroot_is_root(ARG(1))) inroot_forget();
+  if (!inroot || inroot_is_root(ARG(1))) inroot_forget();
 }
 
 /* A mount made detached (open_tree, fsmount) is kept here, by fd, for the
@@ -185,9 +207,7 @@ static void step_mask(int i, const struct step *s) {
   if (fstat(target, &st) < 0) die_step(i, s->op, errno, "stat %s", ARG(0));
   int rc;
   if (S_ISDIR(st.st_mode)) {
-    char buf[64];
-    snprintf(buf, sizeof buf, "/proc/self/fd/%d", target);
-    rc = mount("tmpfs", buf, "tmpfs", MS_RDONLY, NULL);
+    rc = mount_on_fd("tmpfs", target, "tmpfs", MS_RDONLY, NULL, -1);
   } else {
     if (open_null() < 0)
       die_step(i, s->op, errno, "mask %s: /dev/null is not the null device (character device 1:3)", ARG(0));
@@ -217,6 +237,7 @@ static void step_readonly(int i, const struct step *s) {
 
 static void step_pivot_root(int i, const struct step *s) {
   inroot_forget();
+  procfs_forget();
   int newroot = open(ARG(0), O_DIRECTORY | O_RDONLY | O_CLOEXEC);
   int oldroot = open("/", O_DIRECTORY | O_RDONLY | O_CLOEXEC);
   if (newroot < 0 || oldroot < 0) die_step(i, s->op, errno, "open %s", ARG(0));
@@ -234,14 +255,18 @@ static void step_pivot_root(int i, const struct step *s) {
 
 static void step_chroot(int i, const struct step *s) {
   inroot_forget();
+  procfs_forget();
   if (chdir(ARG(0)) < 0) die_step(i, s->op, errno, "chdir %s", ARG(0));
   if (mount(ARG(0), "/", NULL, MS_MOVE, NULL) < 0) die_step(i, s->op, errno, "move %s to /", ARG(0));
   if (chroot(".") < 0) die_step(i, s->op, errno, "chroot %s", ARG(0));
   if (chdir("/") < 0) die_step(i, s->op, errno, "chdir /");
 }
 
+/* Writes under /proc (sysctls, the process's own settings) go through the
+ * verified procfs handle: a mount over the file must not send them elsewhere. */
 static void step_write_file(int i, const struct step *s) {
-  int fd = open(ARG(0), O_WRONLY | O_CLOEXEC | O_TRUNC);
+  int fd = strncmp(ARG(0), "/proc/", 6) == 0 ? procfs_open(ARG(0), O_WRONLY | O_TRUNC)
+                                              : open(ARG(0), O_WRONLY | O_CLOEXEC | O_TRUNC | O_NOFOLLOW);
   if (fd < 0 || write_full(fd, ARG(1), s->argv[1].len) < 0) die_step(i, s->op, errno, "write %s", ARG(0));
   close(fd);
 }
@@ -495,6 +520,7 @@ void run_steps(struct ctx *ctx) {
     case OP_PIVOT_ROOT: step_pivot_root(i, s); break;
     case OP_CHROOT: step_chroot(i, s); break;
     case OP_CHROOT_PATH:
+      procfs_forget();
       if (chroot(ARG(0)) < 0 || chdir("/") < 0) die_step(i, s->op, errno, "chroot %s", ARG(0));
       break;
     case OP_MASK_PATH: step_mask(i, s); break;
