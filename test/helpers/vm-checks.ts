@@ -15,6 +15,7 @@ import { makeBundle, uniqueId } from './bundle.ts';
 import { addImageNodes, DEFAULT_OUTCOME, DENIED, KMSG_WRITE_OUTCOME, KMSG_WRITE_RULE, MAKE_AND_OPEN, OPEN, probed, withMknod } from './device-probe.ts';
 import { RUNTS, Runts } from './runts.ts';
 import { processFieldChecks } from './guest/process-fields.ts';
+import { cveChecks } from './guest/cve.ts';
 export type { CheckResult } from './guest/common.ts';
 import { assertGone, CG, type Check, type CheckResult, cgroupDirs, type Ctx, mountAt, procsOf, runOnce, runProbe, underParent, until } from './guest/common.ts';
 
@@ -439,7 +440,7 @@ const last: Check[] = [
 ];
 
 /** Every check, in the order the guest runs them; the last one checks that none left anything behind. */
-export const checks: Check[] = [...core, ...processFieldChecks, ...last];
+export const checks: Check[] = [...core, ...processFieldChecks, ...cveChecks, ...last];
 
 async function main(resultsFile: string): Promise<void> {
   const ctx: Ctx = { runts: new Runts(), id: uniqueId('v2-detached'), pid: 0, before: cgroupDirs() };
