@@ -38,13 +38,14 @@
 
 /* A mount onto an fd, never onto a path looked up again (nor onto
  * /proc/self/fd/N, which goes through a /proc that can be mounted over): a
- * bind is a clone of its source attached there with move_mount; a new
- * filesystem is mounted on "." with the fd as the working directory. The
+ * plain bind is a clone of its source attached there with move_mount (a file
+ * may be its target); anything else is mounted on "." with the fd as the
+ * working directory. The
  * working directory is then home (the rootfs, as runc's init works from it;
  * or "/" when home is -1): the one it had, the state directory, is not one a
  * container's root mapped to another user may enter again. */
 static int mount_on_fd(const char *src, int target, const char *type, unsigned long flags, const char *data, int home) {
-  if (flags & MS_BIND) {
+  if ((flags & MS_BIND) && !(flags & ~(unsigned long)(MS_BIND | MS_REC))) {
     int tree = open_tree(AT_FDCWD, src, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | (flags & MS_REC ? AT_RECURSIVE : 0));
     if (tree < 0) return -1;
     int rc = move_mount(tree, "", target, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH);
