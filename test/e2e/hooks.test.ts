@@ -18,7 +18,7 @@ function hookBundle(args: string[]): { b: Bundle; log: string } {
   mkdirSync(logdir);
   const log = join(logdir, 'log');
   const script = (path: string, target: string) => {
-    writeFileSync(path, `#!/bin/sh\nread -r state\necho "$1 ns=$(readlink /proc/self/ns/uts) env=$HOOK_ENV state=$state" >> ${target}\n`);
+    writeFileSync(path, `#!/bin/sh\nread -r state\necho "$1 ns=$(readlink /proc/self/ns/uts) env=$HOOK_ENV cwd=$(pwd) state=$state" >> ${target}\n`);
     chmodSync(path, 0o755);
   };
   script(join(b.dir, 'hook.sh'), log);
@@ -68,6 +68,10 @@ describe('hooks', () => {
     assert.equal(nsOf('prestart'), nsOf('createRuntime'));
     assert.equal(nsOf('createContainer'), nsOf('startContainer'));
     assert.notEqual(nsOf('prestart'), nsOf('createContainer'));
+    // Container hooks start where the init works, as runc's: the rootfs, then the container's root.
+    const cwdOf = (k: string) => /cwd=(\S+)/.exec(byKind[k])![1];
+    assert.equal(cwdOf('createContainer'), b.rootfs);
+    assert.equal(cwdOf('startContainer'), '/');
     for (const [kind, line] of Object.entries(byKind)) {
       assert.match(line, new RegExp(`env=${kind}-env`));
       const state = JSON.parse(line.slice(line.indexOf('state=') + 6));

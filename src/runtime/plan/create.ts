@@ -94,6 +94,9 @@ export function buildCreatePlan(input: CreatePlanInput): Plan {
   // Mount propagation: nothing the container mounts may reach the host.
   plan.push(step(Op.MOUNT, '', '/', '', MS.SLAVE | MS.REC, '', '0'));
   plan.push(step(Op.MOUNT, rootfs, rootfs, '', MS.BIND | MS.REC, '', '0'));
+  // The init works from the rootfs, as runc's does: createContainer hooks start there, and
+  // the executor comes back there after mounting on a directory's fd.
+  plan.push(step(Op.CHDIR, rootfs));
   const mounts = spec.mounts ?? [];
   const mountCtx = {
     host: input.host,
