@@ -7,11 +7,14 @@
 // Every attack aims at a canary the test made (a temp file, a sysctl of the
 // container's own network namespace), never at the host's files or settings.
 //
-// Seen to fail on weakened executors (RUNTS_EXECUTOR=the build): main's before
-// the procfs handle fails both CVE-2025-52881 tests (the sysctl was written
-// into the host canary; the exec's oom_score_adj into the fake /proc/self);
-// one whose inroot lookups drop RESOLVE_IN_ROOT fails CVE-2021-30465's (a
-// mount landed on the host directory).
+// Each new test was seen to fail on a weakened executor (RUNTS_EXECUTOR=that
+// build): main's before the procfs handle fails both CVE-2025-52881 tests (the
+// sysctl went into the host canary; the exec's oom_score_adj into the fake
+// /proc/self); inroot lookups without RESOLVE_IN_ROOT fail CVE-2021-30465's (a
+// mount landed on the host directory); /dev/null taken unchecked and followed
+// fails both /dev/null tests; /dev and console opened without their checks
+// fail both CVE-2025-52565 tests; masks skipped (or followed) fail the
+// symlinked-mask and the write-probe tests.
 
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
