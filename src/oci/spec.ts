@@ -154,6 +154,54 @@ export interface DeviceCgroupRule {
   access?: string;
 }
 
+/** linux.resources: cgroup limits. Numbers are JSON numbers (validation keeps
+ * them safe integers); -1 means unlimited where the spec says so. */
+export interface LinuxResources {
+  devices?: DeviceCgroupRule[];
+  memory?: {
+    limit?: number;
+    reservation?: number;
+    swap?: number;
+    kernel?: number;
+    kernelTCP?: number;
+    swappiness?: number;
+    disableOOMKiller?: boolean;
+    useHierarchy?: boolean;
+    checkBeforeUpdate?: boolean;
+  };
+  cpu?: {
+    shares?: number;
+    quota?: number;
+    burst?: number;
+    period?: number;
+    realtimeRuntime?: number;
+    realtimePeriod?: number;
+    cpus?: string;
+    mems?: string;
+    idle?: number;
+  };
+  pids?: { limit?: number };
+  blockIO?: {
+    weight?: number;
+    leafWeight?: number;
+    weightDevice?: { major: number; minor: number; weight?: number; leafWeight?: number }[];
+    throttleReadBpsDevice?: ThrottleDevice[];
+    throttleWriteBpsDevice?: ThrottleDevice[];
+    throttleReadIOPSDevice?: ThrottleDevice[];
+    throttleWriteIOPSDevice?: ThrottleDevice[];
+  };
+  hugepageLimits?: { pageSize: string; limit: number }[];
+  network?: { classID?: number; priorities?: { name: string; priority: number }[] };
+  rdma?: Record<string, { hcaHandles?: number; hcaObjects?: number }>;
+  unified?: Record<string, string>;
+}
+
+export interface ThrottleDevice {
+  major: number;
+  minor: number;
+  rate: number;
+}
+
 export interface Linux {
   namespaces?: Namespace[];
   uidMappings?: IdMapping[];
@@ -161,7 +209,7 @@ export interface Linux {
   timeOffsets?: Record<string, { secs?: number; nanosecs?: number }>;
   devices?: Device[];
   cgroupsPath?: string;
-  resources?: { devices?: DeviceCgroupRule[]; [key: string]: unknown };
+  resources?: LinuxResources;
   rootfsPropagation?: string;
   seccomp?: LinuxSeccomp;
   sysctl?: Record<string, string>;

@@ -1,6 +1,6 @@
 // What runtime-spec 1.3 lets a config ask for that runts cannot enforce yet.
 // Asking for any of it is refused by name rather than dropped: a container
-// whose seccomp profile, AppArmor profile or memory limit silently vanished
+// whose seccomp or AppArmor profile silently vanished
 // would run less confined than its owner asked, and nothing would say so
 // (runc refuses in the same way, e.g. an AppArmor profile on a host without
 // AppArmor). docs/design.md lists them; each leaves this file when it is done.
@@ -58,8 +58,4 @@ export function refuseUnenforced(spec: Record<string, unknown>): void {
   });
   const linux = (spec.linux ?? {}) as Record<string, unknown>;
   refuse(LINUX_FIELDS, linux, 'linux');
-  // devices (the device cgroup) has rules of its own; no other controller's limits are applied yet.
-  const { devices: _devices, ...limits } = (linux.resources ?? {}) as Record<string, unknown>;
-  const limit = firstRequest(limits, 'linux.resources');
-  if (limit) throw new ConfigError(limit, `cgroup resource limits are not enforced by runts yet: ${REFUSED}`);
 }

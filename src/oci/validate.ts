@@ -3,7 +3,7 @@
 
 import { ConfigError } from './errors.ts';
 import { MOUNT_FLAGS, PROPAGATION_FLAGS, RECURSIVE_ATTRS, RLIMITS } from './linux.ts';
-import { HOOK_KINDS, NAMESPACE_TYPES, type IdMapping, type Process, type Spec } from './spec.ts';
+import { HOOK_KINDS, NAMESPACE_TYPES, type IdMapping, type LinuxResources, type Process, type Spec } from './spec.ts';
 import { checkNetDevices } from './net-devices.ts';
 import { checkCpuAffinity, checkIoPriority, checkPersonality, checkScheduler } from './sched.ts';
 import { checkSysctls } from './sysctl.ts';
@@ -244,9 +244,9 @@ const MAX_MINOR = 0xfffff;
  * "a" is the devices cgroup's switch between allowing and denying
  * everything, so it takes no numbers and every access: a narrower rule names
  * "b" or "c". */
-function checkDeviceRules(c: Checker, v: Json): void {
-  c.optArray(v, 'linux.resources.devices').forEach((d, i) => {
-    const f = `linux.resources.devices[${i}]`;
+function checkDeviceRules(c: Checker, v: Json, at: string): void {
+  c.optArray(v, at).forEach((d, i) => {
+    const f = `${at}[${i}]`;
     const rule = c.object(d, f);
     if (typeof rule.allow !== 'boolean') c.fail(`${f}.allow`, `must be a boolean, got ${describe(rule.allow)}`);
     const type = c.optString(rule.type, `${f}.type`) ?? 'a';
@@ -261,6 +261,104 @@ function checkDeviceRules(c: Checker, v: Json): void {
     if (narrowing)
       c.fail(`${f}.${narrowing}`, 'a rule of type "a" switches every device at once: it takes no major or minor and only access "rwm" (a narrower rule names type "b" or "c")');
   });
+}
+
+const INT64 = (c: Checker, v: Json, field: string, min = -1, max = Number.MAX_SAFE_INTEGER) =>
+  c.optInt(v, field, min, max);
+
+/** A cpuset list: "0-3,7", or empty (the parent's). */
+const CPU_LIST = /^(\d+(-\d+)?)(,\d+(-\d+)?)*$|^$/;
+
+/** linux.resources: shapes and ranges once, here. What the host can apply is
+ * the planner's (runtime/cgroups/resources.ts); a value the kernel refuses,
+ * the applier's. update's --resources goes through validateResources. */
+function checkResources(c: Checker, r: Record<string, Json> | undefined, at = 'linux.resources'): void {
+  if (!r) return;
+  const known = ['devices', 'memory', 'cpu', 'pids', 'blockIO', 'hugepageLimits', 'network', 'rdma', 'unified'];
+  for (const k of Object.keys(r)) if (!known.includes(k) && r[k] !== undefined && r[k] !== null) c.fail(`${at}.${k}`, 'unknown resource: refused rather than ignored');
+  checkDeviceRules(c, r.devices, `${at}.devices`);
+  const mem = c.optObject(r.memory ?? undefined, `${at}.memory`);
+  if (mem) {
+    for (const k of ['limit', 'reservation', 'swap', 'kernel', 'kernelTCP']) INT64(c, mem[k], `${at}.memory.${k}`);
+    c.optInt(mem.swappiness, `${at}.memory.swappiness`, 0, 100);
+    for (const k of ['disableOOMKiller', 'useHierarchy', 'checkBeforeUpdate']) c.bool(mem[k], `${at}.memory.${k}`);
+    const { limit, swap } = mem as { limit?: number; swap?: number };
+    if (limit !== undefined && swap !== undefined && limit > 0 && swap > 0 && swap < limit)
+      c.fail(`${at}.memory.swap`, `is memory+swap: ${swap} is below the memory limit ${limit}`);
+  }
+  const cpu = c.optObject(r.cpu ?? undefined, `${at}.cpu`);
+  if (cpu) {
+    const shares = c.optInt(cpu.shares, `${at}.cpu.shares`, 0, 262144);
+    if (shares === 1) c.fail(`${at}.cpu.shares`, 'must be 0 (unset) or between 2 and 262144, got 1');
+    INT64(c, cpu.quota, `${at}.cpu.quota`);
+    INT64(c, cpu.realtimeRuntime, `${at}.cpu.realtimeRuntime`);
+    for (const k of ['burst', 'period', 'realtimePeriod']) INT64(c, cpu[k], `${at}.cpu.${k}`, 0);
+    c.optInt(cpu.idle, `${at}.cpu.idle`, 0, 1);
+    for (const k of ['cpus', 'mems']) {
+      const list = c.optString(cpu[k], `${at}.cpu.${k}`);
+      if (list !== undefined && !CPU_LIST.test(list)) c.fail(`${at}.cpu.${k}`, `must be a list such as "0-3,7", got "${list}"`);
+    }
+  }
+  const pids = c.optObject(r.pids ?? undefined, `${at}.pids`);
+  if (pids) INT64(c, pids.limit, `${at}.pids.limit`);
+  const blkio = c.optObject(r.blockIO ?? undefined, `${at}.blockIO`);
+  if (blkio) {
+    const weight = (v: Json, f: string) => {
+      const w = c.optInt(v, f, 0, 1000);
+      if (w !== undefined && w !== 0 && w < 10) c.fail(f, `must be between 10 and 1000, got ${w}`);
+    };
+    weight(blkio.weight, `${at}.blockIO.weight`);
+    weight(blkio.leafWeight, `${at}.blockIO.leafWeight`);
+    const device = (d: Json, f: string) => {
+      const o = c.object(d, f);
+      c.int(o.major, `${f}.major`, 0, MAX_MAJOR);
+      c.int(o.minor, `${f}.minor`, 0, MAX_MINOR);
+      return o;
+    };
+    c.optArray(blkio.weightDevice, `${at}.blockIO.weightDevice`).forEach((d, i) => {
+      const f = `${at}.blockIO.weightDevice[${i}]`;
+      const o = device(d, f);
+      weight(o.weight, `${f}.weight`);
+      weight(o.leafWeight, `${f}.leafWeight`);
+    });
+    for (const k of ['throttleReadBpsDevice', 'throttleWriteBpsDevice', 'throttleReadIOPSDevice', 'throttleWriteIOPSDevice'])
+      c.optArray(blkio[k], `${at}.blockIO.${k}`).forEach((d, i) => INT64(c, device(d, `${at}.blockIO.${k}[${i}]`).rate, `${at}.blockIO.${k}[${i}].rate`, 0));
+  }
+  c.optArray(r.hugepageLimits, `${at}.hugepageLimits`).forEach((h, i) => {
+    const f = `${at}.hugepageLimits[${i}]`;
+    const o = c.object(h, f);
+    const size = c.string(o.pageSize, `${f}.pageSize`);
+    if (!/^\d+[KMGTP]B$/.test(size)) c.fail(`${f}.pageSize`, `must be a size such as "2MB" or "1GB", got "${size}"`);
+    c.int(o.limit, `${f}.limit`, 0, Number.MAX_SAFE_INTEGER);
+  });
+  const net = c.optObject(r.network ?? undefined, `${at}.network`);
+  if (net) {
+    c.optInt(net.classID, `${at}.network.classID`, 0, UINT32);
+    c.optArray(net.priorities, `${at}.network.priorities`).forEach((p, i) => {
+      const o = c.object(p, `${at}.network.priorities[${i}]`);
+      const name = c.string(o.name, `${at}.network.priorities[${i}].name`);
+      if (!/^[^\s/]+$/.test(name)) c.fail(`${at}.network.priorities[${i}].name`, `"${name}" is not an interface name`);
+      c.int(o.priority, `${at}.network.priorities[${i}].priority`, 0, UINT32);
+    });
+  }
+  for (const [dev, v] of Object.entries(c.optObject(r.rdma ?? undefined, `${at}.rdma`) ?? {})) {
+    if (!/^[^\s/]+$/.test(dev)) c.fail(`${at}.rdma`, `"${dev}" is not an RDMA device name`);
+    const o = c.object(v, `${at}.rdma.${dev}`);
+    c.optInt(o.hcaHandles, `${at}.rdma.${dev}.hcaHandles`, 0, UINT32);
+    c.optInt(o.hcaObjects, `${at}.rdma.${dev}.hcaObjects`, 0, UINT32);
+  }
+  for (const [key, v] of Object.entries(c.optObject(r.unified ?? undefined, `${at}.unified`) ?? {})) {
+    // A file of the container's own cgroup: never a path that leads elsewhere.
+    if (!/^[a-z_]+\.[\w.]+$/.test(key)) c.fail(`${at}.unified.${key}`, 'must be a file name of the form controller.parameter');
+    c.string(v, `${at}.unified.${key}`);
+  }
+}
+
+/** Validates a LinuxResources given to update (a --resources file, or the library's call). */
+export function validateResources(raw: Json): LinuxResources {
+  const c = new Checker();
+  checkResources(c, c.object(raw, 'linux.resources'));
+  return raw as LinuxResources;
 }
 
 /** Returns the set of namespace types the container gets (new or joined). */
@@ -313,7 +411,7 @@ function checkLinux(c: Checker, v: Json): Set<string> {
     c.optInt(dev.uid, `${f}.uid`, 0, UINT32);
     c.optInt(dev.gid, `${f}.gid`, 0, UINT32);
   });
-  checkDeviceRules(c, c.optObject(linux.resources, 'linux.resources')?.devices);
+  checkResources(c, c.optObject(linux.resources, 'linux.resources'));
   // slice:prefix:name is the systemd driver's form; runts would make it a literal directory.
   if (c.optString(linux.cgroupsPath, 'linux.cgroupsPath')?.includes(':'))
     c.fail('linux.cgroupsPath', `"${linux.cgroupsPath}" is in the systemd driver's form (slice:prefix:name), and runts has no systemd cgroup driver yet`);

@@ -6,9 +6,10 @@ import { closeSync, constants, openSync, readFileSync, statSync, unlinkSync } fr
 import { join, resolve } from 'node:path';
 import { ConfigError, NotFoundError, RuntimeError, StateError, StepError } from '../oci/errors.ts';
 import { NS_PROC_NAMES, parseSignal } from '../oci/linux.ts';
-import { type NamespaceType, OCI_VERSION, type Process, type Spec, type State, type Status } from '../oci/spec.ts';
-import { parseSpec, validateProcess } from '../oci/validate.ts';
+import { type LinuxResources, type NamespaceType, OCI_VERSION, type Process, type Spec, type State, type Status } from '../oci/spec.ts';
+import { parseSpec, validateProcess, validateResources } from '../oci/validate.ts';
 import {
+  applyResources,
   cgroupMountSources,
   type CgroupPlacement,
   cgroupPids,
@@ -29,6 +30,7 @@ import { buildCreatePlan, type CreateHostFacts, NET_DEVICES_SYNC } from './plan/
 import { hostHasInterface, moveNetDevices } from './net-devices.ts';
 import { type DeviceRules, deviceRules } from './cgroups/devices.ts';
 import { SpareKeeper } from './spare.ts';
+import { mergeResources } from './cgroups/update.ts';
 import { isFrozen, setFrozen, thawSoon } from './cgroups/freezer.ts';
 import { killCgroups } from './cgroups/kill.ts';
 import { writeAtomic } from './atomic.ts';
@@ -207,7 +209,7 @@ export class Runtime {
     const dir = this.store.claim(rec);
     let result: ExecutorResult | undefined;
     try {
-      cgroups = await this.placeInCgroups(cgroups, devices);
+      cgroups = await this.placeInCgroups(cgroups, devices, spec.linux?.resources);
       rec.cgroups = cgroups;
       refuseRealtimeWithoutRuntime(spec.process, cgroups);
       const plan = buildCreatePlan({
@@ -280,25 +282,49 @@ export class Runtime {
     return process.geteuid?.() !== 0 && (spec.linux?.namespaces ?? []).some((ns) => ns.type === 'user' && !ns.path);
   }
 
-  /** Makes the container's cgroups and puts its device rules on them; a
-   * rootless runtime that may not goes without, as runc's does (a user
-   * namespace cannot open a device the user could not). A runtime with root's
-   * power fails instead: a container without its device rules could open the
-   * host's disks. */
-  private async placeInCgroups(p: CgroupPlacement, devices: DeviceRules): Promise<CgroupPlacement> {
+  /** Makes the container's cgroups and puts its device rules and resource
+   * limits on them, before any process joins. A rootless runtime that may not
+   * make them, or write device rules, goes without, as runc's does (a user
+   * namespace cannot open a device the user could not); a limit the config
+   * asks for fails the create then. A runtime with root's power fails
+   * instead: a container without its device rules could open the host's disks. */
+  private async placeInCgroups(p: CgroupPlacement, devices: DeviceRules, resources: LinuxResources | undefined): Promise<CgroupPlacement> {
     try {
-      createCgroups(p);
+      createCgroups(p, undefined, resources);
     } catch (e) {
       if (!this.rootless || !permissionRefused(e)) throw e;
       await removeCgroups(p);
-      return noPlacement();
+      p = noPlacement();
     }
     try {
       controlDevices(p, devices);
     } catch (e) {
       if (!this.rootless || !permissionRefused(e)) throw e;
     }
+    for (const warning of applyResources(p, resources)) this.warn(warning);
     return p;
+  }
+
+  /**
+   * Changes a container's resource limits (runc's update): the fields given
+   * replace the stored ones, the controllers they touch are written again, and
+   * the stored spec follows, so a later state or update sees them. A write the
+   * kernel refuses (or a limit below usage under checkBeforeUpdate) puts back
+   * the values found, and the stored spec stays. Device rules are not changed
+   * by update, as runc's are not.
+   */
+  async update(id: string, resources: LinuxResources): Promise<void> {
+    const { devices, ...limits } = validateResources(resources);
+    const rec = this.store.read(id);
+    const status = statusOf(this.store, rec);
+    if (status === 'stopped' || status === 'creating') throw new StateError(`cannot update container "${id}": it is ${status}`);
+    const old = rec.spec.linux?.resources ?? {};
+    if (devices !== undefined && JSON.stringify(devices) !== JSON.stringify(old.devices ?? [])) this.warn('update: device rules (linux.resources.devices) are not changed by update');
+    const merged = validateResources(mergeResources(old, limits));
+    const touched = Object.fromEntries(Object.keys(limits).map((k) => [k, merged[k as keyof LinuxResources]]));
+    for (const warning of applyResources(rec.cgroups, touched, undefined, { update: true })) this.warn(warning);
+    rec.spec.linux = { ...rec.spec.linux, resources: merged };
+    this.store.write(rec);
   }
 
   async start(id: string): Promise<void> {

@@ -19,6 +19,7 @@ const COMMANDS: Record<string, Loader<Context>> = {
   resume: () => import('./resume.ts'),
   delete: () => import('./delete.ts'),
   exec: () => import('./exec.ts'),
+  update: () => import('./update.ts'),
   features: () => import('./features.ts'),
 };
 

@@ -1,15 +1,18 @@
 // Places a container in cgroups: one directory per hierarchy, created on
-// create and removed on delete, and controls which devices it may use.
-// Resource limits come with the resources issue.
+// create and removed on delete; controls which devices it may use, and puts
+// its resource limits on (planned in resources.ts, written by apply.ts).
 
 import { closeSync, constants, existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmdirSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { dirname, join, posix } from 'node:path';
 import { ConfigError, RuntimeError } from '../../oci/errors.ts';
+import type { LinuxResources } from '../../oci/spec.ts';
 import { hostCalls } from '../native.ts';
 import type { CgroupMountSource } from '../plan/mounts.ts';
 import { BPF_CGROUP_DEVICE, BPF_F_ALLOW_MULTI, BPF_PROG_TYPE_CGROUP_DEVICE, deviceProgram } from './device-bpf.ts';
 import { type DeviceRules, v1Writes } from './devices.ts';
 import { type Hierarchy, hostHierarchies, parseProcCgroup } from './hierarchy.ts';
+import { applyWrites, hostFacts } from './apply.ts';
+import { planResources, v2ControllersWanted } from './resources.ts';
 
 export interface CgroupPlacement {
   /** The container's directory in each hierarchy. */
@@ -101,12 +104,53 @@ function initCpuset(dir: string, stopAt: string): void {
   }
 }
 
-export function createCgroups(p: CgroupPlacement, hierarchies = hostHierarchies()): void {
+/** Makes the container's cgroups. On v2 the parents hand down the
+ * controllers its resources need (v2ControllersWanted): as runc, best effort,
+ * since a parent holding processes may not, and a write that finds its file
+ * missing names the field then. */
+export function createCgroups(p: CgroupPlacement, hierarchies = hostHierarchies(), resources?: LinuxResources): void {
   p.dirs.forEach((dir, i) => {
-    mkdirTracked(dir, p.created);
     const h = hierarchies[i];
+    mkdirTracked(dir, p.created);
+    if (h?.version === 2) enableControllers(h.mountPoint, dir, resources, hierarchies);
     if (h?.version === 1 && h.controllers.includes('cpuset')) initCpuset(dir, h.mountPoint);
   });
+}
+
+function enableControllers(mountPoint: string, dir: string, resources: LinuxResources | undefined, hierarchies: Hierarchy[]): void {
+  const offered = readFileSync(join(mountPoint, 'cgroup.controllers'), 'utf8').split(/\s+/).filter(Boolean);
+  const wanted = v2ControllersWanted(resources, hierarchies, offered);
+  if (wanted.length === 0) return;
+  const chain: string[] = [];
+  for (let d = dirname(dir); d.length >= mountPoint.length; d = dirname(d)) chain.unshift(d);
+  for (const d of chain) {
+    let enabled: string[];
+    try {
+      enabled = readFileSync(join(d, 'cgroup.subtree_control'), 'utf8').split(/\s+/);
+    } catch {
+      return;
+    }
+    for (const c of wanted.filter((c) => !enabled.includes(c))) {
+      try {
+        writeFileSync(join(d, 'cgroup.subtree_control'), `+${c}`);
+      } catch {
+        // Not ours to give (a parent with processes, a subtree not delegated).
+      }
+    }
+  }
+}
+
+/**
+ * Puts the container's resource limits on its cgroups: planned against the
+ * files its cgroups have, then plain writes. update: a running container's,
+ * rolled back to the values found when a write fails. Returns the planner's
+ * warnings (fields ignored as runc ignores them).
+ */
+export function applyResources(p: CgroupPlacement, resources: LinuxResources | undefined, hierarchies = hostHierarchies(), opts: { update?: boolean; at?: string } = {}): string[] {
+  const targets = p.dirs.map((dir, i) => ({ dir, hierarchy: hierarchies[i] }));
+  const plan = planResources(resources ?? {}, targets, hostFacts, opts);
+  applyWrites(plan.writes, { rollback: opts.update });
+  return plan.warnings;
 }
 
 /**
