@@ -40,7 +40,7 @@ export const hostFacts: CgroupFacts = {
 };
 
 function writeFile(path: string, value: string): void {
-  const fd = openSync(path, constants.O_WRONLY);
+  const fd = openSync(path, constants.O_WRONLY | constants.O_TRUNC);
   try {
     // An empty value is written as a newline: a write of nothing reaches no handler.
     writeSync(fd, value === '' ? '\n' : value);
