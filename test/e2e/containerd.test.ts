@@ -5,7 +5,7 @@
 
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -20,13 +20,12 @@ const runtsRoot = join(dir, 'runts-root');
 const bundle = makeBundle();
 let cd: Containerd;
 
-/** ctr run's flags for runts: its binary, its state root, the fifos, a plain rootfs. And
- * --cpu-shares 0: runts refuses what it cannot enforce yet (src/oci/unenforced.ts), cgroup
- * limits among them, and ctr run asks for 1024 cpu shares unless told 0. Otherwise ctr's
- * spec asks for nothing runts refuses: no seccomp profile (ctr adds containerd's only with
- * --seccomp), no AppArmor profile (only with --apparmor-*), resources limited to devices. */
+/** ctr run's flags for runts: its binary, its state root, the fifos, a plain rootfs. ctr's
+ * spec asks for nothing runts refuses (src/oci/unenforced.ts): no seccomp profile (ctr adds
+ * containerd's only with --seccomp), no AppArmor profile (only with --apparmor-*); its
+ * resources (1024 cpu shares, device rules) apply. */
 const runFlags = () => [
-  '--rootfs', '--runc-binary', RUNTS_BIN, '--runc-root', runtsRoot, '--fifo-dir', join(dir, 'fifo'), '--cpu-shares', '0',
+  '--rootfs', '--runc-binary', RUNTS_BIN, '--runc-root', runtsRoot, '--fifo-dir', join(dir, 'fifo'),
 ];
 
 before(async () => {
@@ -89,6 +88,21 @@ describe('containerd with runts as its runc', () => {
     assert.notEqual(r.code, 0);
     assert.match(r.stderr, /OCI runtime create failed: config\.json: linux\.seccomp: seccomp filters are not enforced by runts yet/);
     cd.ctr(NS, ['container', 'delete', id]);
+    assertNothingLeft(id);
+  });
+
+  it('applies ctr\'s default cpu shares and --memory-limit', async () => {
+    const id = uniqueId('cd');
+    const run = cd.ctr(NS, ['run', '-d', ...runFlags(), '--memory-limit', String(64 << 20), bundle.rootfs, id, 'sleep', '300']);
+    assert.equal(run.code, 0, run.stderr);
+    const dirs = cgroupDirsOf(id);
+    const file = (ctrl: string, name: string) => readFileSync(join(dirs.find((d) => d.startsWith(`/sys/fs/cgroup/${ctrl}/`))!, name), 'utf8').trim();
+    assert.equal(file('cpu', 'cpu.shares'), '1024');
+    assert.equal(file('memory', 'memory.limit_in_bytes'), String(64 << 20));
+    assert.equal(cd.ctr(NS, ['task', 'kill', '-s', 'KILL', id]).code, 0);
+    await waitFor(() => /STOPPED/.test(cd.ctr(NS, ['task', 'ls']).stdout), 10_000);
+    assert.equal(cd.ctr(NS, ['task', 'delete', id]).code, 0);
+    assert.equal(cd.ctr(NS, ['container', 'delete', id]).code, 0);
     assertNothingLeft(id);
   });
 

@@ -6,7 +6,7 @@
 
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -20,32 +20,23 @@ const bundle = makeBundle();
 const hadRunContainers = existsSync('/run/containers');
 const hadLibpodParent = hostHierarchies().some((h) => existsSync(join(h.mountPoint, 'libpod_parent')));
 
-// runts refuses what it cannot enforce yet (src/oci/unenforced.ts), and two things
-// Podman asks for by default are among them: its seccomp profile (--security-opt
-// seccomp=unconfined leaves it out; this host has neither AppArmor nor SELinux, so
-// Podman sets no label or profile) and a pids limit of 2048 from containers.conf. The
-// flag -1 still writes "limit": 0, so the limit is left out through the config instead:
-// the system's containers.conf (which CONTAINERS_CONF replaces) with pids_limit = 0.
-const SYSTEM_CONF = '/usr/share/containers/containers.conf';
-const containersConf = join(dir, 'containers.conf');
-writeFileSync(
-  containersConf,
-  (existsSync(SYSTEM_CONF) ? readFileSync(SYSTEM_CONF, 'utf8') : '[containers]\n').replace(/^\[containers\]$/m, '[containers]\npids_limit = 0'),
-);
+// runts refuses what it cannot enforce yet (src/oci/unenforced.ts), and Podman's
+// default seccomp profile is among them: --security-opt seccomp=unconfined leaves it
+// out (this host has neither AppArmor nor SELinux, so Podman sets no label or
+// profile). Its default resources (a pids limit of 2048 from containers.conf) apply.
 
 /** podman with private storage, runts as its runtime. The host's hard nofile
  * limit is below Podman's default (1048576) and root here may not raise it. */
-function podman(args: string[], opts: { script?: boolean; systemConf?: boolean } = {}): { code: number; stdout: string; stderr: string } {
+function podman(args: string[], opts: { script?: boolean } = {}): { code: number; stdout: string; stderr: string } {
   const base = [
     '--root', join(dir, 'storage'), '--runroot', join(dir, 'run'), '--tmpdir', join(dir, 'tmp'),
     '--cgroup-manager', 'cgroupfs', '--events-backend', 'none', '--runtime', RUNTS_BIN,
     // Podman would give runts --root /run/runts (as runc gets /run/runc): keep it under dir too.
     '--runtime-flag', `root=${runtsRoot}`,
   ];
-  const env = opts.systemConf ? process.env : { ...process.env, CONTAINERS_CONF: containersConf };
   const r = opts.script
-    ? spawnSync('script', ['-qec', ['podman', ...base, ...args].map((a) => `'${a}'`).join(' '), '/dev/null'], { encoding: 'utf8', timeout: 120_000, env })
-    : spawnSync('podman', [...base, ...args], { encoding: 'utf8', timeout: 120_000, env });
+    ? spawnSync('script', ['-qec', ['podman', ...base, ...args].map((a) => `'${a}'`).join(' '), '/dev/null'], { encoding: 'utf8', timeout: 120_000 })
+    : spawnSync('podman', [...base, ...args], { encoding: 'utf8', timeout: 120_000 });
   return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -98,13 +89,21 @@ describe('podman with runts as its runtime', () => {
     assert.deepEqual(podman(['ps', '-aq']).stdout.trim(), '');
   });
 
-  it('Podman\'s default seccomp profile and pids limit are refused by name, not dropped', () => {
+  it('applies Podman\'s default pids limit, --memory and --pids-limit (-1, written as 0, is no limit)', () => {
+    const limitsOf = (extra: string[]) => {
+      const r = podman(['run', '--rm', ...limits, ...extra, '--rootfs', bundle.rootfs, 'cat', '/sys/fs/cgroup/memory/memory.limit_in_bytes', '/sys/fs/cgroup/pids/pids.max']);
+      assert.equal(r.code, 0, r.stderr);
+      return r.stdout.split('\n').slice(0, 2);
+    };
+    assert.equal(limitsOf([])[1], '2048');
+    assert.deepEqual(limitsOf(['--memory', '64m', '--pids-limit', '50']), [String(64 << 20), '50']);
+    assert.equal(limitsOf(['--pids-limit', '-1'])[1], 'max');
+  });
+
+  it('Podman\'s default seccomp profile is refused by name, not dropped', () => {
     const seccomp = podman(['run', '--rm', ...confined, '--rootfs', bundle.rootfs, 'true']);
     assert.notEqual(seccomp.code, 0);
     assert.match(seccomp.stderr, /runts: config\.json: linux\.seccomp: seccomp filters are not enforced by runts yet/);
-    const pids = podman(['run', '--rm', ...limits, '--rootfs', bundle.rootfs, 'true'], { systemConf: true });
-    assert.notEqual(pids.code, 0);
-    assert.match(pids.stderr, /runts: config\.json: linux\.resources\.pids\.limit: cgroup resource limits are not enforced by runts yet/);
     assert.deepEqual(podman(['ps', '-aq']).stdout.trim(), '');
   });
 });

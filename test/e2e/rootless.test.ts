@@ -132,6 +132,24 @@ describe('rootless (runts as a user)', () => {
     b.cleanup();
   });
 
+  it('a limit the config asks for fails the create when the user may make no cgroup (runc\'s rule), and leaves nothing', () => {
+    const b = rootlessBundle(['true'], (s) => {
+      s.linux!.resources = { pids: { limit: 10 } };
+    });
+    const id = uniqueId('rl');
+    const r = asUser(['run', '--bundle', b.dir, id]);
+    assert.notEqual(r.code, 0);
+    assert.match(r.stderr, /linux\.resources\.pids\.limit: the container has no cgroups \(rootless, and none could be made\) to apply it to/);
+    assertNothingLeft(id);
+    // What asks for nothing still runs without cgroups.
+    const ok = rootlessBundle(['true'], (s) => {
+      s.linux!.resources = { memory: { limit: 0 }, cpu: {} };
+    });
+    assert.equal(asUser(['run', '--bundle', ok.dir, uniqueId('rl')]).code, 0);
+    ok.cleanup();
+    b.cleanup();
+  });
+
   it('with --rootless false, a user\'s create fails on the cgroups it may not make, and leaves nothing', () => {
     const b = rootlessBundle(['true']);
     const id = uniqueId('rl');
