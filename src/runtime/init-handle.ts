@@ -18,7 +18,8 @@ export function signalInit(pid: number, startTime: string, sig: number): boolean
   try {
     fd = host.pidfdOpen(pid);
   } catch (e) {
-    if (code(e) === 'ESRCH') return false;
+    // EINVAL: the number is a thread's now (pidfd_open takes only a process), so not the init's.
+    if (code(e) === 'ESRCH' || code(e) === 'EINVAL') return false;
     if (code(e) !== 'ENOSYS') throw e;
     // Before Linux 5.3: the check and the signal are a moment apart.
     if (procStartTime(pid) !== startTime) return false;

@@ -124,6 +124,10 @@ function enableControllers(mountPoint: string, dir: string, resources: LinuxReso
   const chain: string[] = [];
   for (let d = dirname(dir); d.length >= mountPoint.length; d = dirname(d)) chain.unshift(d);
   for (const d of chain) {
+    // A cgroup holding processes (the caller's own, a delegated subtree's
+    // top) hands nothing down: even a threaded controller enabled there
+    // would make its new children "domain invalid", which take no process.
+    if (d !== mountPoint && readFileSync(join(d, 'cgroup.procs'), 'utf8') !== '') return;
     let enabled: string[];
     try {
       enabled = readFileSync(join(d, 'cgroup.subtree_control'), 'utf8').split(/\s+/);
@@ -134,7 +138,7 @@ function enableControllers(mountPoint: string, dir: string, resources: LinuxReso
       try {
         writeFileSync(join(d, 'cgroup.subtree_control'), `+${c}`);
       } catch {
-        // Not ours to give (a parent with processes, a subtree not delegated).
+        // Not ours to give (a subtree not delegated to us, a controller in use below).
       }
     }
   }
