@@ -141,6 +141,25 @@ describe('library', () => {
     assert.deepEqual(spares(), [], 'close() left the spare running');
   });
 
+  it('update changes a running container\'s limits and its record; a bad one is refused by field', async () => {
+    const rt = new Runtime({ root });
+    const b = makeBundle((s) => (s.linux!.resources!.pids = { limit: 10 }), ['sleep', '600']);
+    const id = uniqueId('lib');
+    try {
+      await rt.run(id, { bundle: b.dir, stdio: ['ignore', 'ignore', 'ignore'] });
+      const pidsMax = () => readFileSync(join(cgroupDirsOf(id).find((d) => d.startsWith('/sys/fs/cgroup/pids/'))!, 'pids.max'), 'utf8').trim();
+      await rt.update(id, { pids: { limit: 7 } });
+      assert.equal(pidsMax(), '7');
+      assert.deepEqual(rt.record(id).spec.linux!.resources!.pids, { limit: 7 });
+      await assert.rejects(rt.update(id, { pids: { limit: -3 } }), (e: unknown) => e instanceof ConfigError && e.field === 'linux.resources.pids.limit');
+      await assert.rejects(rt.update('no-such', { pids: { limit: 3 } }), /container "no-such" does not exist/);
+      assert.equal(pidsMax(), '7');
+    } finally {
+      await rt.delete(id, true);
+      b.cleanup();
+    }
+  });
+
   it('refuses a cgroupParent that is not absolute', () => {
     assert.throws(() => new Runtime({ root, cgroupParent: 'relative' }), (e: Error) => e instanceof ConfigError && /cgroupParent/.test(e.message));
   });
