@@ -196,6 +196,15 @@ export interface LinuxResources {
   unified?: Record<string, string>;
 }
 
+/** linux.intelRdt: a resctrl group (closID, else the container's id; "/" the default group) and its schemata. */
+export interface IntelRdt {
+  closID?: string;
+  l3CacheSchema?: string;
+  memBwSchema?: string;
+  schemata?: string[];
+  enableMonitoring?: boolean;
+}
+
 export interface ThrottleDevice {
   major: number;
   minor: number;
@@ -217,7 +226,7 @@ export interface Linux {
   readonlyPaths?: string[];
   mountLabel?: string;
   personality?: Personality;
-  intelRdt?: unknown;
+  intelRdt?: IntelRdt;
   memoryPolicy?: unknown;
   netDevices?: Record<string, NetDevice>;
 }

@@ -18,7 +18,6 @@ const PROCESS_FIELDS: Record<string, string> = {
 const LINUX_FIELDS: Record<string, string> = {
   seccomp: 'seccomp filters are not enforced by runts yet',
   mountLabel: 'SELinux mount labels are not enforced by runts yet',
-  intelRdt: 'Intel RDT is not supported by runts yet',
   memoryPolicy: 'NUMA memory policies are not applied by runts yet',
 };
 

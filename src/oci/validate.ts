@@ -354,6 +354,20 @@ function checkResources(c: Checker, r: Record<string, Json> | undefined, at = 'l
   }
 }
 
+function checkIntelRdt(c: Checker, rdt: Record<string, Json> | undefined): void {
+  if (!rdt) return;
+  const clos = c.optString(rdt.closID, 'linux.intelRdt.closID');
+  // A directory of the resctrl root (or "/", the root itself): never a path that leads elsewhere.
+  if (clos !== undefined && clos !== '/' && !/^[\w.+-]+$/.test(clos) || clos === '.' || clos === '..')
+    c.fail('linux.intelRdt.closID', `"${clos}" is not a resctrl group name`);
+  c.optString(rdt.l3CacheSchema, 'linux.intelRdt.l3CacheSchema');
+  const mb = c.optString(rdt.memBwSchema, 'linux.intelRdt.memBwSchema');
+  if (mb !== undefined && (!mb.startsWith('MB:') || mb.includes('\n'))) c.fail('linux.intelRdt.memBwSchema', 'must be one line starting with "MB:"');
+  for (const [i, line] of c.strings(rdt.schemata, 'linux.intelRdt.schemata').entries())
+    if (line.includes('\n')) c.fail(`linux.intelRdt.schemata[${i}]`, 'must be one line');
+  c.bool(rdt.enableMonitoring, 'linux.intelRdt.enableMonitoring');
+}
+
 /** Validates a LinuxResources given to update (a --resources file, or the library's call). */
 export function validateResources(raw: Json): LinuxResources {
   const c = new Checker();
@@ -412,6 +426,7 @@ function checkLinux(c: Checker, v: Json): Set<string> {
     c.optInt(dev.gid, `${f}.gid`, 0, UINT32);
   });
   checkResources(c, c.optObject(linux.resources, 'linux.resources'));
+  checkIntelRdt(c, c.optObject(linux.intelRdt ?? undefined, 'linux.intelRdt'));
   // slice:prefix:name is the systemd driver's form; runts would make it a literal directory.
   if (c.optString(linux.cgroupsPath, 'linux.cgroupsPath')?.includes(':'))
     c.fail('linux.cgroupsPath', `"${linux.cgroupsPath}" is in the systemd driver's form (slice:prefix:name), and runts has no systemd cgroup driver yet`);

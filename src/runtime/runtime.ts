@@ -6,7 +6,7 @@ import { closeSync, constants, openSync, readFileSync, statSync, unlinkSync } fr
 import { join, resolve } from 'node:path';
 import { ConfigError, NotFoundError, RuntimeError, StateError, StepError } from '../oci/errors.ts';
 import { NS_PROC_NAMES, parseSignal } from '../oci/linux.ts';
-import { type LinuxResources, type NamespaceType, OCI_VERSION, type Process, type Spec, type State, type Status } from '../oci/spec.ts';
+import { type IntelRdt, type LinuxResources, type NamespaceType, OCI_VERSION, type Process, type Spec, type State, type Status } from '../oci/spec.ts';
 import { parseSpec, validateProcess, validateResources } from '../oci/validate.ts';
 import {
   applyResources,
@@ -31,6 +31,8 @@ import { hostHasInterface, moveNetDevices } from './net-devices.ts';
 import { type DeviceRules, deviceRules } from './cgroups/devices.ts';
 import { SpareKeeper } from './spare.ts';
 import { mergeResources } from './cgroups/update.ts';
+import { applyRdt, planRdt, removeRdt, resctrlMount, writeSchemata } from './cgroups/intelrdt.ts';
+import { hostFacts } from './cgroups/apply.ts';
 import { isFrozen, setFrozen, thawSoon } from './cgroups/freezer.ts';
 import { killCgroups } from './cgroups/kill.ts';
 import { writeAtomic } from './atomic.ts';
@@ -188,6 +190,7 @@ export class Runtime {
     // Before the claim: a refused cgroupsPath or device rule must leave no state directory.
     let cgroups = planPlacement(spec.linux?.cgroupsPath, id, undefined, this.cgroupParent);
     const devices = deviceRules(spec.linux?.resources?.devices);
+    const rdt = spec.linux?.intelRdt ? planRdt(spec.linux.intelRdt, id, resctrlRoot(), hostFacts) : undefined;
     const rec: ContainerRecord = {
       id,
       bundle,
@@ -203,6 +206,7 @@ export class Runtime {
       cgroups: { ...cgroups, created: missingDirs(cgroups) },
       noPivot: opts.noPivot,
       noNewKeyring: opts.noNewKeyring,
+      rdt,
     };
     warnUnavailableCapabilities(spec.process, this.warn);
     this.checkNetDevices(spec);
@@ -212,13 +216,14 @@ export class Runtime {
       cgroups = await this.placeInCgroups(cgroups, devices, spec.linux?.resources);
       rec.cgroups = cgroups;
       refuseRealtimeWithoutRuntime(spec.process, cgroups);
+      if (rdt) applyRdt(rdt, resctrlRoot()!);
       const plan = buildCreatePlan({
         id,
         spec,
         bundle,
         rootfs,
         mode: opts.wait ? 'wait' : 'detach',
-        cgroupProcs: procsFiles(cgroups),
+        cgroupProcs: [...procsFiles(cgroups), ...(rdt ? [rdt.tasks] : [])],
         cgroupMounts: cgroupMountSources(cgroups),
         startSocket: split ? START_SOCKET : undefined,
         consoleSocket: opts.consoleSocket ? resolve(opts.consoleSocket) : undefined,
@@ -311,9 +316,10 @@ export class Runtime {
    * the stored spec follows, so a later state or update sees them. A write the
    * kernel refuses (or a limit below usage under checkBeforeUpdate) puts back
    * the values found, and the stored spec stays. Device rules are not changed
-   * by update, as runc's are not.
+   * by update, as runc's are not. intelRdt: new L3 or MB schema lines for
+   * the container's resctrl group (runc's --l3-cache-schema, --mem-bw-schema).
    */
-  async update(id: string, resources: LinuxResources): Promise<void> {
+  async update(id: string, resources: LinuxResources, intelRdt?: Pick<IntelRdt, 'l3CacheSchema' | 'memBwSchema'>): Promise<void> {
     const { devices, ...limits } = validateResources(resources);
     const rec = this.store.read(id);
     const status = statusOf(this.store, rec);
@@ -322,7 +328,29 @@ export class Runtime {
     if (devices !== undefined && JSON.stringify(devices) !== JSON.stringify(old.devices ?? [])) this.warn('update: device rules (linux.resources.devices) are not changed by update');
     const merged = validateResources(mergeResources(old, limits));
     const touched = Object.fromEntries(Object.keys(limits).map((k) => [k, merged[k as keyof LinuxResources]]));
-    for (const warning of applyResources(rec.cgroups, touched, undefined, { update: true })) this.warn(warning);
+    const lines = [intelRdt?.l3CacheSchema, intelRdt?.memBwSchema].filter((l): l is string => !!l);
+    let undoRdt = () => {};
+    if (lines.length) {
+      const root = resctrlRoot();
+      if (!root || !rec.rdt) throw new ConfigError('linux.intelRdt', root ? `container "${id}" has no resctrl group (its config has no linux.intelRdt)` : 'this host has no resctrl filesystem mounted (Intel RDT / AMD QoS), so it cannot be applied');
+      const dir = rec.rdt.dir;
+      // The group's lines for the resources written, to put back if a cgroup write fails after.
+      const kinds = lines.map((l) => l.split(':')[0].trim());
+      const before = readFileSync(join(dir, 'schemata'), 'utf8').split('\n').filter((l) => kinds.includes(l.split(':')[0].trim()));
+      writeSchemata(root, dir, lines, 'linux.intelRdt');
+      undoRdt = () => writeSchemata(root, dir, before, 'linux.intelRdt');
+      rec.spec.linux = { ...rec.spec.linux, intelRdt: { ...rec.spec.linux?.intelRdt, ...intelRdt } };
+    }
+    try {
+      for (const warning of applyResources(rec.cgroups, touched, undefined, { update: true })) this.warn(warning);
+    } catch (e) {
+      try {
+        undoRdt();
+      } catch {
+        // Best effort: the error reported is the one that stopped the update.
+      }
+      throw e;
+    }
     rec.spec.linux = { ...rec.spec.linux, resources: merged };
     this.store.write(rec);
   }
@@ -477,6 +505,7 @@ export class Runtime {
     if (isFrozen(rec.cgroups)) await setFrozen(rec.cgroups, false);
     await waitGone(rec);
     await removeCgroups(rec.cgroups, this.keptParents);
+    if (rec.rdt) removeRdt(rec.rdt.remove);
     if (poststop) await runHooksWarn('poststop', rec.spec.hooks?.poststop, this.stateOf(rec, 'stopped'), this.warn);
   }
 
@@ -545,7 +574,7 @@ export class Runtime {
         personality: rec.spec.linux?.personality,
         lastCap: kernelLastCap(),
         namespaces,
-        cgroupProcs: execProcsFiles(rec.cgroups, readFileSync(`${init}/cgroup`, 'utf8')),
+        cgroupProcs: [...execProcsFiles(rec.cgroups, readFileSync(`${init}/cgroup`, 'utf8')), ...(rec.rdt ? [rec.rdt.tasks] : [])],
         mode: opts.detach ? 'detach' : 'wait',
         consoleSocket: opts.consoleSocket ? resolve(opts.consoleSocket) : undefined,
         terminalRelay: opts.terminalRelay,
@@ -565,6 +594,11 @@ export class Runtime {
     if (rec.spec.annotations) state.annotations = rec.spec.annotations;
     return state;
   }
+}
+
+/** Where resctrl is mounted, if it is (read when a config asks for Intel RDT). */
+function resctrlRoot(): string | undefined {
+  return resctrlMount(readFileSync('/proc/self/mountinfo', 'utf8'));
 }
 
 /** The init's pid counts only while it is still the init: after its exit the number may be another process's. */

@@ -13,6 +13,7 @@ import { writeAtomic } from './atomic.ts';
 import type { Spec, Status } from '../oci/spec.ts';
 import { isFrozen } from './cgroups/freezer.ts';
 import type { CgroupPlacement } from './cgroups/manager.ts';
+import type { RdtPlacement } from './cgroups/intelrdt.ts';
 import { defaultStateRoot } from './rootless.ts';
 
 export const START_SOCKET = 'exec.sock';
@@ -33,6 +34,8 @@ export interface ContainerRecord {
   noPivot?: boolean;
   /** Created with --no-new-keyring: its execs keep their own session keyring too. */
   noNewKeyring?: boolean;
+  /** The resctrl group of linux.intelRdt: recorded before it is made, as the cgroups are. */
+  rdt?: RdtPlacement;
 }
 
 const ID_PATTERN = /^[\w+.-]+$/;

@@ -80,8 +80,10 @@ describe('runts CLI', () => {
     assert.ok(f.hooks.includes('createContainer'));
     assert.ok(f.mountOptions.includes('rro'));
     // What runts refuses is not claimed.
-    for (const name of ['seccomp', 'apparmor', 'selinux', 'intelRdt']) assert.equal(f.linux[name].enabled, false, name);
+    for (const name of ['seccomp', 'apparmor', 'selinux']) assert.equal(f.linux[name].enabled, false, name);
     assert.equal(f.linux.netDevices.enabled, true);
+    // Intel RDT is applied where resctrl is mounted (refused, naming linux.intelRdt, where it is not).
+    assert.deepEqual(f.linux.intelRdt, { enabled: true, schemata: true, monitoring: true });
     assert.equal(f.linux.mountExtensions.idmap.enabled, false);
   });
 });

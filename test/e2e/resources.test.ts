@@ -241,7 +241,7 @@ describe('update', () => {
     try {
       assert.match(runts.run(['update', '--pids-limit', '-2', id]).stderr, /--pids-limit: invalid value "-2"/);
       assert.match(runts.run(['update', '--memory', 'lots', id]).stderr, /--memory: invalid size "lots"/);
-      assert.match(runts.run(['update', '--l3-cache-schema', 'L3:0=f', id]).stderr, /--l3-cache-schema: Intel RDT is not available on this host \(no resctrl filesystem\), so linux\.intelRdt cannot be applied/);
+      assert.match(runts.run(['update', '--l3-cache-schema', 'L3:0=f', id]).stderr, /linux\.intelRdt: this host has no resctrl filesystem mounted \(Intel RDT \/ AMD QoS\), so it cannot be applied/);
       const res = join(b.dir, 'res.json');
       writeFileSync(res, JSON.stringify({ cpu: { shares: -5 } }));
       assert.match(runts.run(['update', '--resources', res, id]).stderr, /linux\.resources\.cpu\.shares: must be between 0 and 262144, got -5/);
@@ -270,7 +270,7 @@ describe('resources this host cannot apply: refused by name, nothing left', () =
     ['a page size the host lacks', { hugepageLimits: [{ pageSize: '64KB', limit: 0 }] }, /linux\.resources\.hugepageLimits\[0\]\.pageSize: this host has no 64KB huge pages/],
     ['a negative limit', { memory: { limit: -7 } }, /linux\.resources\.memory\.limit: must be between -1 and \d+, got -7/],
     ['a value the kernel refuses', { cpu: { quota: 500 } }, /linux\.resources\.cpu\.quota: cannot write "500" to \S+cpu\.cfs_quota_us: EINVAL/],
-    ['Intel RDT (no resctrl)', {}, /linux\.intelRdt: Intel RDT is not supported by runts yet/],
+    ['Intel RDT (no resctrl)', {}, /linux\.intelRdt: this host has no resctrl filesystem mounted/],
   ];
   for (const [what, resources, error] of cases)
     it(what, () => {

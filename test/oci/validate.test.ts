@@ -189,7 +189,6 @@ describe('config validation', () => {
       ['process.selinuxLabel', (s) => (s.process!.selinuxLabel = 'system_u:system_r:container_t:s0')],
       ['linux.mountLabel', (s) => (s.linux!.mountLabel = 'system_u:object_r:container_file_t:s0')],
       ['process.commandLine', (s) => (s.process!.commandLine = 'sh -c true')],
-      ['linux.intelRdt', (s) => (s.linux!.intelRdt = { closID: 'guaranteed' })],
       ['linux.memoryPolicy', (s) => (s.linux!.memoryPolicy = { mode: 'MPOL_BIND', nodes: '0' })],
       ['vm', (s) => (s.vm = { kernel: { path: '/vmlinuz' } })],
       ['linux.resources.future', (s) => (s.linux!.resources = { future: { knob: true } } as never)],

@@ -16,7 +16,7 @@ const features: Command = async () => {
       seccomp: { enabled: false },
       apparmor: { enabled: false },
       selinux: { enabled: false },
-      intelRdt: { enabled: false },
+      intelRdt: { enabled: true, schemata: true, monitoring: true },
       netDevices: { enabled: true },
       mountExtensions: { idmap: { enabled: false } },
     },

@@ -1,7 +1,7 @@
 // runts update: runc's flags, or --resources FILE|- (a LinuxResources JSON,
 // which then stands alone, as in runc).
 
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { type Flags, oneId, parseArgs } from '../args.ts';
 import { UsageError } from '../../oci/errors.ts';
 import type { LinuxResources } from '../../oci/spec.ts';
@@ -54,17 +54,6 @@ export function resourcesFromFlags(flags: Flags, warn: (msg: string) => void): L
   return r;
 }
 
-/** Intel RDT lives in the resctrl filesystem; runts applies linux.intelRdt nowhere yet. */
-function refuseRdt(flags: Flags): void {
-  for (const flag of ['l3-cache-schema', 'mem-bw-schema'])
-    if (flags[flag] !== undefined) {
-      const why = readFileSync('/proc/self/mountinfo', 'utf8').includes(' - resctrl ') || existsSync('/sys/fs/resctrl/schemata')
-        ? 'runts does not apply Intel RDT (linux.intelRdt) yet'
-        : 'Intel RDT is not available on this host (no resctrl filesystem), so linux.intelRdt cannot be applied';
-      throw new UsageError(`--${flag}: ${why}`);
-    }
-}
-
 const update: Command = async (ctx, argv) => {
   const { flags, args } = parseArgs(argv, STRING_FLAGS.map((name) => ({ name, alias: name === 'resources' ? 'r' : undefined, type: 'string' as const })));
   const id = oneId(args, 'update');
@@ -78,11 +67,9 @@ const update: Command = async (ctx, argv) => {
       throw new UsageError(`--resources: cannot read ${from === '-' ? 'standard input' : from}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
     }
     resources = parseJson(text) as LinuxResources;
-  } else {
-    refuseRdt(flags);
-    resources = resourcesFromFlags(flags, (m) => ctx.log.warn(m));
-  }
-  await ctx.runtime().update(id, resources);
+  } else resources = resourcesFromFlags(flags, (m) => ctx.log.warn(m));
+  const rdt = { l3CacheSchema: flags['l3-cache-schema'] as string | undefined, memBwSchema: flags['mem-bw-schema'] as string | undefined };
+  await ctx.runtime().update(id, resources, rdt.l3CacheSchema || rdt.memBwSchema ? rdt : undefined);
   return 0;
 };
 export default update;
