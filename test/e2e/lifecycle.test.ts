@@ -177,17 +177,18 @@ describe('lifecycle', () => {
 describe('delete, concurrency and crashes', () => {
   it('delete --force removes a fork bomb: no state, no cgroups, no processes', async () => {
     // Every process forks again and again (test/helpers/forkbomb.c); the pids
-    // limit (set by the test: runts sets no limits yet) keeps the bomb at 200.
-    // Without a pid namespace, so that the kernel does not end the bomb with
-    // the init: only delete can stop it.
-    const b = makeBundle((s) => (s.linux!.namespaces = s.linux!.namespaces!.filter((n) => n.type !== 'pid')), ['/bin/forkbomb']);
+    // limit keeps the bomb at 200. Without a pid namespace, so that the kernel
+    // does not end the bomb with the init: only delete can stop it.
+    const b = makeBundle((s) => {
+      s.linux!.namespaces = s.linux!.namespaces!.filter((n) => n.type !== 'pid');
+      s.linux!.resources!.pids = { limit: 200 };
+    }, ['/bin/forkbomb']);
     const cc = spawnSync('cc', ['-static', '-O', '-o', join(b.rootfs, 'bin', 'forkbomb'), join(import.meta.dirname, '..', 'helpers', 'forkbomb.c')], { encoding: 'utf8' });
     assert.equal(cc.status, 0, cc.stderr);
     const id = uniqueId();
     runts.ok(['create', '--bundle', b.dir, id]);
     const pidsDir = cgroupDirsOf(id).find((d) => d.startsWith('/sys/fs/cgroup/pids/'));
     assert.ok(pidsDir, 'the container has a v1 pids cgroup');
-    writeFileSync(join(pidsDir, 'pids.max'), '200');
     runts.ok(['start', id]);
     const current = () => Number(readFileSync(join(pidsDir, 'pids.current'), 'utf8'));
     await waitFor(() => current() >= 150, 20_000);

@@ -374,31 +374,28 @@ const core: Check[] = [
   },
   {
     name: 'delete --force kills a fork bomb through cgroup.kill: no processes, cgroup or state left',
-    run: (c) =>
-      // The bomb (test/helpers/forkbomb.c) limited by the check (runts sets no
-      // limits yet); without a pid namespace, so only the kill can end it.
-      // Small: the emulated CPU is slow.
-      underParent('bomb', 'pids', async (parent) => {
-        const dir = join(parent, 'c');
-        const b = makeBundle((s) => {
-          s.linux!.cgroupsPath = '/bomb/c';
-          s.linux!.namespaces = s.linux!.namespaces!.filter((n) => n.type !== 'pid');
-        }, ['/bin/forkbomb', '20']);
-        const id = uniqueId('v2');
-        try {
-          const cc = spawnSync('cc', ['-static', '-O', '-o', join(b.rootfs, 'bin', 'forkbomb'), join(import.meta.dirname, 'forkbomb.c')], { encoding: 'utf8' });
-          assert.equal(cc.status, 0, cc.stderr);
-          c.runts.ok(['create', '--bundle', b.dir, id]);
-          assert.ok(existsSync(join(dir, 'cgroup.kill')), 'the guest\'s kernel has cgroup.kill');
-          writeFileSync(join(dir, 'pids.max'), '40');
-          c.runts.ok(['start', id]);
-          await until(() => Number(readFileSync(join(dir, 'pids.current'), 'utf8')) >= 30, 'the bomb fills its pids limit', 60_000);
-          c.runts.ok(['delete', '--force', id]);
-          assertGone(c, id, dir);
-        } finally {
-          b.cleanup();
-        }
-      }),
+    run: async (c) => {
+      // The bomb (test/helpers/forkbomb.c) held by its pids limit; without a
+      // pid namespace, so only the kill can end it. Small: the emulated CPU is slow.
+      const id = uniqueId('v2');
+      const dir = join(CG, 'runts', id);
+      const b = makeBundle((s) => {
+        s.linux!.namespaces = s.linux!.namespaces!.filter((n) => n.type !== 'pid');
+        s.linux!.resources!.pids = { limit: 40 };
+      }, ['/bin/forkbomb', '20']);
+      try {
+        const cc = spawnSync('cc', ['-static', '-O', '-o', join(b.rootfs, 'bin', 'forkbomb'), join(import.meta.dirname, 'forkbomb.c')], { encoding: 'utf8' });
+        assert.equal(cc.status, 0, cc.stderr);
+        c.runts.ok(['run', '--detach', '--bundle', b.dir, id]);
+        assert.ok(existsSync(join(dir, 'cgroup.kill')), 'the guest\'s kernel has cgroup.kill');
+        await until(() => Number(readFileSync(join(dir, 'pids.current'), 'utf8')) >= 30, 'the bomb fills its pids limit', 60_000);
+        assert.equal(readFileSync(join(dir, 'pids.max'), 'utf8'), '40\n');
+        c.runts.ok(['delete', '--force', id]);
+        assertGone(c, id, dir);
+      } finally {
+        b.cleanup();
+      }
+    },
   },
   {
     name: 'exec joins the init\'s cgroup when the container\'s own refuses processes (it handed memory to a cgroup it made)',
