@@ -106,16 +106,13 @@ const THROTTLES = [
   ['throttleWriteIOPSDevice', 'wiops'],
 ] as const;
 
-const noV2 = (field: string, what: string): ControllerPlanner => (_r, _dir, _facts, out) => out.fail(field, `cgroup v2 has no ${what} controller`);
-
-export const V2_PLANNERS: Record<Controller, ControllerPlanner> = {
+/** net_cls and net_prio have no v2 controller (v2 filters by cgroup path instead). */
+export const V2_PLANNERS: Partial<Record<Controller, ControllerPlanner>> = {
   memory,
   cpu,
   cpuset,
   pids,
   blkio: io,
   hugetlb: (r: LinuxResources, dir, facts, out) => hugetlbWrites(r, dir, facts, out, 'max'),
-  net_cls: noV2('network.classID', 'net_cls'),
-  net_prio: noV2('network.priorities', 'net_prio'),
   rdma,
 };

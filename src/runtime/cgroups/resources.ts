@@ -127,9 +127,11 @@ export function planResources(r: LinuxResources, targets: Target[], facts: Cgrou
     const v1 = targets.find((t) => t.hierarchy.version === 1 && t.hierarchy.controllers.includes(c));
     let dir: string;
     let planner: ControllerPlanner;
+    const v2Planner = V2_PLANNERS[c];
     if (v1) [dir, planner] = [v1.dir, V1_PLANNERS[c]];
-    else if (v2 && v2Enabled.includes(V2_NAME[c])) [dir, planner] = [v2.dir, V2_PLANNERS[c]];
+    else if (v2 && v2Planner && v2Enabled.includes(V2_NAME[c])) [dir, planner] = [v2.dir, v2Planner];
     else if (targets.length === 0) return fail(field, 'the container has no cgroups (rootless, and none could be made) to apply it to');
+    else if (pureV2 && !v2Planner) return fail(field, `cgroup v2 has no ${c} controller`);
     else
       return fail(field, v2 && pureV2
         ? `the ${V2_NAME[c]} controller is not available to ${v2.dir} (not in its cgroup.controllers)`
