@@ -30,8 +30,8 @@ import { buildCreatePlan, type CreateHostFacts, NET_DEVICES_SYNC } from './plan/
 import { hostHasInterface, moveNetDevices } from './net-devices.ts';
 import { type DeviceRules, deviceRules } from './cgroups/devices.ts';
 import { SpareKeeper } from './spare.ts';
-import { mergeResources } from './cgroups/update.ts';
-import { applyRdt, planRdt, removeRdt, resctrlMount, writeSchemata } from './cgroups/intelrdt.ts';
+import { updateResources } from './cgroups/update.ts';
+import { applyRdt, planRdt, removeRdt, resctrlRoot } from './cgroups/intelrdt.ts';
 import { hostFacts } from './cgroups/apply.ts';
 import { isFrozen, setFrozen, thawSoon } from './cgroups/freezer.ts';
 import { killCgroups } from './cgroups/kill.ts';
@@ -310,48 +310,15 @@ export class Runtime {
     return p;
   }
 
-  /**
-   * Changes a container's resource limits (runc's update): the fields given
-   * replace the stored ones, the controllers they touch are written again, and
-   * the stored spec follows, so a later state or update sees them. A write the
-   * kernel refuses (or a limit below usage under checkBeforeUpdate) puts back
-   * the values found, and the stored spec stays. Device rules are not changed
-   * by update, as runc's are not. intelRdt: new L3 or MB schema lines for
-   * the container's resctrl group (runc's --l3-cache-schema, --mem-bw-schema).
-   */
+  /** Changes a container's resource limits, as runc's update (cgroups/update.ts):
+   * rolled back when a write fails, stored when all are made. intelRdt: new
+   * L3 or MB schema lines for its resctrl group (--l3-cache-schema, --mem-bw-schema). */
   async update(id: string, resources: LinuxResources, intelRdt?: Pick<IntelRdt, 'l3CacheSchema' | 'memBwSchema'>): Promise<void> {
-    const { devices, ...limits } = validateResources(resources);
+    validateResources(resources);
     const rec = this.store.read(id);
     const status = statusOf(this.store, rec);
     if (status === 'stopped' || status === 'creating') throw new StateError(`cannot update container "${id}": it is ${status}`);
-    const old = rec.spec.linux?.resources ?? {};
-    if (devices !== undefined && JSON.stringify(devices) !== JSON.stringify(old.devices ?? [])) this.warn('update: device rules (linux.resources.devices) are not changed by update');
-    const merged = validateResources(mergeResources(old, limits));
-    const touched = Object.fromEntries(Object.keys(limits).map((k) => [k, merged[k as keyof LinuxResources]]));
-    const lines = [intelRdt?.l3CacheSchema, intelRdt?.memBwSchema].filter((l): l is string => !!l);
-    let undoRdt = () => {};
-    if (lines.length) {
-      const root = resctrlRoot();
-      if (!root || !rec.rdt) throw new ConfigError('linux.intelRdt', root ? `container "${id}" has no resctrl group (its config has no linux.intelRdt)` : 'this host has no resctrl filesystem mounted (Intel RDT / AMD QoS), so it cannot be applied');
-      const dir = rec.rdt.dir;
-      // The group's lines for the resources written, to put back if a cgroup write fails after.
-      const kinds = lines.map((l) => l.split(':')[0].trim());
-      const before = readFileSync(join(dir, 'schemata'), 'utf8').split('\n').filter((l) => kinds.includes(l.split(':')[0].trim()));
-      writeSchemata(root, dir, lines, 'linux.intelRdt');
-      undoRdt = () => writeSchemata(root, dir, before, 'linux.intelRdt');
-      rec.spec.linux = { ...rec.spec.linux, intelRdt: { ...rec.spec.linux?.intelRdt, ...intelRdt } };
-    }
-    try {
-      for (const warning of applyResources(rec.cgroups, touched, undefined, { update: true })) this.warn(warning);
-    } catch (e) {
-      try {
-        undoRdt();
-      } catch {
-        // Best effort: the error reported is the one that stopped the update.
-      }
-      throw e;
-    }
-    rec.spec.linux = { ...rec.spec.linux, resources: merged };
+    updateResources(rec, resources, intelRdt, this.warn);
     this.store.write(rec);
   }
 
@@ -594,11 +561,6 @@ export class Runtime {
     if (rec.spec.annotations) state.annotations = rec.spec.annotations;
     return state;
   }
-}
-
-/** Where resctrl is mounted, if it is (read when a config asks for Intel RDT). */
-function resctrlRoot(): string | undefined {
-  return resctrlMount(readFileSync('/proc/self/mountinfo', 'utf8'));
 }
 
 /** The init's pid counts only while it is still the init: after its exit the number may be another process's. */

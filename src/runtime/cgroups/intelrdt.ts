@@ -34,6 +34,11 @@ export function resctrlMount(mountinfo: string): string | undefined {
   return undefined;
 }
 
+/** Where resctrl is mounted here, if it is (read when a config asks for Intel RDT). */
+export function resctrlRoot(): string | undefined {
+  return resctrlMount(readFileSync('/proc/self/mountinfo', 'utf8'));
+}
+
 /** "L3:0=7f0;1=1f" as its resource and domain values (masks as numbers, so padding does not count). */
 function parseLine(line: string): [string, Map<string, number>] {
   const [res, doms = ''] = line.trim().split(':');

@@ -1,8 +1,16 @@
-// What update makes of the stored resources and the fields it is given: each
-// field given replaces the stored one, and per-device (per-key) entries
-// replace the stored entry for the same device, as runc's update upserts them.
+// update: the fields given replace the stored ones (per-device entries the
+// stored entry for the same device, as runc's update upserts them), the
+// controllers they touch are written again with rollback, and the record's
+// spec follows only once every write is made.
 
-import type { LinuxResources, ThrottleDevice } from '../../oci/spec.ts';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ConfigError } from '../../oci/errors.ts';
+import type { IntelRdt, LinuxResources, ThrottleDevice } from '../../oci/spec.ts';
+import { validateResources } from '../../oci/validate.ts';
+import type { ContainerRecord } from '../state-store.ts';
+import { resctrlRoot, writeSchemata } from './intelrdt.ts';
+import { applyResources } from './manager.ts';
 
 function upsert<T>(old: T[] | undefined, given: T[] | undefined, key: (x: T) => string): T[] | undefined {
   if (given === undefined) return old;
@@ -37,4 +45,44 @@ export function mergeResources(old: LinuxResources, given: LinuxResources): Linu
   if (given.rdma) out.rdma = { ...old.rdma, ...given.rdma };
   if (given.unified) out.unified = { ...old.unified, ...given.unified };
   return JSON.parse(JSON.stringify(out));
+}
+
+/**
+ * Applies an update to a container's cgroups (and resctrl group) and, when
+ * every write is made, to its record's spec (the caller stores it). A write
+ * the kernel refuses, or a limit below usage under checkBeforeUpdate, puts
+ * back the values found. Device rules are not changed, as runc's update does
+ * not change them (containerd's shim passes the container's whole resources).
+ */
+export function updateResources(rec: ContainerRecord, given: LinuxResources, intelRdt: Pick<IntelRdt, 'l3CacheSchema' | 'memBwSchema'> | undefined, warn: (msg: string) => void): void {
+  const { devices, ...limits } = given;
+  const old = rec.spec.linux?.resources ?? {};
+  if (devices !== undefined && JSON.stringify(devices) !== JSON.stringify(old.devices ?? [])) warn('update: device rules (linux.resources.devices) are not changed by update');
+  const merged = validateResources(mergeResources(old, limits));
+  const touched = Object.fromEntries(Object.keys(limits).map((k) => [k, merged[k as keyof LinuxResources]]));
+  const undoRdt = intelRdt ? updateRdt(rec, intelRdt) : () => {};
+  try {
+    for (const warning of applyResources(rec.cgroups, touched, undefined, { update: true })) warn(warning);
+  } catch (e) {
+    try {
+      undoRdt();
+    } catch {
+      // Best effort: the error reported is the one that stopped the update.
+    }
+    throw e;
+  }
+  rec.spec.linux = { ...rec.spec.linux, resources: merged, ...(intelRdt && { intelRdt: { ...rec.spec.linux?.intelRdt, ...intelRdt } }) };
+}
+
+/** Writes new L3/MB lines to the container's resctrl group; returns what puts the old ones back. */
+function updateRdt(rec: ContainerRecord, rdt: Pick<IntelRdt, 'l3CacheSchema' | 'memBwSchema'>): () => void {
+  const lines = [rdt.l3CacheSchema, rdt.memBwSchema].filter((l): l is string => !!l);
+  const root = resctrlRoot();
+  if (!root) throw new ConfigError('linux.intelRdt', 'this host has no resctrl filesystem mounted (Intel RDT / AMD QoS), so it cannot be applied');
+  if (!rec.rdt) throw new ConfigError('linux.intelRdt', `container "${rec.id}" has no resctrl group (its config has no linux.intelRdt)`);
+  const dir = rec.rdt.dir;
+  const kinds = lines.map((l) => l.split(':')[0].trim());
+  const before = readFileSync(join(dir, 'schemata'), 'utf8').split('\n').filter((l) => kinds.includes(l.split(':')[0].trim()));
+  writeSchemata(root, dir, lines, 'linux.intelRdt');
+  return () => writeSchemata(root, dir, before, 'linux.intelRdt');
 }
