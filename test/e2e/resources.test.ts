@@ -269,6 +269,7 @@ describe('resources this host cannot apply: refused by name, nothing left', () =
     ['unified keys on a hybrid host', { unified: { 'memory.high': '1G' } }, /linux\.resources\.unified: cgroup v2 keys need a pure cgroup v2 host/],
     ['a page size the host lacks', { hugepageLimits: [{ pageSize: '64KB', limit: 0 }] }, /linux\.resources\.hugepageLimits\[0\]\.pageSize: this host has no 64KB huge pages/],
     ['a negative limit', { memory: { limit: -7 } }, /linux\.resources\.memory\.limit: must be between -1 and \d+, got -7/],
+    ['a realtime runtime the parent has no budget for', { cpu: { realtimeRuntime: 1000 } }, /linux\.resources\.cpu\.realtimeRuntime: cannot write "1000" to \S+cpu\.rt_runtime_us: EINVAL \(the parent cgroups need a realtime budget of their own\)/],
     ['a value the kernel refuses', { cpu: { quota: 500 } }, /linux\.resources\.cpu\.quota: cannot write "500" to \S+cpu\.cfs_quota_us: EINVAL/],
     ['Intel RDT (no resctrl)', {}, /linux\.intelRdt: this host has no resctrl filesystem mounted/],
   ];

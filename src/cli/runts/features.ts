@@ -11,7 +11,7 @@ const features: Command = async () => {
     linux: {
       namespaces: NAMESPACE_TYPES,
       capabilities: CAPABILITIES,
-      cgroup: { v1: true, v2: true, systemd: false, systemdUser: false, rdma: false },
+      cgroup: { v1: true, v2: true, systemd: false, systemdUser: false, rdma: true },
       // What runts refuses for now (src/oci/unenforced.ts), said so that callers need not find out by failing.
       seccomp: { enabled: false },
       apparmor: { enabled: false },
