@@ -100,6 +100,20 @@ describe('podman with runts as its runtime', () => {
     assert.equal(limitsOf(['--pids-limit', '-1'])[1], 'max');
   });
 
+  it('podman update changes a running container\'s limits through runts update --resources', () => {
+    const name = `runts-upd-${process.pid}`;
+    const run = podman(['run', '-d', '--name', name, ...limits, '--memory', '64m', '--rootfs', bundle.rootfs, 'sleep', '300']);
+    assert.equal(run.code, 0, run.stderr);
+    try {
+      const u = podman(['update', '--memory', '128m', '--cpu-shares', '512', name]);
+      assert.equal(u.code, 0, u.stderr);
+      const r = podman(['exec', name, 'cat', '/sys/fs/cgroup/memory/memory.limit_in_bytes', '/sys/fs/cgroup/cpu/cpu.shares']);
+      assert.equal(r.stdout, `${128 << 20}\n512\n`, r.stderr);
+    } finally {
+      podman(['rm', '-f', name]);
+    }
+  });
+
   it('Podman\'s default seccomp profile is refused by name, not dropped', () => {
     const seccomp = podman(['run', '--rm', ...confined, '--rootfs', bundle.rootfs, 'true']);
     assert.notEqual(seccomp.code, 0);
