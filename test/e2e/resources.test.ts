@@ -13,11 +13,21 @@ import type { LinuxResources, Spec } from '../../src/oci/spec.ts';
 import { type Bundle, makeBundle, uniqueId } from '../helpers/bundle.ts';
 import { cgroupDirsOf, RUNTS, Runts, waitFor } from '../helpers/runts.ts';
 
-const runts = new Runts();
-after(() => runts.cleanup());
-
 const CG = '/sys/fs/cgroup';
 const read = (path: string) => readFileSync(path, 'utf8').trim();
+
+// runts hands hugetlb down from the unified root when a config limits huge
+// pages, and leaves it on, as runc does; the machine is left as found.
+const UNIFIED_CONTROL = join(CG, 'unified', 'cgroup.subtree_control');
+const unifiedBefore = existsSync(UNIFIED_CONTROL) ? read(UNIFIED_CONTROL).split(/\s+/).filter(Boolean) : undefined;
+
+const runts = new Runts();
+after(() => {
+  runts.cleanup();
+  if (!unifiedBefore) return;
+  for (const c of read(UNIFIED_CONTROL).split(/\s+/).filter(Boolean))
+    if (!unifiedBefore.includes(c)) writeFileSync(UNIFIED_CONTROL, `-${c}`);
+});
 const dirOf = (ctrl: string, id: string) => join(CG, ctrl, 'runts', id);
 /** A value of a "key value" file (cpu.stat, memory.oom_control, pids.events). */
 const stat = (path: string, key: string) => Number(new RegExp(`^${key} (\\d+)$`, 'm').exec(readFileSync(path, 'utf8'))?.[1]);
