@@ -16,6 +16,8 @@
  * The runtime always starts this program from a sealed in-memory copy
  * (native/host: sealedCopy), never from its file: a container sees it. */
 #include "executor.h"
+#include "idmap.h"
+#include "maptool.h"
 #include "procattr.h"
 #include "procfs.h"
 #include "report.h"
@@ -45,6 +47,7 @@ struct settings {
   int clone_init;
   unsigned long unshare_flags;
   const char *uid_map, *gid_map, *setgroups, *timens;
+  const char *uid_tool, *gid_tool; /* newuidmap, newgidmap: write the maps in our place */
   size_t uid_map_len, gid_map_len, timens_len;
 };
 
@@ -59,6 +62,8 @@ static void read_settings(struct plan *plan, struct settings *st, struct ctx *ct
     case OP_UID_MAP: st->uid_map = s->argv[0].data, st->uid_map_len = s->argv[0].len; break;
     case OP_GID_MAP: st->gid_map = s->argv[0].data, st->gid_map_len = s->argv[0].len; break;
     case OP_SETGROUPS: st->setgroups = s->argv[0].data; break;
+    case OP_UID_MAP_TOOL: st->uid_tool = s->argv[0].data; break;
+    case OP_GID_MAP_TOOL: st->gid_tool = s->argv[0].data; break;
     case OP_TIMENS_OFFSETS: st->timens = s->argv[0].data, st->timens_len = s->argv[0].len; break;
     case OP_TERMINAL_RELAY: st->relay = 1; break;
     case OP_CLONE_INIT: st->clone_init = 1; break;
@@ -167,13 +172,22 @@ static void stage1(struct ctx *ctx, struct settings *st, int peer) {
   _exit(0);
 }
 
+/* One map, written by us or by the plan's tool (newuidmap, newgidmap). */
+static void write_map(struct ctx *ctx, pid_t child, unsigned op, const char *file, const char *map, size_t len,
+                      const char *tool) {
+  char msg[512];
+  if (!map) return;
+  if (!tool && write_proc(child, file, map, len) < 0)
+    die_step(find_step(ctx->plan, op), op, errno, "write %s", file);
+  if (tool && map_tool(tool, child, map, msg, sizeof msg) < 0)
+    die_step(find_step(ctx->plan, op), op, errno, "%s: %s", tool, msg);
+}
+
 static void write_maps(struct ctx *ctx, struct settings *st, pid_t child) {
   if (st->setgroups && write_proc(child, "setgroups", st->setgroups, strlen(st->setgroups)) < 0)
     die_step(find_step(ctx->plan, OP_SETGROUPS), OP_SETGROUPS, errno, "write setgroups");
-  if (st->uid_map && write_proc(child, "uid_map", st->uid_map, st->uid_map_len) < 0)
-    die_step(find_step(ctx->plan, OP_UID_MAP), OP_UID_MAP, errno, "write uid_map");
-  if (st->gid_map && write_proc(child, "gid_map", st->gid_map, st->gid_map_len) < 0)
-    die_step(find_step(ctx->plan, OP_GID_MAP), OP_GID_MAP, errno, "write gid_map");
+  write_map(ctx, child, OP_UID_MAP, "uid_map", st->uid_map, st->uid_map_len, st->uid_tool);
+  write_map(ctx, child, OP_GID_MAP, "gid_map", st->gid_map, st->gid_map_len, st->gid_tool);
 }
 
 /* Answers stage 1's request for maps; returns the init's pid, or -1. */
@@ -254,6 +268,7 @@ int main(int argc, char **argv) {
   struct ctx ctx = {.plan = &plan, .nfds = nfds, .start_listen_fd = -1, .console_fd = -1};
   struct settings st = {.signal_fd = -1};
   read_settings(&plan, &st, &ctx);
+  idmap_prepare(&plan);
 
   int relay[2] = {-1, -1};
   if (st.relay) {

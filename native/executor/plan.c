@@ -84,6 +84,10 @@ static const struct op_info {
     {OP_IOPRIO_SET, "ioprio-set", 1},
     {OP_PERSONALITY, "personality", 1},
     {OP_CPU_AFFINITY, "cpu-affinity", 2},
+    {OP_IDMAP_MOUNT, "idmap-mount", 6},
+    {OP_LSM_EXEC, "lsm-exec", 2},
+    {OP_UID_MAP_TOOL, "uid-map-tool", 1},
+    {OP_GID_MAP_TOOL, "gid-map-tool", 1},
 };
 
 static const struct op_info *op_info(uint32_t op) {

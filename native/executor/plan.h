@@ -75,6 +75,12 @@ enum op {
   OP_IOPRIO_SET = 151,    /* ioprio value (class << 13 | priority), for the process */
   OP_PERSONALITY = 152,   /* persona */
   OP_CPU_AFFINITY = 153,  /* initial, final CPU lists ("0,1"; "" leaves it): set by stage 1 around its cgroup join */
+
+  /* 160-169: idmapped mounts, rootless maps, LSM labels. */
+  OP_IDMAP_MOUNT = 160,   /* source, rbind, ridmap, uid_map, gid_map, userns path: made by the parent (idmap.c), kept by the init */
+  OP_LSM_EXEC = 161,      /* value, attr file under /proc/thread-self...: the label of the next execve */
+  OP_UID_MAP_TOOL = 162,  /* path of newuidmap: writes the uid map in place of the parent */
+  OP_GID_MAP_TOOL = 163,  /* path of newgidmap */
 };
 
 struct arg {

@@ -2,7 +2,9 @@
  * decision was made by the runtime; a step either does its one thing or
  * reports which step failed and why. */
 #include "executor.h"
+#include "idmap.h"
 #include "inroot.h"
+#include "lsm.h"
 #include "procattr.h"
 #include "procfs.h"
 #include "report.h"
@@ -498,6 +500,8 @@ void run_steps(struct ctx *ctx) {
     case OP_OPEN_TREE: step_open_tree(i, s); break;
     case OP_FSMOUNT: step_fsmount(i, s); break;
     case OP_MOVE_MOUNT: step_move_mount(i, s); break;
+    case OP_IDMAP_MOUNT: keep_mount(idmap_take(i)); break;
+    case OP_LSM_EXEC: lsm_exec(i, s); break;
     case OP_MKDIR_IN_ROOT:
       if (inroot_mkdir_all(ARG(0), ARG(1), (mode_t)arg_unum(s, 2)) < 0)
         die_step(i, s->op, errno, "mkdir %s in %s", ARG(1), ARG(0));

@@ -1,6 +1,6 @@
 // What runtime-spec 1.3 lets a config ask for that runts cannot enforce yet.
 // Asking for any of it is refused by name rather than dropped: a container
-// whose seccomp or AppArmor profile silently vanished
+// whose seccomp profile silently vanished
 // would run less confined than its owner asked, and nothing would say so
 // (runc refuses in the same way, e.g. an AppArmor profile on a host without
 // AppArmor). docs/design.md lists them; each leaves this file when it is done.
@@ -10,14 +10,11 @@ import { ConfigError } from './errors.ts';
 const REFUSED = 'refused rather than ignored';
 
 const PROCESS_FIELDS: Record<string, string> = {
-  apparmorProfile: 'AppArmor profiles are not enforced by runts yet',
-  selinuxLabel: 'SELinux labels are not enforced by runts yet',
   commandLine: 'is Windows\'s command line; on Linux the program is process.args',
 };
 
 const LINUX_FIELDS: Record<string, string> = {
   seccomp: 'seccomp filters are not enforced by runts yet',
-  mountLabel: 'SELinux mount labels are not enforced by runts yet',
   memoryPolicy: 'NUMA memory policies are not applied by runts yet',
 };
 
@@ -46,15 +43,6 @@ export function refuseUnenforcedProcess(p: Record<string, unknown>): void {
 /** Refuses the container-wide fields runts does not enforce (the process's go through refuseUnenforcedProcess). */
 export function refuseUnenforced(spec: Record<string, unknown>): void {
   if (firstRequest(spec.vm, 'vm')) throw new ConfigError('vm', `runts runs containers, not virtual machines: ${REFUSED}`);
-  // Shapes were checked before: mounts is an array of objects, their options strings.
-  ((spec.mounts ?? []) as Record<string, unknown>[]).forEach((m, i) => {
-    for (const maps of ['uidMappings', 'gidMappings'])
-      if (firstRequest(m[maps], maps)) throw new ConfigError(`mounts[${i}].${maps}`, `idmapped mounts are not supported by runts yet: ${REFUSED}`);
-    ((m.options ?? []) as string[]).forEach((opt, j) => {
-      if (/^r?idmap(=|$)/.test(opt))
-        throw new ConfigError(`mounts[${i}].options[${j}]`, `idmapped mounts ("${opt}") are not supported by runts yet: ${REFUSED}`);
-    });
-  });
   const linux = (spec.linux ?? {}) as Record<string, unknown>;
   refuse(LINUX_FIELDS, linux, 'linux');
 }

@@ -150,8 +150,34 @@ function checkMounts(c: Checker, v: Json): void {
       const isBindOnly = name === 'idmap' || name === 'ridmap' || name === 'tmpcopyup';
       if (!known && !isBindOnly && !/^[\w.-]+$/.test(opt)) c.fail(`${f}.options[${j}]`, `malformed option "${opt}"`);
     }
-    idMappings(c, mount.uidMappings, `${f}.uidMappings`);
-    idMappings(c, mount.gidMappings, `${f}.gidMappings`);
+    checkIdmappedMount(c, mount, f);
+  });
+}
+
+/** An idmapped mount (runtime-spec 1.2): a bind with uidMappings and gidMappings, or with the
+ * idmap or ridmap option, which without mappings takes the container's (checked by the planner). */
+function checkIdmappedMount(c: Checker, mount: Record<string, Json>, f: string): void {
+  const uid = idMappings(c, mount.uidMappings, `${f}.uidMappings`);
+  const gid = idMappings(c, mount.gidMappings, `${f}.gidMappings`);
+  const options = (mount.options ?? []) as string[];
+  const option = options.findIndex((o) => o === 'idmap' || o === 'ridmap');
+  if (!uid.length && !gid.length && option < 0) return;
+  if (uid.length && !gid.length) c.fail(`${f}.gidMappings`, 'an idmapped mount needs gidMappings with its uidMappings');
+  if (gid.length && !uid.length) c.fail(`${f}.uidMappings`, 'an idmapped mount needs uidMappings with its gidMappings');
+  const bind = mount.type === 'bind' || options.some((o) => o === 'bind' || o === 'rbind');
+  if (!bind) c.fail(uid.length ? `${f}.uidMappings` : `${f}.options[${option}]`, 'idmapped mounts are bind mounts only (options need "bind" or "rbind")');
+}
+
+/** Mappings the kernel would take: no two overlap on either side, none runs past 2^32-1, at most
+ * 340 (the kernel's limit). The error names the mapping. */
+function checkMappingSet(c: Checker, maps: IdMapping[], field: string): void {
+  if (maps.length > 340) c.fail(field, `at most 340 mappings, got ${maps.length}`);
+  maps.forEach((m, i) => {
+    for (const side of ['containerID', 'hostID'] as const) {
+      if (m[side] + m.size - 1 > UINT32 - 1) c.fail(`${field}[${i}]`, `${side} ${m[side]} + size ${m.size} runs past the last id (${UINT32 - 1})`);
+      const j = maps.findIndex((o, k) => k < i && m[side] < o[side] + o.size && o[side] < m[side] + m.size);
+      if (j >= 0) c.fail(`${field}[${i}]`, `its ${side} range overlaps ${field}[${j}]'s`);
+    }
   });
 }
 
@@ -224,7 +250,7 @@ function checkHooks(c: Checker, v: Json): void {
 }
 
 function idMappings(c: Checker, v: Json, field: string): IdMapping[] {
-  return c.optArray(v, field).map((m, i) => {
+  const maps = c.optArray(v, field).map((m, i) => {
     const o = c.object(m, `${field}[${i}]`);
     return {
       containerID: c.int(o.containerID, `${field}[${i}].containerID`, 0, UINT32),
@@ -232,6 +258,8 @@ function idMappings(c: Checker, v: Json, field: string): IdMapping[] {
       size: c.int(o.size, `${field}[${i}].size`, 1, UINT32),
     };
   });
+  checkMappingSet(c, maps, field);
+  return maps;
 }
 
 /** Linux device numbers: a 12-bit major, a 20-bit minor. */

@@ -40,6 +40,8 @@ import { openInitProc, signalInit } from './init-handle.ts';
 import { LineChannel } from './channel.ts';
 import { containerProcesses } from './proctree.ts';
 import { inUserNamespace, ownGidMap, setgroupsDenied } from './rootless.ts';
+import { hostLsm } from './lsm.ts';
+import { mapTools } from './subids.ts';
 import { hostCalls } from './native.ts';
 import { buildExecPlan, withContainerDefaults } from './plan/exec.ts';
 import { kernelLastCap, refuseRealtimeWithoutRuntime, warnUnavailableCapabilities } from './process-checks.ts';
@@ -109,6 +111,9 @@ const HOST_FACTS: CreateHostFacts = {
     } catch {
       return true;
     }
+  },
+  get lsm() {
+    return hostLsm();
   },
   isRuntimeNamespace(type: NamespaceType, path: string): boolean {
     try {
@@ -191,6 +196,7 @@ export class Runtime {
     let cgroups = planPlacement(spec.linux?.cgroupsPath, id, undefined, this.cgroupParent);
     const devices = deviceRules(spec.linux?.resources?.devices);
     const rdt = spec.linux?.intelRdt ? planRdt(spec.linux.intelRdt, id, resctrlRoot(), hostFacts) : undefined;
+    const tools = this.mapTools(spec);
     const rec: ContainerRecord = {
       id,
       bundle,
@@ -230,7 +236,9 @@ export class Runtime {
         terminalRelay: opts.terminalRelay,
         noPivot: opts.noPivot,
         noNewKeyring: opts.noNewKeyring,
-        setgroupsDeny: this.setgroupsDenied(spec),
+        setgroupsDeny: this.setgroupsDenied(spec, tools.gid !== undefined),
+        mapTools: tools,
+        rootless: this.rootless,
         inUserNamespace: this.inUserNs,
         ownGidMap: this.inUserNs ? ownGidMap() : undefined,
         lastCap: kernelLastCap(),
@@ -281,10 +289,18 @@ export class Runtime {
   }
 
   /** Whether the container's user namespace will deny setgroups(2): it is ours, which denies it
-   * already, or a new one made by a user, who may map gids only after writing "deny". */
-  private setgroupsDenied(spec: Spec): boolean {
+   * already, or a new one made by a user, who may map gids only after writing "deny" (newgidmap,
+   * setuid, maps the gids /etc/subgid grants with setgroups allowed). */
+  private setgroupsDenied(spec: Spec, gidTool: boolean): boolean {
     if (this.inUserNs && setgroupsDenied()) return true;
-    return process.geteuid?.() !== 0 && (spec.linux?.namespaces ?? []).some((ns) => ns.type === 'user' && !ns.path);
+    return !gidTool && process.geteuid?.() !== 0 && (spec.linux?.namespaces ?? []).some((ns) => ns.type === 'user' && !ns.path);
+  }
+
+  /** A user's (not root of a user namespace's) maps beyond its own ids go through newuidmap and newgidmap. */
+  private mapTools(spec: Spec): { uid?: string; gid?: string } {
+    const uid = process.geteuid?.() ?? 0;
+    if (uid === 0 || this.inUserNs) return {};
+    return mapTools(spec.linux, uid, process.getegid?.() ?? 0);
   }
 
   /** Makes the container's cgroups and puts its device rules and resource
@@ -538,6 +554,7 @@ export class Runtime {
         id,
         setgroupsDenied: setgroupsDenied(init),
         process: proc,
+        lsm: hostLsm(),
         personality: rec.spec.linux?.personality,
         lastCap: kernelLastCap(),
         namespaces,

@@ -79,11 +79,12 @@ describe('runts CLI', () => {
     assert.ok(f.linux.namespaces.includes('time'));
     assert.ok(f.hooks.includes('createContainer'));
     assert.ok(f.mountOptions.includes('rro'));
+    assert.ok(f.mountOptions.includes('ridmap'));
     // What runts refuses is not claimed.
-    for (const name of ['seccomp', 'apparmor', 'selinux']) assert.equal(f.linux[name].enabled, false, name);
-    assert.equal(f.linux.netDevices.enabled, true);
+    assert.equal(f.linux.seccomp.enabled, false);
+    for (const name of ['apparmor', 'selinux', 'netDevices']) assert.equal(f.linux[name].enabled, true, name);
     // Intel RDT is applied where resctrl is mounted (refused, naming linux.intelRdt, where it is not).
     assert.deepEqual(f.linux.intelRdt, { enabled: true, schemata: true, monitoring: true });
-    assert.equal(f.linux.mountExtensions.idmap.enabled, false);
+    assert.equal(f.linux.mountExtensions.idmap.enabled, true);
   });
 });

@@ -7,18 +7,19 @@ const features: Command = async () => {
     ociVersionMin: '1.0.0',
     ociVersionMax: OCI_VERSION,
     hooks: HOOK_KINDS,
-    mountOptions: [...Object.keys(MOUNT_FLAGS), ...Object.keys(PROPAGATION_FLAGS), ...Object.keys(RECURSIVE_ATTRS)],
+    mountOptions: [...Object.keys(MOUNT_FLAGS), ...Object.keys(PROPAGATION_FLAGS), ...Object.keys(RECURSIVE_ATTRS), 'idmap', 'ridmap'],
     linux: {
       namespaces: NAMESPACE_TYPES,
       capabilities: CAPABILITIES,
       cgroup: { v1: true, v2: true, systemd: false, systemdUser: false, rdma: true },
       // What runts refuses for now (src/oci/unenforced.ts), said so that callers need not find out by failing.
       seccomp: { enabled: false },
-      apparmor: { enabled: false },
-      selinux: { enabled: false },
+      // Supported, as runc says it: a label the host's kernel cannot apply is refused at create.
+      apparmor: { enabled: true },
+      selinux: { enabled: true },
       intelRdt: { enabled: true, schemata: true, monitoring: true },
       netDevices: { enabled: true },
-      mountExtensions: { idmap: { enabled: false } },
+      mountExtensions: { idmap: { enabled: true } },
     },
   };
   process.stdout.write(`${JSON.stringify(out, null, '    ')}\n`);

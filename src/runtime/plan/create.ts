@@ -3,10 +3,11 @@
 
 import { ConfigError } from '../../oci/errors.ts';
 import { MS, PROPAGATION_FLAGS } from '../../oci/linux.ts';
-import type { IdMapping, NamespaceType, Spec } from '../../oci/spec.ts';
+import type { IdMapping, Linux, NamespaceType, Spec } from '../../oci/spec.ts';
 import { sysctlNamespace } from '../../oci/sysctl.ts';
 import { deviceSteps, defaultDevSteps } from './devices.ts';
-import { type CgroupMountSource, type HostFacts, mountSteps } from './mounts.ts';
+import { checkMountLabel, type LsmFacts, lsmExecSteps, NO_LSM } from './lsm.ts';
+import { type CgroupMountSource, type HostFacts, type MountContext, mountSteps } from './mounts.ts';
 import { hasNamespace, hasNewNamespace, namespaceSteps } from './namespaces.ts';
 import { Op, type Plan, step } from './ops.ts';
 import { credentialSteps, execSteps, finalExec, rlimitSteps } from './process.ts';
@@ -23,6 +24,8 @@ export function sessionKeyring(id: string): string {
 export interface CreateHostFacts extends HostFacts {
   /** Whether path names the runtime's own namespace of that type (as /proc/self/ns/<type> does). */
   isRuntimeNamespace(type: NamespaceType, path: string): boolean;
+  /** The host's LSMs; without, a label asked for is refused. */
+  lsm?: LsmFacts;
 }
 
 export interface CreatePlanInput {
@@ -53,6 +56,10 @@ export interface CreatePlanInput {
   ownGidMap?: readonly IdMapping[];
   /** The kernel's last capability (/proc/sys/kernel/cap_last_cap). */
   lastCap?: number;
+  /** Rootless maps beyond the user's own id: newuidmap and newgidmap write them (runtime/subids.ts). */
+  mapTools?: { uid?: string; gid?: string };
+  /** The runtime lacks root's power over the host: idmapped mounts are refused (as runc refuses them). */
+  rootless?: boolean;
   host: CreateHostFacts;
 }
 
@@ -82,6 +89,8 @@ export function buildCreatePlan(input: CreatePlanInput): Plan {
   const plan: Plan = [step(Op.MODE, input.mode)];
   for (const procs of input.cgroupProcs) plan.push(step(Op.CGROUP_PROCS, procs));
   plan.push(...namespaceSteps(linux, setgroupsDenied ? 'deny' : 'allow'));
+  if (input.mapTools?.uid) plan.push(step(Op.UID_MAP_TOOL, input.mapTools.uid));
+  if (input.mapTools?.gid) plan.push(step(Op.GID_MAP_TOOL, input.mapTools.gid));
   if (input.startSocket) plan.push(step(Op.START_SOCKET, input.startSocket));
   if (input.consoleSocket) plan.push(step(Op.CONSOLE_SOCKET, input.consoleSocket));
   if (input.terminalRelay && proc?.terminal) plan.push(step(Op.TERMINAL_RELAY));
@@ -104,8 +113,14 @@ export function buildCreatePlan(input: CreatePlanInput): Plan {
     cgroups: input.cgroupMounts,
     sysfsAsBind: userNs && !hasNewNamespace(linux, 'network'),
     gidMapped: userNs ? (gid: number) => mapsId(hasNewNamespace(linux, 'user') ? (linux.gidMappings ?? []) : (input.ownGidMap ?? []), gid) : undefined,
+    containerUserns: containerUserns(linux),
+    idmapRefused: input.rootless || input.inUserNamespace
+      ? 'idmapped mounts need root\'s power over the source\'s filesystem: a rootless runtime cannot make them (runc refuses them too)'
+      : undefined,
+    mountLabel: linux.mountLabel || undefined,
   };
-  for (const m of mounts) plan.push(...mountSteps(rootfs, m, mountCtx));
+  checkMountLabel(linux.mountLabel, input.host.lsm ?? NO_LSM);
+  mounts.forEach((m, i) => plan.push(...mountSteps(rootfs, m, mountCtx, i)));
   const configured = linux.devices ?? [];
   if (mounts.some((m) => m.destination === '/dev')) plan.push(...defaultDevSteps(rootfs, configured, userNs));
   for (const dev of configured) plan.push(...deviceSteps(rootfs, dev, userNs));
@@ -150,6 +165,7 @@ export function buildCreatePlan(input: CreatePlanInput): Plan {
   // and the init reports that to start.
   if (!proc) return plan;
   for (const hook of spec.hooks?.startContainer ?? []) plan.push(hookStep(hook));
+  plan.push(...lsmExecSteps(proc, input.host.lsm ?? NO_LSM));
   plan.push(finalExec(proc));
   return plan;
 }
@@ -172,6 +188,15 @@ function refuseHostSysctls(spec: Spec, host: CreateHostFacts): void {
     if (joined && host.isRuntimeNamespace(joined.type, joined.path as string))
       throw new ConfigError(`linux.sysctl.${key}`, `the ${type} namespace joined (${joined.path}) is the runtime's own: setting it would change the host's`);
   }
+}
+
+/** The user namespace an idmap option without mappings takes: the container's new one (by its
+ * maps: the executor makes one like it), or the one it joins. */
+function containerUserns(linux: Linux): MountContext['containerUserns'] {
+  const user = linux.namespaces?.find((ns) => ns.type === 'user');
+  if (!user) return undefined;
+  if (user.path !== undefined) return { path: user.path };
+  return { uidMappings: linux.uidMappings ?? [], gidMappings: linux.gidMappings ?? [] };
 }
 
 function mapsId(maps: readonly IdMapping[], id: number): boolean {

@@ -4,6 +4,7 @@
 import { ConfigError } from '../../oci/errors.ts';
 import type { Namespace, Personality, Process } from '../../oci/spec.ts';
 import { sessionKeyring } from './create.ts';
+import { type LsmFacts, lsmExecSteps, NO_LSM } from './lsm.ts';
 import { joinSteps } from './namespaces.ts';
 import { Op, type Plan, step } from './ops.ts';
 import { credentialSteps, execSteps, finalExec, rlimitSteps } from './process.ts';
@@ -27,6 +28,8 @@ export interface ExecPlanInput {
   setgroupsDenied?: boolean;
   /** The kernel's last capability (/proc/sys/kernel/cap_last_cap). */
   lastCap?: number;
+  /** The host's LSMs; without, a label asked for is refused. */
+  lsm?: LsmFacts;
 }
 
 /** As runc: what an exec's process leaves out of these comes from the container's process
@@ -40,6 +43,8 @@ export function withContainerDefaults(p: Process, container: Process | undefined
     ioPriority: p.ioPriority ?? container.ioPriority,
     scheduler: p.scheduler ?? container.scheduler,
     execCPUAffinity: p.execCPUAffinity ?? container.execCPUAffinity,
+    apparmorProfile: p.apparmorProfile || container.apparmorProfile,
+    selinuxLabel: p.selinuxLabel || container.selinuxLabel,
   };
 }
 
@@ -64,6 +69,7 @@ export function buildExecPlan(input: ExecPlanInput): Plan {
   plan.push(step(Op.UMASK, p.user.umask ?? 0o022));
   plan.push(step(Op.CHDIR, p.cwd));
   plan.push(...execSteps(p));
+  plan.push(...lsmExecSteps(p, input.lsm ?? NO_LSM));
   plan.push(finalExec(p));
   return plan;
 }

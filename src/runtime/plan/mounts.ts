@@ -6,7 +6,8 @@
 import { resolve } from 'node:path';
 import { ConfigError } from '../../oci/errors.ts';
 import { MOUNT_ATTR, MOUNT_FLAGS, MS, MS_MOUNT_ATTRS, PROPAGATION_FLAGS, RECURSIVE_ATTRS } from '../../oci/linux.ts';
-import type { Mount } from '../../oci/spec.ts';
+import type { IdMapping, Mount } from '../../oci/spec.ts';
+import { mapText } from './namespaces.ts';
 import { Op, step, type Step } from './ops.ts';
 
 export interface MountOptions {
@@ -19,11 +20,17 @@ export interface MountOptions {
   data: string[];
   bind: boolean;
   recursive: boolean;
+  /** idmap or ridmap (the mapping set on every mount of an rbind, not only its top). */
+  idmap?: 'idmap' | 'ridmap';
 }
 
 export function parseMountOptions(options: readonly string[] = []): MountOptions {
   const o: MountOptions = { flags: 0, cleared: 0, propagation: [], attrSet: 0, attrClr: 0, data: [], bind: false, recursive: false };
   for (const opt of options) {
+    if (opt === 'idmap' || opt === 'ridmap') {
+      if (o.idmap !== 'ridmap') o.idmap = opt;
+      continue;
+    }
     const flag = MOUNT_FLAGS[opt];
     if (flag) {
       const [bits, clear] = flag;
@@ -138,9 +145,32 @@ export interface MountContext {
   sysfsAsBind: boolean;
   /** Whether a gid exists in the container's user namespace (all do without one). */
   gidMapped?: (gid: number) => boolean;
+  /** What an idmap or ridmap option without mappings of its own takes: the container's new user
+   * namespace's maps, or the path of the one it joins; absent without a user namespace. */
+  containerUserns?: { uidMappings: readonly IdMapping[]; gidMappings: readonly IdMapping[] } | { path: string };
+  /** Why idmapped mounts cannot be made (a rootless runtime lacks the power over the source's filesystem). */
+  idmapRefused?: string;
+  /** SELinux's linux.mountLabel: the context= of the filesystems that take one. */
+  mountLabel?: string;
 }
 
-export function mountSteps(rootfs: string, mount: Mount, ctx: MountContext): Step[] {
+/** Filesystems that get no context= from linux.mountLabel, as in runc: binds, and the kernel's own views. */
+const UNLABELLED = new Set(['bind', 'proc', 'sysfs', 'mqueue', 'cgroup', 'cgroup2']);
+
+/** The idmap-mount step of a bind (index: its place in spec.mounts), or undefined for a plain one. */
+function idmapStep(mount: Mount, index: number, source: string, o: MountOptions, ctx: MountContext): Step | undefined {
+  const own = !!mount.uidMappings?.length;
+  if (!own && !o.idmap) return undefined;
+  const field = own ? `mounts[${index}].uidMappings` : `mounts[${index}].options[${mount.options!.findIndex((x) => x === o.idmap)}]`;
+  if (ctx.idmapRefused) throw new ConfigError(field, ctx.idmapRefused);
+  const userns = own ? { uidMappings: mount.uidMappings!, gidMappings: mount.gidMappings ?? [] } : ctx.containerUserns;
+  if (!userns) throw new ConfigError(field, `"${o.idmap}" without uidMappings and gidMappings takes the container's user namespace, and it has none`);
+  const path = 'path' in userns ? userns.path : '';
+  const [uid, gid] = 'path' in userns ? ['', ''] : [mapText(userns.uidMappings), mapText(userns.gidMappings)];
+  return step(Op.IDMAP_MOUNT, source, o.recursive ? 1 : 0, o.idmap === 'ridmap' ? 1 : 0, uid, gid, path);
+}
+
+export function mountSteps(rootfs: string, mount: Mount, ctx: MountContext, index = 0): Step[] {
   const { host, cgroups } = ctx;
   // As runc does: without its own network namespace, a user-namespaced
   // container sees the host's /sys through a recursive bind instead.
@@ -169,7 +199,9 @@ export function mountSteps(rootfs: string, mount: Mount, ctx: MountContext): Ste
     steps.push(isDir ? step(Op.MKDIR_IN_ROOT, rootfs, dest, 0o755) : step(Op.MKFILE_IN_ROOT, rootfs, dest, 0o644));
     // A bind takes no flags of its own: they are set on the detached clone before it is attached.
     const changes = attrChanges(mountAttrs(o.flags, o.cleared), o);
-    if (!changes.length) steps.push(step(Op.MOUNT, source, dest, '', MS.BIND | (o.recursive ? MS.REC : 0), '', rootfs));
+    const idmap = idmapStep(mount, index, source, o, ctx);
+    if (idmap) steps.push(idmap, ...changes.map(setattrStep), step(Op.MOVE_MOUNT, dest, rootfs));
+    else if (!changes.length) steps.push(step(Op.MOUNT, source, dest, '', MS.BIND | (o.recursive ? MS.REC : 0), '', rootfs));
     else steps.push(step(Op.OPEN_TREE, source, o.recursive ? 1 : 0), ...changes.map(setattrStep), step(Op.MOVE_MOUNT, dest, rootfs));
     return steps;
   }
@@ -180,6 +212,7 @@ export function mountSteps(rootfs: string, mount: Mount, ctx: MountContext): Ste
     else if (o.attrClr & attr) flags &= ~ms;
   }
   steps.push(step(Op.MKDIR_IN_ROOT, rootfs, dest, 0o755));
+  if (ctx.mountLabel && !UNLABELLED.has(type)) o.data.push(`context="${ctx.mountLabel}"`);
   // mount(2) takes its flags at once; propagation needs the new mount itself.
   if (!o.propagation.length) steps.push(step(Op.MOUNT, m.source ?? type, dest, type, flags, o.data.join(','), rootfs));
   else {

@@ -60,6 +60,11 @@ export const Op = {
   IOPRIO_SET: 151,
   PERSONALITY: 152,
   CPU_AFFINITY: 153,
+
+  IDMAP_MOUNT: 160,
+  LSM_EXEC: 161,
+  UID_MAP_TOOL: 162,
+  GID_MAP_TOOL: 163,
 } as const;
 
 export type OpCode = (typeof Op)[keyof typeof Op];
