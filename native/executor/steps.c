@@ -502,6 +502,8 @@ void run_steps(struct ctx *ctx) {
     case OP_MOVE_MOUNT: step_move_mount(i, s); break;
     case OP_IDMAP_MOUNT: keep_mount(idmap_take(i)); break;
     case OP_LSM_EXEC: lsm_exec(i, s); break;
+    case OP_UID_MAP_TOOL:
+    case OP_GID_MAP_TOOL: break; /* the parent's: it wrote the maps */
     case OP_MKDIR_IN_ROOT:
       if (inroot_mkdir_all(ARG(0), ARG(1), (mode_t)arg_unum(s, 2)) < 0)
         die_step(i, s->op, errno, "mkdir %s in %s", ARG(1), ARG(0));
