@@ -18,6 +18,7 @@ import { processFieldChecks } from './guest/process-fields.ts';
 import { cveChecks } from './guest/cve.ts';
 export type { CheckResult } from './guest/common.ts';
 import { resourceChecks } from './guest/resources.ts';
+import { apparmorChecks } from './guest/apparmor.ts';
 import { assertGone, CG, type Check, type CheckResult, cgroupDirs, type Ctx, mountAt, procsOf, runOnce, runProbe, underParent, until } from './guest/common.ts';
 
 const core: Check[] = [
@@ -438,7 +439,7 @@ const last: Check[] = [
 ];
 
 /** Every check, in the order the guest runs them; the last one checks that none left anything behind. */
-export const checks: Check[] = [...core, ...processFieldChecks, ...cveChecks, ...resourceChecks, ...last];
+export const checks: Check[] = [...core, ...processFieldChecks, ...cveChecks, ...resourceChecks, ...apparmorChecks, ...last];
 
 async function main(resultsFile: string): Promise<void> {
   const ctx: Ctx = { runts: new Runts(), id: uniqueId('v2-detached'), pid: 0, before: cgroupDirs() };

@@ -1,5 +1,5 @@
 // A throwaway Linux guest for what this host cannot show (a pure cgroup v2
-// kernel): Debian's own kernel under qemu in software emulation, an initramfs
+// kernel, AppArmor): Debian's own kernel under qemu in software emulation, an initramfs
 // of busybox-static and the few modules it needs, and the host's /usr, /etc and
 // this repository shared read-only over 9p, so the guest runs the very Node,
 // executor and CLI that were built here. A writable share, private to the run,
@@ -211,6 +211,8 @@ ${view.links.map(([p, t]) => `  ${bb} ln -s ${t} $r${p}`).join('\n')}
   ${bb} mkdir -p $r/proc $r/sys $r/dev $r/root $r/var/tmp $r/out $r/.vm
   ${bb} mount -t 9p -o ${NINEP} out $r/out || exit 1
   for d in proc sys dev; do ${bb} mount --move /$d $r/$d; done
+  # AppArmor's interface (the kernel is booted with it on): apparmor_parser loads profiles there.
+  ${bb} mount -t securityfs securityfs $r/sys/kernel/security || exit 1
   ${bb} mount -t cgroup2 -o nosuid,nodev,noexec,relatime,nsdelegate cgroup2 $r/sys/fs/cgroup || exit 1
   ${bb} mkdir -p $r/dev/pts $r/dev/shm
   ${bb} mount -t devpts -o newinstance,ptmxmode=0666 devpts $r/dev/pts
@@ -292,7 +294,7 @@ export async function runInVm(opts: VmOptions): Promise<VmRun> {
       '-nodefaults', '-no-reboot', '-display', 'none', '-monitor', 'none', '-serial', 'stdio',
       '-kernel', kernel.vmlinuz, '-initrd', initrd,
       // panic=-1 turns a guest panic into a reboot, which -no-reboot turns into qemu's exit.
-      '-append', 'console=ttyS0 quiet loglevel=3 panic=-1 mitigations=off',
+      '-append', 'console=ttyS0 quiet loglevel=3 panic=-1 mitigations=off apparmor=1 security=apparmor',
       ...view.shares.flatMap((s) => ['-virtfs', `local,path=${s.hostPath},mount_tag=${s.tag},security_model=none,readonly=on,multidevs=remap`]),
       '-virtfs', `local,path=${opts.outDir},mount_tag=out,security_model=none,multidevs=remap`,
     ];
