@@ -86,7 +86,7 @@ function readOr(path: string): string {
  */
 export function mapTools(linux: Linux | undefined, uid: number, gid: number): { uid?: string; gid?: string } {
   if (!linux?.namespaces?.some((ns) => ns.type === 'user' && ns.path === undefined)) return {};
-  const names = ownerNames(uid);
+  let names: string[] | undefined;
   const tools: { uid?: string; gid?: string } = {};
   const sides = [
     ['uid', 'linux.uidMappings', linux.uidMappings ?? [], uid, '/etc/subuid', 'newuidmap'],
@@ -94,6 +94,7 @@ export function mapTools(linux: Linux | undefined, uid: number, gid: number): { 
   ] as const;
   for (const [side, field, maps, own, file, tool] of sides) {
     if (ownIdOnly(maps, own)) continue;
+    names ??= ownerNames(uid);
     const i = ungranted(maps, own, grantedRanges(readOr(file), names));
     if (i !== undefined)
       throw new ConfigError(`${field}[${i}]`, `host ids ${maps[i].hostID}-${maps[i].hostID + maps[i].size - 1} are neither the user's own ${side} (${own}) nor granted to ${names.at(-1)} by ${file}`);
