@@ -112,11 +112,13 @@ describe('rootless with subordinate ids (newuidmap, newgidmap)', { skip }, () =>
     }
   });
 
-  it('refuses mappings beyond what the files grant, naming the mapping, and leaves nothing behind', () => {
+  it('refuses mappings beyond what the files grant, and idmapped mounts, naming the field, and leaves nothing behind', () => {
     const cases: [(s: Spec) => void, RegExp][] = [
       [(s) => (s.linux!.uidMappings![1] = map(1, START, COUNT + 1)), /linux\.uidMappings\[1\]: host ids 3000000-3065536 are neither the user's own uid .* nor granted to runts\d+ by \/etc\/subuid/],
       [(s) => (s.linux!.gidMappings = [map(0, gid, 1), map(1, START - 10, 5)]), /linux\.gidMappings\[1\]: .*\/etc\/subgid/],
       [(s) => (s.linux!.uidMappings = [map(0, 0, 1)]), /linux\.uidMappings\[0\]: host ids 0-0/],
+      // Setting an idmapping takes root's power over the source's filesystem: refused rootless, as by runc.
+      [(s) => s.mounts!.push({ destination: '/data', type: 'bind', source: '/tmp', options: ['rbind', 'idmap'] }), /mounts\[\d+\]\.options\[1\]: idmapped mounts need root's power/],
     ];
     for (const [edit, message] of cases) {
       const b = bundle(['true'], edit);

@@ -50,7 +50,7 @@ export const apparmorChecks: Check[] = [
     },
   },
   {
-    name: 'AppArmor: a container under the profile is named by attr/current and denied what it denies; exec inherits it',
+    name: 'AppArmor: a container under the profile is named by attr/current and denied what it denies; exec inherits it, exec --apparmor sets its own',
     run: (c) => {
       const r = runOnce(c, SCRIPT, withScratch);
       assert.equal(r.code, 0, r.stderr);
@@ -67,6 +67,8 @@ export const apparmorChecks: Check[] = [
       try {
         c.runts.ok(['run', '--detach', '--bundle', b.dir, id]);
         assert.equal(c.runts.ok(['exec', id, 'sh', '-c', SCRIPT]), `${PROFILE} (enforce)\nwrote ok\ndenied forbidden\n`);
+        // exec --apparmor names the exec'd process's own.
+        assert.equal(c.runts.ok(['exec', '--apparmor', 'unconfined', id, 'cat', '/proc/self/attr/current']), 'unconfined\n');
       } finally {
         c.runts.run(['delete', '--force', id]);
         b.cleanup();
