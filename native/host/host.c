@@ -18,6 +18,7 @@
 #include <pthread.h>
 #include <sched.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <sys/file.h>
 #include <sys/mman.h>
 #include <sys/mount.h>
@@ -520,6 +521,89 @@ static napi_value js_pidfd_send_signal(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+/* eventfd() -> fd: a blocking, close-on-exec eventfd (a counter read as 8
+ * bytes), for v1's memory.oom_control notifications (cgroup.event_control). */
+static napi_value js_eventfd(napi_env env, napi_callback_info info) {
+  int fd = eventfd(0, EFD_CLOEXEC);
+  if (fd < 0) return throw_errno(env, errno, "eventfd");
+  napi_value out;
+  napi_create_int32(env, fd, &out);
+  return out;
+}
+
+/* readFiles(dir, names[]) -> (string | null)[]: each file's text (latin1),
+ * null where it (or dir) does not exist. A container's statistics are some
+ * 45 small cgroup files: opened relative to their directory, each costs the
+ * kernel about 7 us here instead of 10 by its full path, and one call spares
+ * node:fs's three per file. */
+static napi_value js_read_files(napi_env env, napi_callback_info info) {
+  napi_value argv[2], out = NULL;
+  args_of(env, info, 2, argv);
+  char *dir = string_arg(env, argv[0]);
+  uint32_t n = 0;
+  if (!dir || napi_get_array_length(env, argv[1], &n) != napi_ok) {
+    free(dir);
+    return throw_bad_args(env, "readFiles");
+  }
+  size_t cap = 64 * 1024;
+  char *buf = malloc(cap);
+  int dfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (!buf || (dfd < 0 && errno != ENOENT)) {
+    throw_errno(env, buf ? errno : ENOMEM, dir);
+    goto done;
+  }
+  napi_create_array_with_length(env, n, &out);
+  for (uint32_t i = 0; i < n; i++) {
+    napi_value v;
+    napi_get_element(env, argv[1], i, &v);
+    char *name = string_arg(env, v);
+    if (!name) {
+      out = throw_bad_args(env, "readFiles");
+      goto done;
+    }
+    int fd = dfd >= 0 ? openat(dfd, name, O_RDONLY | O_CLOEXEC) : -1;
+    if (fd < 0 && dfd >= 0 && errno != ENOENT) {
+      out = throw_errno(env, errno, name);
+      free(name);
+      goto done;
+    }
+    free(name);
+    if (fd < 0) {
+      napi_get_null(env, &v);
+      napi_set_element(env, out, i, v);
+      continue;
+    }
+    /* A cgroup or /proc file is made whole by the kernel: reads go on until one returns nothing. */
+    size_t len = 0;
+    ssize_t got;
+    while ((got = read(fd, buf + len, cap - len)) > 0) {
+      len += (size_t)got;
+      if (len < cap) continue;
+      char *bigger = realloc(buf, cap * 2);
+      if (!bigger) {
+        got = -1;
+        errno = ENOMEM;
+        break;
+      }
+      buf = bigger;
+      cap *= 2;
+    }
+    int err = errno;
+    close(fd);
+    if (got < 0) {
+      out = throw_errno(env, err, "read");
+      goto done;
+    }
+    napi_create_string_latin1(env, buf, len, &v);
+    napi_set_element(env, out, i, v);
+  }
+done:
+  if (dfd >= 0) close(dfd);
+  free(buf);
+  free(dir);
+  return out;
+}
+
 static napi_value init(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
       {"spawn", NULL, js_spawn, NULL, NULL, NULL, napi_enumerable, NULL},
@@ -538,6 +622,8 @@ static napi_value init(napi_env env, napi_value exports) {
       {"bpfProgAttach", NULL, js_bpf_prog_attach, NULL, NULL, NULL, napi_enumerable, NULL},
       {"pidfdOpen", NULL, js_pidfd_open, NULL, NULL, NULL, napi_enumerable, NULL},
       {"pidfdSendSignal", NULL, js_pidfd_send_signal, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"eventfd", NULL, js_eventfd, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"readFiles", NULL, js_read_files, NULL, NULL, NULL, napi_enumerable, NULL},
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
   return exports;

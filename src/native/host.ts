@@ -50,6 +50,10 @@ export interface HostCalls {
   pidfdOpen(pid: number): number;
   /** Signals the process of a pidfd; throws ESRCH once it is gone. */
   pidfdSendSignal(fd: number, sig: number): void;
+  /** A blocking, close-on-exec eventfd: a counter, read and written as 8 bytes. */
+  eventfd(): number;
+  /** Each file's text (latin1) in dir, null where it (or dir) does not exist: many small files in one call. */
+  readFiles(dir: string, names: string[]): (string | null)[];
 }
 
 let host: HostCalls | undefined;

@@ -45,6 +45,8 @@ import { mapTools } from './subids.ts';
 import { hostCalls } from './native.ts';
 import { buildExecPlan, withContainerDefaults } from './plan/exec.ts';
 import { kernelLastCap, refuseRealtimeWithoutRuntime, warnUnavailableCapabilities } from './process-checks.ts';
+import { containerEvents, containerStats, type EventsOptions } from './stats/events.ts';
+import type { ContainerEvent, Stats } from './stats/types.ts';
 import { type ContainerRecord, processAlive, procStartTime, readRecord, removeDir, START_SOCKET, StateStore, statusOf, thisProcess } from './state-store.ts';
 
 export type { Stdio };
@@ -521,6 +523,26 @@ export class Runtime {
   private processesOf(rec: ContainerRecord): number[] {
     if (rec.cgroups.dirs.length) return cgroupPids(rec.cgroups);
     return initAlive(rec) ? containerProcesses(rec.pid) : [];
+  }
+
+  /** The container's statistics, as runc's `events --stats` reports them (src/runtime/stats). */
+  stats(id: string): Stats {
+    return containerStats(this.observed(id));
+  }
+
+  /** Stats every interval and each OOM, until the container stops: runc's `events`. */
+  events(id: string, opts: EventsOptions = {}): AsyncGenerator<ContainerEvent> {
+    if (opts.intervalMs !== undefined && !(opts.intervalMs > 0 && Number.isFinite(opts.intervalMs)))
+      throw new RuntimeError('EINVAL', `events interval ${opts.intervalMs} ms: it must be greater than 0`);
+    return containerEvents(this.observed(id), { warn: this.warn, ...opts });
+  }
+
+  /** A container that has statistics to read: its init alive, its cgroups made. */
+  private observed(id: string): ContainerRecord {
+    const rec = this.store.read(id);
+    if (!initAlive(rec)) throw new StateError(`container "${id}" is not running`);
+    if (!rec.cgroups.dirs.length) throw new RuntimeError('ENOCGROUPS', `container "${id}" has no cgroups (rootless, none delegated): there are no statistics to read`);
+    return rec;
   }
 
   record(id: string): ContainerRecord {

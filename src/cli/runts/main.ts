@@ -14,6 +14,7 @@ const COMMANDS: Record<string, Loader<Context>> = {
   state: () => import('./state.ts'),
   list: () => import('./list.ts'),
   ps: () => import('./ps.ts'),
+  events: () => import('./events.ts'),
   kill: () => import('./kill.ts'),
   pause: () => import('./pause.ts'),
   resume: () => import('./resume.ts'),
