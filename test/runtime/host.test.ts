@@ -192,3 +192,35 @@ test('a string argument holding a NUL is refused, not cut short at it', () => {
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('eventfd counts what is written to it, close-on-exec', () => {
+  const fd = hostCalls().eventfd();
+  try {
+    assert.match(readFileSync(`/proc/self/fdinfo/${fd}`, 'utf8'), /^flags:\s+0?2000002$/m);
+    const n = Buffer.alloc(8);
+    n.writeBigUInt64LE(3n);
+    writeSync(fd, n);
+    writeSync(fd, n);
+    const got = Buffer.alloc(8);
+    assert.equal(readSync(fd, got, 0, 8, null), 8);
+    assert.equal(got.readBigUInt64LE(), 6n);
+  } finally {
+    closeSync(fd);
+  }
+});
+
+test('readFiles reads each file of a directory whole; a missing one, or directory, is null', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'runts-host-'));
+  try {
+    const big = 'x'.repeat(200_000);
+    writeFileSync(join(dir, 'a'), 'one\n');
+    writeFileSync(join(dir, 'big'), big);
+    writeFileSync(join(dir, 'empty'), '');
+    assert.deepEqual(hostCalls().readFiles(dir, ['a', 'missing', 'big', 'empty']), ['one\n', null, big, '']);
+    assert.deepEqual(hostCalls().readFiles(join(dir, 'nope'), ['a']), [null]);
+    assert.throws(() => hostCalls().readFiles(dir, ['a/b']), (e: NodeJS.ErrnoException) => e.code === 'ENOTDIR' && /a\/b/.test(e.message));
+    assert.throws(() => hostCalls().readFiles(dir, ['a\0b']), /readFiles: bad arguments/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
