@@ -16,6 +16,7 @@ import { addImageNodes, DEFAULT_OUTCOME, DENIED, KMSG_WRITE_OUTCOME, KMSG_WRITE_
 import { RUNTS, Runts } from './runts.ts';
 import { processFieldChecks } from './guest/process-fields.ts';
 import { cveChecks } from './guest/cve.ts';
+import { statsChecks } from './guest/stats.ts';
 export type { CheckResult } from './guest/common.ts';
 import { resourceChecks } from './guest/resources.ts';
 import { apparmorChecks } from './guest/apparmor.ts';
@@ -103,8 +104,9 @@ const core: Check[] = [
       const pids = JSON.parse(c.runts.ok(['ps', '--format', 'json', c.id])) as number[];
       assert.deepEqual([...pids].sort(), [...procsOf(dir)].sort());
       assert.ok(pids.includes(c.pid));
-      const table = c.runts.ok(['ps', c.id]);
-      assert.equal(table.split('\n')[0], 'PID');
+      const [header, ...rows] = c.runts.ok(['ps', c.id]).trimEnd().split('\n');
+      assert.match(header, /^UID\s+PID\s+PPID/);
+      assert.deepEqual(rows.map((r) => Number(r.split(/\s+/)[1])).sort(), [...pids].sort());
     },
   },
   {
@@ -439,7 +441,7 @@ const last: Check[] = [
 ];
 
 /** Every check, in the order the guest runs them; the last one checks that none left anything behind. */
-export const checks: Check[] = [...core, ...processFieldChecks, ...cveChecks, ...resourceChecks, ...apparmorChecks, ...last];
+export const checks: Check[] = [...core, ...processFieldChecks, ...cveChecks, ...resourceChecks, ...apparmorChecks, ...statsChecks, ...last];
 
 async function main(resultsFile: string): Promise<void> {
   const ctx: Ctx = { runts: new Runts(), id: uniqueId('v2-detached'), pid: 0, before: cgroupDirs() };
