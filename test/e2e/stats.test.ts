@@ -30,8 +30,10 @@ const num = (path: string) => BigInt(readFileSync(path, 'utf8').trim());
 const MiB = 1n << 20n;
 
 /** A detached busybox container running args, with dd in its image for the memory checks. */
-function started(args: string[]): { id: string; rootfs: string } {
-  const b = makeBundle(undefined, args);
+function started(args: string[], memoryLimit?: bigint): { id: string; rootfs: string } {
+  const b = makeBundle((s) => {
+    if (memoryLimit) s.linux!.resources = { ...s.linux!.resources, memory: { limit: Number(memoryLimit) } };
+  }, args);
   symlinkSync('busybox', join(b.rootfs, 'bin', 'dd'));
   const id = uniqueId('stats');
   runts.ok(['run', '--detach', '--bundle', b.dir, id]);
@@ -127,11 +129,8 @@ describe('events --stats and the cgroup files', { skip: noV1 }, () => {
 
 describe('events: the stream', { skip: noV1 }, () => {
   it('reports an oom when a hog is OOM-killed, and stats every interval', async () => {
-    const { id } = started(['sleep', '600']);
-    // Until runts applies linux.resources (issue 16's limits half), the test
-    // sets the limit in the container's own cgroup on the real kernel; then it
-    // becomes linux.resources.memory.limit in the bundle.
-    writeFileSync(join(cg('memory', id), 'memory.limit_in_bytes'), String(24n * MiB));
+    const { id } = started(['sleep', '600'], 24n * MiB);
+    assert.equal(statsOf(id).memory.usage.limit, 24n * MiB);
     const ev = stream(['--interval', '200ms', id]);
     await waitFor(() => ev.lines.some((l) => l.type === 'stats'), 10_000);
     const hog = runts.run(['exec', id, 'dd', 'if=/dev/zero', 'of=/dev/null', 'bs=64M', 'count=1']);
@@ -145,8 +144,7 @@ describe('events: the stream', { skip: noV1 }, () => {
 
   it('an OOM that kills the init is reported, then the stream ends with the container (exit 0)', async () => {
     // The init waits for /go, then becomes the hog.
-    const { id, rootfs } = started(['sh', '-c', 'while [ ! -e /go ]; do sleep 0.05; done; exec dd if=/dev/zero of=/dev/null bs=64M count=1']);
-    writeFileSync(join(cg('memory', id), 'memory.limit_in_bytes'), String(24n * MiB));
+    const { id, rootfs } = started(['sh', '-c', 'while [ ! -e /go ]; do sleep 0.05; done; exec dd if=/dev/zero of=/dev/null bs=64M count=1'], 24n * MiB);
     const ev = stream(['--interval', '100ms', id]);
     await waitFor(() => ev.lines.some((l) => l.type === 'stats'), 10_000);
     writeFileSync(join(rootfs, 'go'), '');

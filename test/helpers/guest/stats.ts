@@ -1,33 +1,32 @@
 // Observing a container on pure v2: `events --stats` against the cgroup
 // files, and an OOM reported by the event stream (memory.events watched).
-// Each container sits under a parent that hands the memory controller down,
-// as a delegating manager would (runts does not enable controllers itself yet).
+// A memory limit makes runts hand the memory controller down to the container.
 
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { readFileSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { makeBundle, uniqueId } from '../bundle.ts';
 import { RUNTS } from '../runts.ts';
-import { type Check, type Ctx, procsOf, underParent, until } from './common.ts';
+import { CG, type Check, type Ctx, procsOf, until } from './common.ts';
 
 const keyed = (path: string, key: string) => BigInt(new RegExp(`^${key} (\\d+)$`, 'm').exec(readFileSync(path, 'utf8'))![1]);
 const num = (path: string) => BigInt(readFileSync(path, 'utf8').trim());
 
-/** Runs fn on a detached busybox container (dd in its image) under /<parent>, then deletes it. */
+const LIMIT = 24 << 20;
+
+/** Runs fn on a detached busybox container (dd in its image) with a 24 MiB memory limit, then deletes it. */
 async function withContainer(c: Ctx, args: string[], fn: (id: string, dir: string) => Promise<void>): Promise<void> {
-  await underParent('r2-stats', 'memory', async (parent) => {
-    const id = uniqueId('v2-stats');
-    const b = makeBundle((s) => (s.linux!.cgroupsPath = `/r2-stats/${id}`), args);
-    symlinkSync('busybox', join(b.rootfs, 'bin', 'dd'));
-    try {
-      c.runts.ok(['run', '--detach', '--bundle', b.dir, id]);
-      await fn(id, join(parent, id));
-    } finally {
-      c.runts.run(['delete', '--force', id]);
-      b.cleanup();
-    }
-  });
+  const id = uniqueId('v2-stats');
+  const b = makeBundle((s) => (s.linux!.resources = { ...s.linux!.resources, memory: { limit: LIMIT } }), args);
+  symlinkSync('busybox', join(b.rootfs, 'bin', 'dd'));
+  try {
+    c.runts.ok(['run', '--detach', '--bundle', b.dir, id]);
+    await fn(id, join(CG, 'runts', id));
+  } finally {
+    c.runts.run(['delete', '--force', id]);
+    b.cleanup();
+  }
 }
 
 export const statsChecks: Check[] = [
@@ -41,10 +40,13 @@ export const statsChecks: Check[] = [
         ).data;
         const after = keyed(join(dir, 'cpu.stat'), 'usage_usec') * 1000n;
         assert.ok(s.cpu.usage.total >= before && s.cpu.usage.total <= after, `${s.cpu.usage.total} outside [${before}, ${after}]`);
-        // memory.max reads "max": the largest uint64, digits exact.
-        assert.equal(s.memory.usage.limit, (1n << 64n) - 1n);
+        assert.equal(s.memory.usage.limit, num(join(dir, 'memory.max')));
+        assert.equal(s.memory.usage.limit, BigInt(LIMIT));
+        // Swap is counted with memory, as v1 does; "max" is the largest uint64, its digits exact.
+        const swapMax = readFileSync(join(dir, 'memory.swap.max'), 'utf8').trim();
+        assert.equal(s.memory.swap.limit, swapMax === 'max' ? (1n << 64n) - 1n : BigInt(swapMax) + BigInt(LIMIT));
         assert.ok(s.memory.usage.usage > 0n && s.memory.raw.anon === keyed(join(dir, 'memory.stat'), 'anon'));
-        // No pids controller handed down: the processes are counted, as runc does.
+        // From pids.current, or without the pids controller counted from cgroup.procs, as runc does.
         assert.equal(s.pids.current, BigInt(procsOf(dir).length));
       }),
   },
@@ -52,8 +54,6 @@ export const statsChecks: Check[] = [
     name: 'an OOM in a v2 container is reported by events, which ends with the container',
     run: (c) =>
       withContainer(c, ['sleep', '600'], async (id, dir) => {
-        // Until runts applies linux.resources, the limit is set in the container's cgroup directly.
-        writeFileSync(join(dir, 'memory.max'), String(24 << 20));
         const child = spawn(RUNTS, c.runts.args(['events', '--interval', '300ms', id]), { stdio: ['ignore', 'pipe', 'pipe'] });
         let out = '';
         let err = '';
@@ -65,7 +65,7 @@ export const statsChecks: Check[] = [
           const hog = c.runts.run(['exec', id, 'dd', 'if=/dev/zero', 'of=/dev/null', 'bs=64M', 'count=1']);
           assert.equal(hog.code, 137, `the hog was not OOM-killed: ${hog.stderr}`);
           await until(() => out.includes(`{"type":"oom","id":"${id}"}\n`), 'events reported the oom');
-          assert.ok(num(join(dir, 'memory.peak')) <= BigInt(24 << 20));
+          assert.ok(num(join(dir, 'memory.peak')) <= BigInt(LIMIT));
           c.runts.ok(['kill', id, 'KILL']);
           assert.equal(await exit, 0, err);
         } finally {
