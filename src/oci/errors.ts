@@ -19,6 +19,15 @@ export class ConfigError extends RuntimeError {
   }
 }
 
+/** A library option the caller passed is unusable; option is its name, such as monitor.logPath. */
+export class OptionError extends RuntimeError {
+  readonly option: string;
+  constructor(option: string, message: string) {
+    super('EINVALIDOPTION', `${option}: ${message}`);
+    this.option = option;
+  }
+}
+
 export class NotFoundError extends RuntimeError {
   constructor(message: string) {
     super('ENOTFOUND', message);

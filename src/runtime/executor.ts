@@ -22,6 +22,9 @@ export interface ExecutorOptions {
   spare?: Spare;
   /** fds of the runtime's that plan steps name (see runtimeFd); never the container's. */
   runtimeFds?: number[];
+  /** Starts the executor some other way (a monitor, monitor.ts), given its fds
+   * and working directory: returns our end of its sync socket and its exit code to come. */
+  launch?: (fds: number[], cwd: string) => { sock: number; exit: Promise<number> };
   /** Answers a SYNC: the bytes returned become the stdin of in-container hooks. Throw to fail. */
   onSync?: (name: string) => Promise<Buffer | string>;
 }
@@ -54,15 +57,21 @@ function useSpare(spare: Spare, fds: number[], cwd: string): Spare | undefined {
 export function runExecutor(opts: ExecutorOptions): Promise<ExecutorResult> {
   const fds = opts.stdio.map((s, i) => (s === 'inherit' ? i : s === 'ignore' ? -1 : s));
   const wire = encodePlan(opts.plan);
-  const { pid: executor, sock: ours } = (opts.spare && useSpare(opts.spare, fds, opts.cwd)) ||
-    spawnExecutor(fds, opts.cwd, [], opts.runtimeFds);
+  let ours: number;
+  let exit: Promise<number>;
+  if (opts.launch) ({ sock: ours, exit } = opts.launch(fds, opts.cwd));
+  else {
+    const { pid: executor, sock } = (opts.spare && useSpare(opts.spare, fds, opts.cwd)) ||
+      spawnExecutor(fds, opts.cwd, [], opts.runtimeFds);
+    ours = sock;
+    exit = exitOf(executor);
+  }
   // Written at once, while the socket is still blocking: the executor is
   // reading it, and the wire goes out before Node sets up its own side. An
   // executor that died first (EPIPE) reports why on the socket or by its exit.
   try {
     for (let off = 0; off < wire.length; ) off += writeSync(ours, wire, off);
   } catch {}
-  const exit = exitOf(executor);
   return new Promise((resolve, reject) => {
     let pid = 0;
     let ready = false;

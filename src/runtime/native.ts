@@ -12,6 +12,7 @@ function executorFile(): string {
   return buildFile('runts-executor', 'RUNTS_EXECUTOR');
 }
 
+let sealedFd: number | undefined;
 let sealed: string | undefined;
 
 /** Every executor starts from a sealed in-memory copy, made once per
@@ -19,8 +20,14 @@ let sealed: string | undefined;
  * is every exec's parent), and must find nothing there it can write to nor
  * anything leading back to the host's binary (CVE-2019-5736). */
 function sealedExecutor(): string {
-  sealed ??= `/proc/self/fd/${hostCalls().sealedCopy(executorFile())}`;
+  sealed ??= `/proc/self/fd/${sealedExecutorFd()}`;
   return sealed;
+}
+
+/** The memfd of the sealed copy, for a monitor to start the executor from. */
+export function sealedExecutorFd(): number {
+  sealedFd ??= hostCalls().sealedCopy(executorFile());
+  return sealedFd;
 }
 
 /** Starts the executor (its sealed copy) with fds[i] as its fd i (-1: /dev/null) and a

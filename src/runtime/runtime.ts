@@ -4,7 +4,7 @@
 
 import { closeSync, constants, openSync, readFileSync, statSync, unlinkSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { ConfigError, NotFoundError, RuntimeError, StateError, StepError } from '../oci/errors.ts';
+import { ConfigError, NotFoundError, OptionError, RuntimeError, StateError, StepError } from '../oci/errors.ts';
 import { NS_PROC_NAMES, parseSignal } from '../oci/linux.ts';
 import { type IntelRdt, type LinuxResources, type NamespaceType, OCI_VERSION, type Process, type Spec, type State, type Status } from '../oci/spec.ts';
 import { parseSpec, validateProcess, validateResources } from '../oci/validate.ts';
@@ -47,6 +47,7 @@ import { buildExecPlan, withContainerDefaults } from './plan/exec.ts';
 import { kernelLastCap, refuseRealtimeWithoutRuntime, warnUnavailableCapabilities } from './process-checks.ts';
 import { containerEvents, containerStats, type EventsOptions } from './stats/events.ts';
 import type { ContainerEvent, Stats } from './stats/types.ts';
+import { checkMonitorOptions, CONSOLE_SOCKET, MonitorLauncher, type MonitorOptions, type MonitorRecord, removeMonitor, waitExitRecord } from './monitor.ts';
 import { type ContainerRecord, processAlive, procStartTime, readRecord, removeDir, START_SOCKET, StateStore, statusOf, thisProcess } from './state-store.ts';
 
 export type { Stdio };
@@ -63,6 +64,9 @@ export interface CreateOptions {
   wait?: boolean;
   /** Relay the runtime's own stdio to the container's terminal (foreground run -t). */
   terminalRelay?: boolean;
+  /** Start the executor through a container monitor (monitor.ts), which holds
+   * the container's stdio, logs it, serves attach and records its exit. */
+  monitor?: MonitorOptions;
 }
 
 export interface Created {
@@ -70,6 +74,8 @@ export interface Created {
   pid: number;
   /** The container's exit status; only with wait. */
   exit?: Promise<number>;
+  /** The container's monitor, when create was given one. */
+  monitor?: MonitorRecord;
 }
 
 export interface ExecOptions {
@@ -199,6 +205,9 @@ export class Runtime {
     const devices = deviceRules(spec.linux?.resources?.devices);
     const rdt = spec.linux?.intelRdt ? planRdt(spec.linux.intelRdt, id, resctrlRoot(), hostFacts) : undefined;
     const tools = this.mapTools(spec);
+    const monitor = opts.monitor && checkMonitorOptions(opts.monitor);
+    if (monitor && (opts.stdio || opts.consoleSocket || opts.terminalRelay))
+      throw new OptionError('monitor', 'holds the container\'s stdio: it does not go with stdio, consoleSocket or terminalRelay');
     const rec: ContainerRecord = {
       id,
       bundle,
@@ -215,10 +224,12 @@ export class Runtime {
       noPivot: opts.noPivot,
       noNewKeyring: opts.noNewKeyring,
       rdt,
+      monitor,
     };
     warnUnavailableCapabilities(spec.process, this.warn);
     this.checkNetDevices(spec);
     const dir = this.store.claim(rec);
+    const launcher = monitor && new MonitorLauncher(monitor, opts.monitor!, !!spec.process?.terminal, () => this.store.write(rec));
     let result: ExecutorResult | undefined;
     try {
       cgroups = await this.placeInCgroups(cgroups, devices, spec.linux?.resources);
@@ -230,11 +241,11 @@ export class Runtime {
         spec,
         bundle,
         rootfs,
-        mode: opts.wait ? 'wait' : 'detach',
+        mode: opts.wait && !monitor ? 'wait' : 'detach',
         cgroupProcs: [...procsFiles(cgroups), ...(rdt ? [rdt.tasks] : [])],
         cgroupMounts: cgroupMountSources(cgroups),
         startSocket: split ? START_SOCKET : undefined,
-        consoleSocket: opts.consoleSocket ? resolve(opts.consoleSocket) : undefined,
+        consoleSocket: monitor && spec.process?.terminal ? join(monitor.dir, CONSOLE_SOCKET) : opts.consoleSocket ? resolve(opts.consoleSocket) : undefined,
         terminalRelay: opts.terminalRelay,
         noPivot: opts.noPivot,
         noNewKeyring: opts.noNewKeyring,
@@ -250,8 +261,10 @@ export class Runtime {
         plan,
         cwd: dir,
         stdio: opts.stdio ?? ['inherit', 'inherit', 'inherit'],
-        spare: this.spares?.take(),
+        spare: launcher ? undefined : this.spares?.take(),
+        launch: launcher?.launch,
         onPid: (pid) => {
+          launcher?.started?.tellInit(pid);
           rec.pid = pid;
           rec.pidStartTime = procStartTime(pid) ?? '';
           this.store.write(rec);
@@ -275,11 +288,13 @@ export class Runtime {
       this.store.write(rec);
       if (opts.pidFile) writeAtomic(resolve(opts.pidFile), String(rec.pid));
     } catch (e) {
+      launcher?.started?.tellInit(0);
       await this.destroyFailed(rec);
       throw e;
     }
     if (!split) await runHooksWarn('poststart', spec.hooks?.poststart, this.stateOf(rec, 'running'), this.warn);
-    return { id, pid: rec.pid, exit: opts.wait ? result.exit : undefined };
+    const exit = opts.wait ? (monitor ? waitExitRecord(monitor).then((r) => r.status) : result.exit) : undefined;
+    return { id, pid: rec.pid, exit, monitor };
   }
 
   /** Before anything is made: the devices must be the host's to move, and ours (as runc, root only). */
@@ -489,6 +504,8 @@ export class Runtime {
     // A frozen process takes its SIGKILL only once thawed (v1's freezer).
     if (isFrozen(rec.cgroups)) await setFrozen(rec.cgroups, false);
     await waitGone(rec);
+    // A monitor that never ran (pid 0) made no directory: one of that name is not ours.
+    if (rec.monitor?.pid) await removeMonitor(rec.monitor, MONITOR_GRACE_MS);
     await removeCgroups(rec.cgroups, this.keptParents);
     if (rec.rdt) removeRdt(rec.rdt.remove);
     if (poststop) await runHooksWarn('poststop', rec.spec.hooks?.poststop, this.stateOf(rec, 'stopped'), this.warn);
@@ -601,6 +618,9 @@ export class Runtime {
     return state;
   }
 }
+
+/** How long delete waits for a monitor to take the last output and record the exit before it kills it. */
+const MONITOR_GRACE_MS = 5000;
 
 /** The init's pid counts only while it is still the init: after its exit the number may be another process's. */
 function initAlive(rec: ContainerRecord): boolean {

@@ -14,6 +14,7 @@ import type { Spec, Status } from '../oci/spec.ts';
 import { isFrozen } from './cgroups/freezer.ts';
 import type { CgroupPlacement } from './cgroups/manager.ts';
 import type { RdtPlacement } from './cgroups/intelrdt.ts';
+import type { MonitorRecord } from './monitor.ts';
 import { defaultStateRoot } from './rootless.ts';
 
 export const START_SOCKET = 'exec.sock';
@@ -36,6 +37,8 @@ export interface ContainerRecord {
   noNewKeyring?: boolean;
   /** The resctrl group of linux.intelRdt: recorded before it is made, as the cgroups are. */
   rdt?: RdtPlacement;
+  /** The container's monitor (monitor.ts), when it has one. */
+  monitor?: MonitorRecord;
 }
 
 const ID_PATTERN = /^[\w+.-]+$/;

@@ -1,0 +1,298 @@
+// The container monitor (native/monitor): one small process per container
+// that outlives its starter, holds the container's stdio, writes its CRI log,
+// serves attach and records its exit. This module checks the options, starts
+// it, and stops and cleans up after it. See "Container monitor" in docs/design.md.
+
+import { accessSync, closeSync, constants, existsSync, mkdirSync, readFileSync, readSync, rmSync, statSync, watch } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { OptionError, RuntimeError, errnoName } from '../oci/errors.ts';
+import { buildFile, hostCalls } from '../native/host.ts';
+import { LineChannel } from './channel.ts';
+import { signalInit } from './init-handle.ts';
+import { sealedExecutorFd } from './native.ts';
+import { exitOf } from './reaper.ts';
+import { processAlive, procStartTime } from './state-store.ts';
+
+export interface MonitorOptions {
+  /** The monitor's directory: made by create (it must not exist; its parent must), removed by delete. */
+  dir: string;
+  /** The log, in the CRI format; default <dir>/container.log. Its directory must exist. Outside dir it is the caller's to remove. */
+  logPath?: string;
+  /** Rotate the log once it would grow past this many bytes; 0 or absent: never. */
+  logMaxSize?: number;
+  /** Files kept, the current one included (Docker's max-file); default 1, which truncates on rotation. */
+  logMaxFiles?: number;
+  /** Give the container a stdin pipe that attach clients write to (else /dev/null). */
+  stdin?: boolean;
+}
+
+/** What the state record keeps of a container's monitor. */
+export interface MonitorRecord {
+  dir: string;
+  logPath: string;
+  /** 0 until the monitor runs. */
+  pid: number;
+  startTime: string;
+}
+
+/** The init's exit as the monitor records it in <dir>/exit. */
+export interface ExitRecord {
+  /** The exit code, or 128 + the signal that killed it. */
+  status: number;
+  /** The signal that killed it; 0 when it exited. */
+  signal: number;
+  /** RFC 3339 with nanoseconds, UTC. */
+  exitedAt: string;
+}
+
+export const EXIT_FILE = 'exit';
+export const ATTACH_SOCKET = 'attach.sock';
+export const CONSOLE_SOCKET = 'console.sock';
+
+const SUN_PATH_MAX = 107;
+
+/** Checks the options before anything is made: every refusal names the option. */
+export function checkMonitorOptions(opts: MonitorOptions): MonitorRecord {
+  if (typeof opts.dir !== 'string' || !opts.dir) throw new OptionError('monitor.dir', 'is required');
+  const dir = resolve(opts.dir);
+  if (existsSync(dir)) throw new OptionError('monitor.dir', `${dir} already exists (each container's monitor gets a new directory)`);
+  if (!isDirectory(dirname(dir))) throw new OptionError('monitor.dir', `the parent of ${dir} is not a directory`);
+  // The executor connects to the console socket by its path.
+  if (Buffer.byteLength(join(dir, CONSOLE_SOCKET)) > SUN_PATH_MAX) throw new OptionError('monitor.dir', `${dir} is too long for a socket path in it`);
+  const logPath = resolve(dir, opts.logPath ?? 'container.log');
+  const logDir = dirname(logPath);
+  if (logDir !== dir) {
+    if (!isDirectory(logDir)) throw new OptionError('monitor.logPath', `the directory of ${logPath} does not exist`);
+    try {
+      accessSync(logDir, constants.W_OK);
+    } catch {
+      throw new OptionError('monitor.logPath', `${logDir} is not writable`);
+    }
+    if (isDirectory(logPath)) throw new OptionError('monitor.logPath', `${logPath} is a directory`);
+  }
+  checkCount('monitor.logMaxSize', opts.logMaxSize, 0);
+  checkCount('monitor.logMaxFiles', opts.logMaxFiles, 1);
+  return { dir, logPath, pid: 0, startTime: '' };
+}
+
+function checkCount(option: string, v: number | undefined, min: number): void {
+  if (v !== undefined && (!Number.isSafeInteger(v) || v < min)) throw new OptionError(option, `must be an integer >= ${min}, not ${v}`);
+}
+
+function isDirectory(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+let sealed: string | undefined;
+
+/** From a sealed copy, as the executor: a container that shares the host's pid namespace sees /proc/<monitor>/exe. */
+function sealedMonitor(): string {
+  sealed ??= `/proc/self/fd/${hostCalls().sealedCopy(buildFile('runts-monitor', 'RUNTS_MONITOR'))}`;
+  return sealed;
+}
+
+/** What the monitor runs: runts's executor from its sealed copy (execFd), or an OCI runtime's binary by path. */
+export interface MonitoredProgram {
+  argv: string[];
+  execFd?: number;
+  /** fds of ours that become the program's 3, 4, ... */
+  passFds?: number[];
+  cwd?: string;
+  /** The init's pid is read there after the program exits 0 (an OCI runtime's --pid-file). */
+  pidFile?: string;
+}
+
+export interface StartedMonitor {
+  pid: number;
+  startTime: string;
+  /** The program's exit code, once it has exited (255 if the monitor went first). */
+  exit: Promise<number>;
+  /** Tells the monitor which process is the container's init (0: there is none, the create failed). Once. */
+  tellInit(pid: number): void;
+}
+
+/**
+ * Makes the monitor's directory and starts the monitor there; returns once
+ * it runs on its own (or throws, naming the option, with nothing running and
+ * the directory removed). The monitor starts the program at once.
+ */
+export function startMonitor(rec: MonitorRecord, opts: MonitorOptions, program: MonitoredProgram, terminal: boolean): StartedMonitor {
+  mkdirSync(rec.dir, { mode: 0o700 });
+  const host = hostCalls();
+  const [ours, theirs] = host.socketpair();
+  const pass = program.passFds ?? [];
+  const fds = [-1, -1, -1, theirs, ...pass];
+  const args = ['runts-monitor', '--ctl', '3', '--log', rec.logPath];
+  if (opts.logMaxSize) args.push('--log-max-size', String(opts.logMaxSize));
+  if (opts.logMaxFiles) args.push('--log-max-files', String(opts.logMaxFiles));
+  if (opts.stdin) args.push('--stdin');
+  if (terminal) args.push('--terminal');
+  pass.forEach((_, i) => args.push('--pass-fd', String(4 + i)));
+  if (program.execFd !== undefined) {
+    args.push('--exec-fd', String(fds.length));
+    fds.push(program.execFd);
+  }
+  if (program.cwd) args.push('--cwd', program.cwd);
+  if (program.pidFile) args.push('--pid-file', program.pidFile);
+  args.push('--', ...program.argv);
+  let first: string;
+  try {
+    const starter = host.spawn(sealedMonitor(), args, fds, rec.dir);
+    exitOf(starter).catch(() => {});
+    closeSync(theirs);
+    // The starter writes its one line and exits at once (the monitor forks first): a short blocking read.
+    first = readLine(ours);
+  } catch (e) {
+    closeSync(ours);
+    rmSync(rec.dir, { recursive: true, force: true });
+    throw e instanceof RuntimeError ? e : new RuntimeError('EMONITOR', `cannot start the monitor: ${(e as Error).message}`);
+  }
+  const m = /^MONITOR (\d+)$/.exec(first);
+  if (!m) {
+    closeSync(ours);
+    rmSync(rec.dir, { recursive: true, force: true });
+    throw setupError(first, rec);
+  }
+  const pid = Number(m[1]);
+  let exited: (code: number) => void;
+  const exit = new Promise<number>((r) => (exited = r));
+  let told = false;
+  const channel = new LineChannel(
+    ours,
+    (line) => {
+      const x = /^EXECUTOR (\d+)$/.exec(line);
+      if (x) exited(Number(x[1]));
+    },
+    () => exited(255),
+  );
+  return {
+    pid,
+    startTime: procStartTime(pid) ?? '',
+    exit,
+    tellInit(init: number) {
+      if (told) return;
+      told = true;
+      channel.write(`INIT ${init}\n`);
+    },
+  };
+}
+
+function readLine(fd: number): string {
+  const bytes: number[] = [];
+  const one = Buffer.alloc(1);
+  while (readSync(fd, one, 0, 1, null) === 1 && one[0] !== 10) bytes.push(one[0]);
+  return Buffer.from(bytes).toString('utf8');
+}
+
+/** The monitor's "ERR <what> <errno> <detail>" as an error naming the option. */
+function setupError(line: string, rec: MonitorRecord): RuntimeError {
+  const e = /^ERR (\S+) (\d+) (.*)$/.exec(line);
+  if (!e) return new RuntimeError('EMONITOR', `the monitor failed to start${line ? `: ${line}` : ''}`);
+  const why = errnoName(Number(e[2]));
+  if (e[1] === 'log') return new OptionError('monitor.logPath', `cannot open ${rec.logPath}: ${why}`);
+  if (e[1] === 'attach' || e[1] === 'console') return new OptionError('monitor.dir', `cannot listen on ${join(rec.dir, e[3])}: ${why}`);
+  return new RuntimeError('EMONITOR', `the monitor failed to start: ${e[1]} ${e[3]}: ${why}`);
+}
+
+/** Parses the monitor's exit file. */
+export function parseExitRecord(text: string): ExitRecord {
+  let v: unknown;
+  try {
+    v = JSON.parse(text);
+  } catch {
+    throw new RuntimeError('EMONITOR', 'exit file: not JSON');
+  }
+  const r = v as Partial<ExitRecord>;
+  const int = (x: unknown) => Number.isSafeInteger(x) && (x as number) >= 0;
+  if (!r || typeof r !== 'object' || !int(r.status) || !int(r.signal) || typeof r.exitedAt !== 'string' || Number.isNaN(Date.parse(r.exitedAt)))
+    throw new RuntimeError('EMONITOR', `exit file: not an exit record: ${text.trim()}`);
+  return { status: r.status!, signal: r.signal!, exitedAt: r.exitedAt };
+}
+
+/** The exit record, once the monitor has written it. */
+export function readExitRecord(dir: string): ExitRecord | undefined {
+  let text: string;
+  try {
+    text = readFileSync(join(dir, EXIT_FILE), 'utf8');
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw e;
+  }
+  return parseExitRecord(text);
+}
+
+/** Resolves with the exit record once written (inotify on the directory,
+ * and a check a second, which also notices a monitor gone without one). */
+export function waitExitRecord(rec: MonitorRecord): Promise<ExitRecord> {
+  return new Promise((resolveExit, reject) => {
+    let done = false;
+    const check = () => {
+      if (done) return;
+      const r = readExitRecord(rec.dir);
+      if (r || !processAlive(rec.pid, rec.startTime)) {
+        done = true;
+        watcher.close();
+        clearInterval(timer);
+        const last = r ?? readExitRecord(rec.dir);
+        if (last) resolveExit(last);
+        else reject(new RuntimeError('EMONITOR', `the monitor of ${rec.dir} exited without recording the container's exit`));
+      }
+    };
+    const watcher = watch(rec.dir, (_, name) => {
+      if (name === EXIT_FILE) check();
+    });
+    const timer = setInterval(check, 1000);
+    check();
+  });
+}
+
+/** Waits for the monitor to exit (it does once the init is gone and its
+ * output taken); one still running after `grace` ms is killed. Then its
+ * directory goes. */
+export async function removeMonitor(rec: MonitorRecord, grace: number): Promise<void> {
+  const deadline = Date.now() + grace;
+  while (processAlive(rec.pid, rec.startTime) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+  if (processAlive(rec.pid, rec.startTime)) {
+    signalInit(rec.pid, rec.startTime, 9);
+    while (processAlive(rec.pid, rec.startTime)) await new Promise((r) => setTimeout(r, 2));
+  }
+  rmSync(rec.dir, { recursive: true, force: true });
+}
+
+/** runExecutor's launch through a monitor: the executor, from its sealed
+ * copy, is the monitor's child, its sync socket passed through as fd 3. */
+export class MonitorLauncher {
+  started?: StartedMonitor;
+  private readonly rec: MonitorRecord;
+  private readonly opts: MonitorOptions;
+  private readonly terminal: boolean;
+  private readonly onStarted: () => void;
+
+  /** onStarted: the monitor runs and rec has its pid (the caller records it). */
+  constructor(rec: MonitorRecord, opts: MonitorOptions, terminal: boolean, onStarted: () => void) {
+    this.rec = rec;
+    this.opts = opts;
+    this.terminal = terminal;
+    this.onStarted = onStarted;
+  }
+
+  readonly launch = (_fds: number[], cwd: string): { sock: number; exit: Promise<number> } => {
+    const [ours, theirs] = hostCalls().socketpair();
+    try {
+      this.started = startMonitor(this.rec, this.opts, { argv: ['runts-executor', '3'], execFd: sealedExecutorFd(), passFds: [theirs], cwd }, this.terminal);
+    } catch (e) {
+      closeSync(ours);
+      throw e;
+    } finally {
+      closeSync(theirs);
+    }
+    this.rec.pid = this.started.pid;
+    this.rec.startTime = this.started.startTime;
+    this.onStarted();
+    return { sock: ours, exit: this.started.exit };
+  };
+}
