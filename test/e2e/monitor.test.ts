@@ -1,0 +1,238 @@
+// The container monitor (native/monitor) through the library: the CRI log,
+// its rotation, the exit record, attach, a terminal, a creator that dies, and
+// that nothing is left behind, bad input included.
+
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import { OptionError } from '../../src/oci/errors.ts';
+import { attach } from '../../src/runtime/attach.ts';
+import { logFileNames, logLines, parseRecord } from '../../src/runtime/cri-log.ts';
+import { type MonitorRecord, readExitRecord, waitExitRecord } from '../../src/runtime/monitor.ts';
+import { Runtime } from '../../src/runtime/runtime.ts';
+import { processAlive } from '../../src/runtime/state-store.ts';
+import { makeBundle, uniqueId } from '../helpers/bundle.ts';
+import { cgroupDirsOf } from '../helpers/runts.ts';
+
+const root = mkdtempSync(join(tmpdir(), 'runts-mon-'));
+const work = mkdtempSync(join(tmpdir(), 'runts-mon-dirs-'));
+after(() => {
+  rmSync(root, { recursive: true, force: true });
+  rmSync(work, { recursive: true, force: true });
+});
+const rt = new Runtime({ root });
+let n = 0;
+const monDir = () => join(work, `m${++n}`);
+
+/** Processes whose command line mentions s (a monitor names its log path there). */
+function processesMentioning(s: string): number[] {
+  const out = [];
+  for (const p of readdirSync('/proc')) {
+    if (!/^\d+$/.test(p) || Number(p) === process.pid) continue;
+    try {
+      if (readFileSync(`/proc/${p}/cmdline`, 'utf8').includes(s)) out.push(Number(p));
+    } catch {}
+  }
+  return out;
+}
+
+async function deleteAndCheck(id: string, mon: MonitorRecord, force = false): Promise<void> {
+  await rt.delete(id, force);
+  assert.ok(!existsSync(join(root, id)), 'state directory left');
+  assert.deepEqual(cgroupDirsOf(id), [], 'cgroups left');
+  assert.ok(!existsSync(mon.dir), 'monitor directory left');
+  assert.ok(!processAlive(mon.pid, mon.startTime), 'monitor still running');
+  assert.deepEqual(processesMentioning(mon.dir), [], 'a process of the container is left');
+}
+
+function records(path: string) {
+  return readFileSync(path, 'utf8').split('\n').filter(Boolean).map((l) => {
+    const r = parseRecord(l);
+    assert.ok(r, `not a CRI record: ${JSON.stringify(l)}`);
+    return r;
+  });
+}
+
+describe('container monitor', () => {
+  it('logs stdout and stderr in the CRI format, long lines in P pieces, and records the exit', async () => {
+    const script = 'echo out1; echo err1 >&2; printf "%20000s\\n" x; echo out2; printf tail; exit 3';
+    const b = makeBundle(undefined, ['sh', '-c', script]);
+    const id = uniqueId('mon');
+    const before = Date.now();
+    const c = await rt.run(id, { bundle: b.dir, wait: true, monitor: { dir: monDir() } });
+    assert.equal(await c.exit, 3);
+    const mon = c.monitor!;
+    const recs = records(mon.logPath);
+    const summary = recs.map((r) => `${r.stream} ${r.partial ? 'P' : 'F'} ${r.text.length}`);
+    assert.deepEqual(summary.filter((s) => s.startsWith('stderr')), ['stderr F 4']);
+    assert.deepEqual(summary.filter((s) => s.startsWith('stdout')), [
+      'stdout F 4', 'stdout P 8192', 'stdout P 8192', 'stdout F 3616', 'stdout F 4', 'stdout P 4',
+    ]);
+    assert.equal(recs.find((r) => r.stream === 'stderr')!.text, 'err1');
+    const lines = logLines([readFileSync(mon.logPath, 'utf8')]).filter((l) => l.stream === 'stdout');
+    assert.deepEqual(lines.map((l) => l.text.trim()), ['out1', 'x', 'out2', 'tail']);
+    assert.equal(lines[1].text.length, 20000);
+    assert.equal(lines[3].partial, true);
+    const exit = readExitRecord(mon.dir)!;
+    assert.equal(exit.status, 3);
+    assert.equal(exit.signal, 0);
+    const at = Date.parse(exit.exitedAt);
+    assert.ok(at >= before - 1000 && at <= Date.now() + 1000, exit.exitedAt);
+    assert.equal(rt.state(id).status, 'stopped');
+    // The record notes the monitor, with its start time.
+    assert.deepEqual(rt.record(id).monitor, mon);
+    await deleteAndCheck(id, mon);
+    b.cleanup();
+  });
+
+  it('records 0 for a clean exit and 128+signal for a killed container', async () => {
+    const b0 = makeBundle(undefined, ['true']);
+    const id0 = uniqueId('mon');
+    const c0 = await rt.run(id0, { bundle: b0.dir, monitor: { dir: monDir() } });
+    const e0 = await waitExitRecord(c0.monitor!);
+    assert.deepEqual([e0.status, e0.signal], [0, 0]);
+    await deleteAndCheck(id0, c0.monitor!);
+    b0.cleanup();
+
+    const b = makeBundle(undefined, ['sleep', '100']);
+    const id = uniqueId('mon');
+    const c = await rt.run(id, { bundle: b.dir, monitor: { dir: monDir() } });
+    assert.equal(readExitRecord(c.monitor!.dir), undefined);
+    assert.equal(rt.state(id).status, 'running');
+    rt.kill(id, 'SIGKILL');
+    const e = await waitExitRecord(c.monitor!);
+    assert.deepEqual([e.status, e.signal], [137, 9]);
+    await deleteAndCheck(id, c.monitor!);
+    b.cleanup();
+  });
+
+  it('rotates the log at the configured size, keeping the configured number of files', async () => {
+    const b = makeBundle(undefined, ['sh', '-c', 'i=0; while [ $i -lt 200 ]; do echo "line $i"; i=$((i+1)); done']);
+    const id = uniqueId('mon');
+    const dir = monDir();
+    const logPath = join(work, `rotated-${n}.log`);
+    const c = await rt.run(id, { bundle: b.dir, wait: true, monitor: { dir, logPath, logMaxSize: 2000, logMaxFiles: 3 } });
+    assert.equal(await c.exit, 0);
+    const files = logFileNames(logPath, 3);
+    for (const f of files) {
+      assert.ok(existsSync(f), `${f} missing`);
+      assert.ok(statSync(f).size <= 2000, `${f} is ${statSync(f).size} bytes`);
+      records(f);
+    }
+    assert.ok(!existsSync(`${logPath}.3`), 'more files kept than asked');
+    // What is kept is the end of the output, in order, nothing missing in between.
+    const kept = logLines(files.map((f) => readFileSync(f, 'utf8'))).map((l) => Number(l.text.split(' ')[1]));
+    assert.equal(kept.at(-1), 199);
+    assert.deepEqual(kept, kept.map((_, i) => kept[0] + i));
+    assert.ok(kept.length > 60, `only ${kept.length} lines kept`);
+    await deleteAndCheck(id, c.monitor!);
+    // A log outside the monitor's directory is the caller's.
+    assert.ok(existsSync(logPath));
+    for (const f of files) rmSync(f);
+    b.cleanup();
+  });
+
+  it('keeps the container, its status and every log line when its creator dies', async () => {
+    const b = makeBundle(undefined, ['sh', '-c', 'i=0; while [ $i -lt 60 ]; do echo "line $i"; i=$((i+1)); sleep 0.01; done; exit 5']);
+    const id = uniqueId('mon');
+    const dir = monDir();
+    const creator = spawnSync(process.execPath, [join(import.meta.dirname, '..', 'helpers', 'monitor-creator.ts'), root, b.dir, id, dir], {
+      encoding: 'utf8',
+      timeout: 30_000,
+    });
+    assert.equal(creator.signal, 'SIGKILL', creator.stderr);
+    const { monitor } = JSON.parse(creator.stdout) as { monitor: MonitorRecord };
+    assert.deepEqual(rt.record(id).monitor, monitor);
+    const e = await waitExitRecord(monitor);
+    assert.equal(e.status, 5);
+    const lines = logLines([readFileSync(monitor.logPath, 'utf8')]);
+    assert.deepEqual(lines.map((l) => l.text), Array.from({ length: 60 }, (_, i) => `line ${i}`));
+    assert.equal(rt.state(id).status, 'stopped');
+    await deleteAndCheck(id, monitor);
+    b.cleanup();
+  });
+
+  it('serves attach: output to the client, its stdin to the container', async () => {
+    const b = makeBundle(undefined, ['sh', '-c', 'read line; echo "got:$line"; echo bye >&2']);
+    const id = uniqueId('mon');
+    const c = await rt.run(id, { bundle: b.dir, monitor: { dir: monDir(), stdin: true } });
+    const got = { stdout: '', stderr: '' };
+    const a = await attach(c.monitor!.dir, (stream, data) => (got[stream] += data.toString()));
+    a.write('hello\n');
+    const exit = await a.exit;
+    assert.equal(exit?.status, 0);
+    assert.equal(got.stdout, 'got:hello\n');
+    assert.equal(got.stderr, 'bye\n');
+    const recs = records(c.monitor!.logPath);
+    assert.deepEqual(recs.map((r) => `${r.stream} ${r.text}`).sort(), ['stderr bye', 'stdout got:hello']);
+    await deleteAndCheck(id, c.monitor!);
+    b.cleanup();
+  });
+
+  it('holds a terminal: its output is logged and a resize reaches it', async () => {
+    const b = makeBundle((s) => {
+      s.process!.terminal = true;
+      s.process!.consoleSize = { height: 24, width: 80 };
+    }, ['sh', '-c', 'stty size; read x; stty size']);
+    const id = uniqueId('mon');
+    const c = await rt.run(id, { bundle: b.dir, monitor: { dir: monDir(), stdin: true } });
+    let out = '';
+    const a = await attach(c.monitor!.dir, (_, data) => (out += data.toString()));
+    a.resize(30, 100);
+    a.write('go\n');
+    const exit = await a.exit;
+    assert.equal(exit?.status, 0);
+    assert.match(out, /30 100/);
+    const text = records(c.monitor!.logPath).map((r) => r.text).join('\n');
+    assert.match(text, /24 80/);
+    assert.match(text, /30 100/);
+    assert.ok(records(c.monitor!.logPath).every((r) => r.stream === 'stdout'));
+    await deleteAndCheck(id, c.monitor!);
+    b.cleanup();
+  });
+
+  it('delete --force kills a running container and its monitor goes with it', async () => {
+    const b = makeBundle(undefined, ['sleep', '100']);
+    const id = uniqueId('mon');
+    const c = await rt.create(id, { bundle: b.dir, monitor: { dir: monDir() } });
+    assert.equal(rt.state(id).status, 'created');
+    assert.ok(processAlive(c.monitor!.pid, c.monitor!.startTime));
+    await deleteAndCheck(id, c.monitor!, true);
+    b.cleanup();
+  });
+
+  it('refuses bad monitor options by name and leaves nothing behind', async () => {
+    const b = makeBundle();
+    const dangling = join(work, 'dangling.log');
+    symlinkSync(join(work, 'no-such-dir', 'x.log'), dangling);
+    const cases: [string, Parameters<Runtime['run']>[1]['monitor'], Partial<Parameters<Runtime['run']>[1]>?][] = [
+      ['monitor.logPath', { dir: monDir(), logPath: join(work, 'no-such-dir', 'x.log') }],
+      ['monitor.logPath', { dir: monDir(), logPath: '/proc/self/runts-monitor-test.log' }],
+      // Its directory is there and writable: the monitor itself finds it cannot open it.
+      ['monitor.logPath', { dir: monDir(), logPath: dangling }],
+      ['monitor.dir', { dir: work }],
+      ['monitor.dir', { dir: join(work, 'no-such-dir', 'm') }],
+      ['monitor.logMaxFiles', { dir: monDir(), logMaxFiles: 0 }],
+      ['monitor.logMaxSize', { dir: monDir(), logMaxSize: -1 }],
+      ['monitor', { dir: monDir() }, { stdio: ['ignore', 'ignore', 'ignore'] }],
+    ];
+    for (const [option, monitor, extra] of cases) {
+      const id = uniqueId('mon');
+      await assert.rejects(rt.run(id, { bundle: b.dir, monitor, ...extra }), (e: Error) => {
+        assert.ok(e instanceof OptionError, `${option}: ${e.message}`);
+        assert.equal(e.option, option, e.message);
+        if (monitor!.logPath === dangling) assert.match(e.message, /cannot open .*ENOENT/);
+        return true;
+      });
+      assert.ok(!existsSync(join(root, id)), `${option}: state directory left`);
+      assert.deepEqual(cgroupDirsOf(id), [], `${option}: cgroups left`);
+      if (monitor!.dir !== work) assert.ok(!existsSync(monitor!.dir), `${option}: monitor directory left`);
+      if (monitor!.logPath) assert.deepEqual(processesMentioning(monitor!.logPath), [], `${option}: a monitor is left`);
+    }
+    assert.ok(existsSync(work), 'an existing directory given as monitor.dir was removed');
+    b.cleanup();
+  });
+});
