@@ -1,0 +1,173 @@
+// Monitor memory benchmark (issue 18, "Container monitor"): the resident and
+// anonymous memory of the process that supervises one idle container, from
+// /proc/<pid>/smaps_rollup:
+//   runts-monitor  the library's run with `monitor` (native/monitor)
+//   conmon         Debian's, under podman run -d (runc as its runtime)
+//
+//   .toolchain/node/bin/node bench/monitor/run.ts [--n 3] [--idle 1000]
+//
+// --n idle containers per supervisor, each measured after --idle ms without
+// output (`sleep 3600`), while all of them run. As root. Podman's storage and
+// run dirs go under a temp dir; what it keeps elsewhere (/run/containers,
+// conmon's cgroup under /libpod_parent) is removed after, when it was not
+// there before. The run fails if anything is left behind.
+
+import { type SpawnSyncReturns, spawnSync } from 'node:child_process';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { defaultSpec } from '../../src/oci/default-spec.ts';
+import { hostHierarchies } from '../../src/runtime/cgroups/hierarchy.ts';
+import type { MonitorRecord } from '../../src/runtime/monitor.ts';
+import { Runtime } from '../../src/runtime/runtime.ts';
+
+const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+function option(name: string, fallback: number): number {
+  const i = process.argv.indexOf(`--${name}`);
+  if (i < 0) return fallback;
+  const v = Number(process.argv[i + 1]);
+  if (!Number.isInteger(v) || v < 1) throw new Error(`--${name} wants a positive integer`);
+  return v;
+}
+const N = option('n', 3);
+const IDLE = option('idle', 1000);
+
+const TMP = mkdtempSync(join(tmpdir(), 'berth-bench-monitor-'));
+const STATE = mkdtempSync('/run/berth-bench-monitor-');
+const BUNDLE = join(TMP, 'bundle');
+const ROOTFS = join(BUNDLE, 'rootfs');
+const hadRunContainers = existsSync('/run/containers');
+const hadLibpodParent = hostHierarchies().some((h) => existsSync(join(h.mountPoint, 'libpod_parent')));
+
+function sh(cmd: string, args: string[]): SpawnSyncReturns<string> {
+  return spawnSync(cmd, args, { encoding: 'utf8', timeout: 120_000 });
+}
+
+function must(r: SpawnSyncReturns<string>, what: string): string {
+  if (r.status !== 0) throw new Error(`${what} failed (${r.status ?? r.signal}): ${r.stderr || r.error?.message}`);
+  return r.stdout;
+}
+
+interface Memory {
+  rss: number;
+  pss: number;
+  anon: number;
+}
+
+/** KiB figures of smaps_rollup. */
+function memoryOf(pid: number): Memory {
+  const text = readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8');
+  const kib = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(text)?.[1] ?? NaN);
+  return { rss: kib('Rss'), pss: kib('Pss'), anon: kib('Anonymous') };
+}
+
+function buildBundle(): void {
+  mkdirSync(join(ROOTFS, 'bin'), { recursive: true });
+  for (const d of ['proc', 'sys', 'dev', 'tmp', 'etc']) mkdirSync(join(ROOTFS, d));
+  copyFileSync('/bin/busybox', join(ROOTFS, 'bin/busybox'));
+  for (const a of ['sh', 'sleep']) symlinkSync('busybox', join(ROOTFS, 'bin', a));
+  const spec = defaultSpec();
+  spec.process!.terminal = false;
+  spec.process!.args = ['sleep', '3600'];
+  writeFileSync(join(BUNDLE, 'config.json'), JSON.stringify(spec));
+}
+
+const PODMAN_BASE = [
+  '--root', join(TMP, 'podman/storage'), '--runroot', join(TMP, 'podman/run'), '--tmpdir', join(TMP, 'podman/tmp'),
+  '--cgroup-manager', 'cgroupfs', '--events-backend', 'none', '--runtime', 'runc',
+];
+
+function podman(args: string[]): SpawnSyncReturns<string> {
+  return sh('podman', [...PODMAN_BASE, ...args]);
+}
+
+async function runtsMonitors(rt: Runtime): Promise<{ ids: string[]; monitors: MonitorRecord[] }> {
+  const ids: string[] = [];
+  const monitors: MonitorRecord[] = [];
+  for (let i = 0; i < N; i++) {
+    const id = `benchmon${process.pid}-${i}`;
+    const c = await rt.run(id, { bundle: BUNDLE, monitor: { dir: join(TMP, `mon-${i}`) } });
+    ids.push(id);
+    monitors.push(c.monitor!);
+  }
+  return { ids, monitors };
+}
+
+function conmons(): { names: string[]; pids: number[] } {
+  const names: string[] = [];
+  const pids: number[] = [];
+  for (let i = 0; i < N; i++) {
+    const name = `benchmon${process.pid}-${i}`;
+    must(podman(['run', '-d', '--name', name, '--ulimit', 'nofile=1024:1024', '--ulimit', 'nproc=1024:1024', '--network', 'none', '--rootfs', ROOTFS, 'sleep', '3600']), 'podman run');
+    names.push(name);
+    pids.push(Number(must(podman(['inspect', '--format', '{{.State.ConmonPid}}', name]), 'podman inspect').trim()));
+  }
+  return { names, pids };
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const mib = (kib: number) => (kib / 1024).toFixed(2);
+
+function row(name: string, ms: Memory[]): string[] {
+  return [name, mib(median(ms.map((m) => m.rss))), mib(median(ms.map((m) => m.pss))), mib(median(ms.map((m) => m.anon))), String(ms.length)];
+}
+
+function table(rows: string[][]): string {
+  const w = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
+  return rows.map((r) => r.map((x, c) => (c ? x.padStart(w[c]) : x.padEnd(w[c]))).join('  ')).join('\n');
+}
+
+/** rmdir, retried while the cgroup still holds a process on its way out (conmon outlives `podman rm` briefly). */
+async function removeCgroup(dir: string): Promise<void> {
+  for (let tries = 0; ; tries++) {
+    try {
+      return rmdirSync(dir);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EBUSY' || tries === 500) throw e;
+      await new Promise((r) => setTimeout(r, 10));
+    }
+  }
+}
+
+async function cleanUpPodman(): Promise<void> {
+  for (const name of podman(['ps', '-aq']).stdout.split('\n').filter(Boolean)) podman(['rm', '-f', '-t', '0', name]);
+  if (!hadLibpodParent)
+    for (const h of hostHierarchies()) {
+      const parent = join(h.mountPoint, 'libpod_parent');
+      if (!existsSync(parent)) continue;
+      for (const d of readdirSync(parent, { withFileTypes: true })) if (d.isDirectory()) await removeCgroup(join(parent, d.name));
+      await removeCgroup(parent);
+    }
+  if (!hadRunContainers) rmSync('/run/containers', { recursive: true, force: true });
+  const overlay = join(TMP, 'podman/storage/overlay');
+  if (readFileSync('/proc/self/mountinfo', 'utf8').includes(` ${overlay} `)) sh('umount', ['-l', overlay]);
+}
+
+buildBundle();
+const rt = new Runtime({ root: join(STATE, 'runts') });
+let ours: Memory[] = [];
+let theirs: Memory[] = [];
+const ids: string[] = [];
+let conmonVersion = '';
+try {
+  const r = await runtsMonitors(rt);
+  ids.push(...r.ids);
+  const c = conmons();
+  await new Promise((done) => setTimeout(done, IDLE));
+  ours = r.monitors.map((m) => memoryOf(m.pid));
+  theirs = c.pids.map(memoryOf);
+  conmonVersion = sh('conmon', ['--version']).stdout.split('\n')[0];
+} finally {
+  for (const id of ids) await rt.delete(id, true);
+  await rt.close();
+  await cleanUpPodman();
+  rmSync(TMP, { recursive: true, force: true });
+  rmSync(STATE, { recursive: true, force: true });
+}
+
+console.log(`idle supervisor per container, ${N} each, after ${IDLE} ms idle (medians; MiB from /proc/<pid>/smaps_rollup)`);
+console.log(table([['supervisor', 'RSS', 'PSS', 'anonymous', 'n'], row('runts-monitor', ours), row(`conmon (${conmonVersion})`, theirs)]));
+const left = ids.filter((id) => existsSync(join(STATE, 'runts', id)));
+if (left.length) throw new Error(`left behind: ${left.join(' ')}`);
