@@ -8,6 +8,7 @@ import { dirname, join, resolve } from 'node:path';
 import { OptionError, RuntimeError, errnoName } from '../oci/errors.ts';
 import { buildFile, hostCalls } from '../native/host.ts';
 import { LineChannel } from './channel.ts';
+import { logLines } from './cri-log.ts';
 import { signalInit } from './init-handle.ts';
 import { sealedExecutorFd } from './native.ts';
 import { exitOf } from './reaper.ts';
@@ -295,4 +296,46 @@ export class MonitorLauncher {
     this.onStarted();
     return { sock: ours, exit: this.started.exit };
   };
+}
+
+/** An OCI runtime binary (runc, runsc, crun...) and its global flags (--root ...). */
+export interface OciRuntimeBinary {
+  path: string;
+  globalArgs?: string[];
+}
+
+export interface RuntimeCreated {
+  /** The container's init, from the runtime's --pid-file. */
+  pid: number;
+  monitor: MonitorRecord;
+}
+
+/**
+ * `<runtime> create` under a monitor, as conmon runs runc: the runtime's init
+ * is left the monitor's child when the runtime exits, its stdio is the
+ * monitor's (or, with a terminal, its pty master comes to the monitor's
+ * console socket). The caller then runs `<runtime> start`, and `delete`
+ * before removeMonitor. The runtime's own complaints go to its stderr,
+ * which is the container's: a failed create is reported from the log.
+ */
+export async function createThroughRuntime(runtime: OciRuntimeBinary, id: string, bundle: string, opts: MonitorOptions, terminal: boolean): Promise<RuntimeCreated> {
+  const rec = checkMonitorOptions(opts);
+  const pidFile = join(rec.dir, 'init.pid');
+  const argv = [runtime.path, ...(runtime.globalArgs ?? []), 'create', '--bundle', resolve(bundle), '--pid-file', pidFile];
+  if (terminal) argv.push('--console-socket', join(rec.dir, CONSOLE_SOCKET));
+  argv.push(id);
+  const started = startMonitor(rec, opts, { argv, pidFile }, terminal);
+  rec.pid = started.pid;
+  rec.startTime = started.startTime;
+  const code = await started.exit;
+  const pid = code === 0 ? Number(readFileSync(pidFile, 'utf8').trim()) : 0;
+  if (!pid) {
+    let said = '';
+    try {
+      said = logLines([readFileSync(rec.logPath, 'utf8')]).filter((l) => l.stream === 'stderr').map((l) => l.text).join(' ');
+    } catch {}
+    await removeMonitor(rec, 5000);
+    throw new RuntimeError('ECREATE', `${runtime.path} create exited with status ${code}${said ? `: ${said}` : ''}`);
+  }
+  return { pid, monitor: rec };
 }

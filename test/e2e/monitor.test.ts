@@ -11,7 +11,7 @@ import { after, describe, it } from 'node:test';
 import { OptionError } from '../../src/oci/errors.ts';
 import { attach } from '../../src/runtime/attach.ts';
 import { logFileNames, logLines, parseRecord } from '../../src/runtime/cri-log.ts';
-import { type MonitorRecord, readExitRecord, waitExitRecord } from '../../src/runtime/monitor.ts';
+import { createThroughRuntime, type MonitorRecord, readExitRecord, removeMonitor, waitExitRecord } from '../../src/runtime/monitor.ts';
 import { Runtime } from '../../src/runtime/runtime.ts';
 import { processAlive } from '../../src/runtime/state-store.ts';
 import { makeBundle, uniqueId } from '../helpers/bundle.ts';
@@ -24,6 +24,7 @@ after(() => {
   rmSync(work, { recursive: true, force: true });
 });
 const rt = new Runtime({ root });
+const RUNC = '/usr/sbin/runc';
 let n = 0;
 const monDir = () => join(work, `m${++n}`);
 
@@ -202,6 +203,37 @@ describe('container monitor', () => {
     assert.ok(processAlive(c.monitor!.pid, c.monitor!.startTime));
     await deleteAndCheck(id, c.monitor!, true);
     b.cleanup();
+  });
+
+  it('runs an OCI runtime binary (runc) under the monitor, as conmon does', { skip: existsSync(RUNC) ? false : `${RUNC} is not installed` }, async () => {
+    const runcRoot = mkdtempSync(join(tmpdir(), 'runts-mon-runc-'));
+    const runc = (...args: string[]) => spawnSync(RUNC, ['--root', runcRoot, ...args], { encoding: 'utf8', timeout: 30_000 });
+    const b = makeBundle(undefined, ['sh', '-c', 'echo from runc; echo oops >&2; exit 4']);
+    const id = uniqueId('monrunc');
+    try {
+      const c = await createThroughRuntime({ path: RUNC, globalArgs: ['--root', runcRoot] }, id, b.dir, { dir: monDir() }, false);
+      assert.equal(JSON.parse(runc('state', id).stdout).status, 'created');
+      assert.equal(readExitRecord(c.monitor.dir), undefined);
+      const start = runc('start', id);
+      assert.equal(start.status, 0, start.stderr);
+      const e = await waitExitRecord(c.monitor);
+      assert.equal(e.status, 4);
+      assert.deepEqual(records(c.monitor.logPath).map((r) => `${r.stream} ${r.text}`).sort(), ['stderr oops', 'stdout from runc']);
+      assert.equal(runc('delete', id).status, 0);
+      await removeMonitor(c.monitor, 5000);
+      assert.ok(!existsSync(c.monitor.dir));
+      assert.ok(!processAlive(c.monitor.pid, c.monitor.startTime));
+      assert.deepEqual(cgroupDirsOf(id), []);
+      // A create the runtime refuses: its words come back, and nothing is left.
+      const dir = monDir();
+      await assert.rejects(createThroughRuntime({ path: RUNC, globalArgs: ['--root', runcRoot] }, id, join(work, 'no-bundle'), { dir }, false), /create exited with status 1: .+/);
+      assert.ok(!existsSync(dir));
+      assert.deepEqual(processesMentioning(dir), []);
+    } finally {
+      runc('delete', '--force', id);
+      rmSync(runcRoot, { recursive: true, force: true });
+      b.cleanup();
+    }
   });
 
   it('refuses bad monitor options by name and leaves nothing behind', async () => {
