@@ -71,7 +71,6 @@ static int send_frame(int fd, int type, const char *buf, size_t n) {
 void attach_broadcast(struct attach *a, int type, const char *buf, size_t n) {
   for (size_t i = 0; i < a->n; i++)
     if (a->clients[i].fd >= 0 && send_frame(a->clients[i].fd, type, buf, n) < 0) drop(&a->clients[i]);
-  attach_compact(a);
 }
 
 void attach_close_stdin(struct attach *a) {

@@ -43,7 +43,7 @@ void attach_broadcast(struct attach *a, int type, const char *buf, size_t n);
 void attach_input(struct attach *a, size_t i);
 /* The container's stdin is writable again. */
 void attach_flush_stdin(struct attach *a);
-/* Drops clients marked gone (fd -1). */
+/* Drops clients marked gone (fd -1): until then every client keeps its index. */
 void attach_compact(struct attach *a);
 void attach_close_stdin(struct attach *a);
 /* Sends every client the exit frame and closes them and the socket. */

@@ -207,6 +207,8 @@ struct monitor {
   size_t ctllen;
 };
 
+static void drain(struct monitor *m);
+
 static void reap(struct monitor *m) {
   for (;;) {
     /* Before the init is known only the program is reaped: the init must stay for its status. */
@@ -218,6 +220,8 @@ static void reap(struct monitor *m) {
     if (p <= 0) return;
     if (p == m->child) {
       m->child_done = 1;
+      /* What the program wrote (an OCI runtime's complaints) is in the log before its starter hears it exited. */
+      drain(m);
       ctl_line("EXECUTOR %d", status_code(st));
       if (m->o->pid_file) {
         m->init = status_code(st) == 0 ? read_pid_file(m->o->pid_file) : 0;
@@ -289,14 +293,16 @@ static void take_console(struct monitor *m) {
   if (m->o->stdin) m->at.stdin_fd = master;
 }
 
+/* Takes what the pipes (or the pty) hold now: a pipe's worth and more, but
+ * bounded, since a process left outside a pid namespace may write on. */
+static void drain(struct monitor *m) {
+  for (int i = 0; i < 64 && m->out.fd >= 0 && pump(m, &m->out, FRAME_STDOUT) && poll(&(struct pollfd){m->out.fd, POLLIN, 0}, 1, 0) > 0; i++) {}
+  for (int i = 0; i < 64 && m->err.fd >= 0 && pump(m, &m->err, FRAME_STDERR) && poll(&(struct pollfd){m->err.fd, POLLIN, 0}, 1, 0) > 0; i++) {}
+}
+
 /* The init has exited: what its processes wrote is taken, then its status is written. */
 static void finish(struct monitor *m) {
-  while (m->out.fd >= 0 && pump(m, &m->out, FRAME_STDOUT)) {
-    if (m->out.fd >= 0 && poll(&(struct pollfd){m->out.fd, POLLIN, 0}, 1, 0) <= 0) break;
-  }
-  while (m->err.fd >= 0 && pump(m, &m->err, FRAME_STDERR)) {
-    if (m->err.fd >= 0 && poll(&(struct pollfd){m->err.fd, POLLIN, 0}, 1, 0) <= 0) break;
-  }
+  drain(m);
   stream_flush(&m->log, &m->out);
   stream_flush(&m->log, &m->err);
   char json[128];
@@ -332,6 +338,7 @@ static void loop(struct monitor *m, int sfd) {
     if (need > pcap) {
       struct pollfd *np = realloc(p, need * sizeof *p);
       if (np) p = np, pcap = need;
+      else if (!p) _exit(1);
     }
     int waiting = m->at.pending != NULL;
     size_t k = 0;
@@ -357,7 +364,7 @@ static void loop(struct monitor *m, int sfd) {
     if (p[5].revents) attach_accept(&m->at);
     if (p[6].revents && m->at.pending) attach_flush_stdin(&m->at);
     for (size_t i = first; i < k; i++)
-      if (p[i].revents && i - first < m->at.n) attach_input(&m->at, i - first);
+      if (p[i].revents && m->at.clients[i - first].fd == p[i].fd && p[i].fd >= 0) attach_input(&m->at, i - first);
     attach_compact(&m->at);
   }
 }

@@ -15,7 +15,7 @@ import { createThroughRuntime, type MonitorRecord, readExitRecord, removeMonitor
 import { Runtime } from '../../src/runtime/runtime.ts';
 import { processAlive } from '../../src/runtime/state-store.ts';
 import { makeBundle, uniqueId } from '../helpers/bundle.ts';
-import { cgroupDirsOf } from '../helpers/runts.ts';
+import { cgroupDirsOf, waitFor } from '../helpers/runts.ts';
 
 const root = mkdtempSync(join(tmpdir(), 'runts-mon-'));
 const work = mkdtempSync(join(tmpdir(), 'runts-mon-dirs-'));
@@ -130,6 +130,14 @@ describe('container monitor', () => {
     assert.deepEqual(kept, kept.map((_, i) => kept[0] + i));
     assert.ok(kept.length > 60, `only ${kept.length} lines kept`);
     await deleteAndCheck(id, c.monitor!);
+    // One file kept: it starts over.
+    const id1 = uniqueId('mon');
+    const c1 = await rt.run(id1, { bundle: b.dir, wait: true, monitor: { dir: monDir(), logMaxSize: 2000, logMaxFiles: 1 } });
+    assert.equal(await c1.exit, 0);
+    assert.ok(statSync(c1.monitor!.logPath).size <= 2000);
+    assert.ok(!existsSync(`${c1.monitor!.logPath}.1`));
+    assert.equal(logLines([readFileSync(c1.monitor!.logPath, 'utf8')]).at(-1)!.text, 'line 199');
+    await deleteAndCheck(id1, c1.monitor!);
     // A log outside the monitor's directory is the caller's.
     assert.ok(existsSync(logPath));
     for (const f of files) rmSync(f);
@@ -173,6 +181,22 @@ describe('container monitor', () => {
     b.cleanup();
   });
 
+  it('closes the container\'s stdin when a client says so, and serves several clients', async () => {
+    const b = makeBundle(undefined, ['sh', '-c', 'cat; echo done']);
+    const id = uniqueId('mon');
+    const c = await rt.run(id, { bundle: b.dir, monitor: { dir: monDir(), stdin: true } });
+    const outs = ['', ''];
+    const clients = await Promise.all(outs.map((_, i) => attach(c.monitor!.dir, (_, data) => (outs[i] += data.toString()))));
+    clients[0].write('one\n');
+    clients[1].write('two\n');
+    clients[1].closeStdin();
+    const exits = await Promise.all(clients.map((a) => a.exit));
+    assert.deepEqual(exits.map((e) => e?.status), [0, 0]);
+    assert.deepEqual(outs, ['one\ntwo\ndone\n', 'one\ntwo\ndone\n']);
+    await deleteAndCheck(id, c.monitor!);
+    b.cleanup();
+  });
+
   it('holds a terminal: its output is logged and a resize reaches it', async () => {
     const b = makeBundle((s) => {
       s.process!.terminal = true;
@@ -182,6 +206,8 @@ describe('container monitor', () => {
     const c = await rt.run(id, { bundle: b.dir, monitor: { dir: monDir(), stdin: true } });
     let out = '';
     const a = await attach(c.monitor!.dir, (_, data) => (out += data.toString()));
+    // The size it started with is in the log before it is changed.
+    await waitFor(() => existsSync(c.monitor!.logPath) && readFileSync(c.monitor!.logPath, 'utf8').includes('24 80'));
     a.resize(30, 100);
     a.write('go\n');
     const exit = await a.exit;
