@@ -4,7 +4,12 @@
 //   runts-monitor  the library's run with `monitor` (native/monitor)
 //   conmon         Debian's, under podman run -d (runc as its runtime)
 //
-//   .toolchain/node/bin/node bench/monitor/run.ts [--n 3] [--idle 1000]
+//   .toolchain/node/bin/node bench/monitor/run.ts [--n 3] [--idle 1000] [--runs 20]
+//
+// Also what the monitor adds to a container's life: the library's
+// run+exit+delete of a busybox `true`, with and without `monitor`, --runs
+// each, interleaved, after a 50 ms idle gap each (bench/README.md, lifecycle).
+// State roots and monitor directories (logs included) are on tmpfs under /run.
 //
 // --n idle containers per supervisor, each measured after --idle ms without
 // output (`sleep 3600`), while all of them run. As root. Podman's storage and
@@ -33,11 +38,13 @@ function option(name: string, fallback: number): number {
 }
 const N = option('n', 3);
 const IDLE = option('idle', 1000);
+const RUNS = option('runs', 20);
 
 const TMP = mkdtempSync(join(tmpdir(), 'berth-bench-monitor-'));
 const STATE = mkdtempSync('/run/berth-bench-monitor-');
 const BUNDLE = join(TMP, 'bundle');
 const ROOTFS = join(BUNDLE, 'rootfs');
+const TRUE_BUNDLE = join(TMP, 'true');
 const hadRunContainers = existsSync('/run/containers');
 const hadLibpodParent = hostHierarchies().some((h) => existsSync(join(h.mountPoint, 'libpod_parent')));
 
@@ -63,11 +70,31 @@ function memoryOf(pid: number): Memory {
   return { rss: kib('Rss'), pss: kib('Pss'), anon: kib('Anonymous') };
 }
 
+/** run+exit+delete of `true`, ms, with and without a monitor, interleaved. */
+async function lifecycle(rt: Runtime): Promise<{ plain: number[]; monitored: number[] }> {
+  const out = { plain: [] as number[], monitored: [] as number[] };
+  writeFileSync(join(TRUE_BUNDLE, 'config.json'), JSON.stringify({ ...JSON.parse(readFileSync(join(BUNDLE, 'config.json'), 'utf8')), root: { path: ROOTFS }, process: { ...defaultSpec().process, terminal: false, args: ['true'] } }));
+  for (let i = 0; i < RUNS + 2; i++) {
+    for (const kind of i % 2 ? (['plain', 'monitored'] as const) : (['monitored', 'plain'] as const)) {
+      await new Promise((r) => setTimeout(r, 50));
+      const id = `benchmonlc${process.pid}-${kind}-${i}`;
+      const t0 = performance.now();
+      const c = await rt.run(id, kind === 'plain' ? { bundle: TRUE_BUNDLE, wait: true, stdio: ['ignore', 'ignore', 'ignore'] } : { bundle: TRUE_BUNDLE, wait: true, monitor: { dir: join(STATE, `lc-${i}`) } });
+      await c.exit;
+      await rt.delete(id);
+      // The first two rounds warm up.
+      if (i >= 2) out[kind].push(performance.now() - t0);
+    }
+  }
+  return out;
+}
+
 function buildBundle(): void {
   mkdirSync(join(ROOTFS, 'bin'), { recursive: true });
   for (const d of ['proc', 'sys', 'dev', 'tmp', 'etc']) mkdirSync(join(ROOTFS, d));
   copyFileSync('/bin/busybox', join(ROOTFS, 'bin/busybox'));
-  for (const a of ['sh', 'sleep']) symlinkSync('busybox', join(ROOTFS, 'bin', a));
+  mkdirSync(TRUE_BUNDLE);
+  for (const a of ['sh', 'sleep', 'true']) symlinkSync('busybox', join(ROOTFS, 'bin', a));
   const spec = defaultSpec();
   spec.process!.terminal = false;
   spec.process!.args = ['sleep', '3600'];
@@ -88,7 +115,7 @@ async function runtsMonitors(rt: Runtime): Promise<{ ids: string[]; monitors: Mo
   const monitors: MonitorRecord[] = [];
   for (let i = 0; i < N; i++) {
     const id = `benchmon${process.pid}-${i}`;
-    const c = await rt.run(id, { bundle: BUNDLE, monitor: { dir: join(TMP, `mon-${i}`) } });
+    const c = await rt.run(id, { bundle: BUNDLE, monitor: { dir: join(STATE, `mon-${i}`) } });
     ids.push(id);
     monitors.push(c.monitor!);
   }
@@ -151,6 +178,8 @@ let ours: Memory[] = [];
 let theirs: Memory[] = [];
 const ids: string[] = [];
 let conmonVersion = '';
+let times = { plain: [] as number[], monitored: [] as number[] };
+let left: string[] = [];
 try {
   const r = await runtsMonitors(rt);
   ids.push(...r.ids);
@@ -159,15 +188,25 @@ try {
   ours = r.monitors.map((m) => memoryOf(m.pid));
   theirs = c.pids.map(memoryOf);
   conmonVersion = sh('conmon', ['--version']).stdout.split('\n')[0];
+  for (const id of ids.splice(0)) await rt.delete(id, true);
+  times = await lifecycle(rt);
 } finally {
-  for (const id of ids) await rt.delete(id, true);
-  await rt.close();
-  await cleanUpPodman();
+  try {
+    for (const id of ids) await rt.delete(id, true);
+    await rt.close();
+  } finally {
+    await cleanUpPodman();
+  }
+  const roots = join(STATE, 'runts');
+  left = existsSync(roots) ? readdirSync(roots) : [];
+  left.push(...readdirSync(STATE).filter((d) => d.startsWith('mon-') || d.startsWith('lc-')));
   rmSync(TMP, { recursive: true, force: true });
   rmSync(STATE, { recursive: true, force: true });
 }
 
 console.log(`idle supervisor per container, ${N} each, after ${IDLE} ms idle (medians; MiB from /proc/<pid>/smaps_rollup)`);
 console.log(table([['supervisor', 'RSS', 'PSS', 'anonymous', 'n'], row('runts-monitor', ours), row(`conmon (${conmonVersion})`, theirs)]));
-const left = ids.filter((id) => existsSync(join(STATE, 'runts', id)));
+const ms = (xs: number[]) => median(xs).toFixed(2);
+console.log(`\nlibrary run+exit+delete of busybox true, ${RUNS} each, interleaved, 50 ms gap (median ms)`);
+console.log(table([['path', 'median', 'p90'], ['without monitor', ms(times.plain), [...times.plain].sort((a, b) => a - b)[Math.floor(times.plain.length * 0.9)].toFixed(2)], ['with monitor', ms(times.monitored), [...times.monitored].sort((a, b) => a - b)[Math.floor(times.monitored.length * 0.9)].toFixed(2)]]));
 if (left.length) throw new Error(`left behind: ${left.join(' ')}`);

@@ -256,7 +256,7 @@ export function waitExitRecord(rec: MonitorRecord): Promise<ExitRecord> {
  * directory goes. */
 export async function removeMonitor(rec: MonitorRecord, grace: number): Promise<void> {
   const deadline = Date.now() + grace;
-  while (processAlive(rec.pid, rec.startTime) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+  while (processAlive(rec.pid, rec.startTime) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 1));
   if (processAlive(rec.pid, rec.startTime)) {
     signalInit(rec.pid, rec.startTime, 9);
     while (processAlive(rec.pid, rec.startTime)) await new Promise((r) => setTimeout(r, 2));
