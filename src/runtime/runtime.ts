@@ -471,7 +471,7 @@ export class Runtime {
       this.store.unbury(grave, id);
       throw new StateError(`cannot delete container "${id}": it was replaced by a running one`);
     }
-    await this.destroy(rec, true);
+    await this.destroy(rec, true, stopped ? MONITOR_GRACE_MS : MONITOR_FORCE_GRACE_MS);
     removeDir(grave);
   }
 
@@ -484,12 +484,12 @@ export class Runtime {
     } catch (e) {
       if (!(e instanceof NotFoundError)) throw e;
     }
-    await this.destroy(rec, grave !== undefined && rec.pid !== 0);
+    await this.destroy(rec, grave !== undefined && rec.pid !== 0, MONITOR_FORCE_GRACE_MS);
     if (grave) removeDir(grave);
   }
 
   /** Kills what is left, removes cgroups, runs poststop hooks. */
-  private async destroy(rec: ContainerRecord, poststop: boolean): Promise<void> {
+  private async destroy(rec: ContainerRecord, poststop: boolean, monitorGrace: number): Promise<void> {
     if (!(await killCgroups(rec.cgroups))) {
       for (const pid of this.processesOf(rec)) {
         try {
@@ -505,7 +505,7 @@ export class Runtime {
     if (isFrozen(rec.cgroups)) await setFrozen(rec.cgroups, false);
     await waitGone(rec);
     // A monitor that never ran (pid 0) made no directory: one of that name is not ours.
-    if (rec.monitor?.pid) await removeMonitor(rec.monitor, MONITOR_GRACE_MS);
+    if (rec.monitor?.pid) await removeMonitor(rec.monitor, monitorGrace);
     await removeCgroups(rec.cgroups, this.keptParents);
     if (rec.rdt) removeRdt(rec.rdt.remove);
     if (poststop) await runHooksWarn('poststop', rec.spec.hooks?.poststop, this.stateOf(rec, 'stopped'), this.warn);
@@ -619,8 +619,10 @@ export class Runtime {
   }
 }
 
-/** How long delete waits for a monitor to take the last output and record the exit before it kills it. */
+/** How long delete waits for a monitor to take the last output and record the exit before it kills it
+ * (it takes milliseconds); with --force, and after a failed create, not as long. */
 const MONITOR_GRACE_MS = 5000;
+const MONITOR_FORCE_GRACE_MS = 1000;
 
 /** The init's pid counts only while it is still the init: after its exit the number may be another process's. */
 function initAlive(rec: ContainerRecord): boolean {

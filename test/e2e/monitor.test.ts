@@ -231,6 +231,16 @@ describe('container monitor', () => {
     b.cleanup();
   });
 
+  it('delete --force kills a monitor that does not go by itself', async () => {
+    const b = makeBundle(undefined, ['sleep', '100']);
+    const id = uniqueId('mon');
+    const c = await rt.run(id, { bundle: b.dir, monitor: { dir: monDir() } });
+    // Stopped, it can neither reap its container nor exit.
+    process.kill(c.monitor!.pid, 'SIGSTOP');
+    await deleteAndCheck(id, c.monitor!, true);
+    b.cleanup();
+  });
+
   it('runs an OCI runtime binary (runc) under the monitor, as conmon does', { skip: existsSync(RUNC) ? false : `${RUNC} is not installed` }, async () => {
     const runcRoot = mkdtempSync(join(tmpdir(), 'runts-mon-runc-'));
     const runc = (...args: string[]) => spawnSync(RUNC, ['--root', runcRoot, ...args], { encoding: 'utf8', timeout: 30_000 });
