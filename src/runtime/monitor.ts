@@ -142,9 +142,11 @@ export function startMonitor(rec: MonitorRecord, opts: MonitorOptions, program: 
   args.push('--', ...program.argv);
   let first: string;
   try {
-    const starter = host.spawn(sealedMonitor(), args, fds, rec.dir);
-    exitOf(starter).catch(() => {});
-    closeSync(theirs);
+    try {
+      exitOf(host.spawn(sealedMonitor(), args, fds, rec.dir)).catch(() => {});
+    } finally {
+      closeSync(theirs);
+    }
     // The starter writes its one line and exits at once (the monitor forks first): a short blocking read.
     first = readLine(ours);
   } catch (e) {

@@ -272,6 +272,20 @@ describe('container monitor', () => {
     }
   });
 
+  it('a create that fails in the executor leaves no monitor behind', async () => {
+    const b = makeBundle((s) => {
+      s.mounts!.push({ destination: '/data', type: 'bind', source: join(work, 'no-such-source'), options: ['bind'] });
+    });
+    const id = uniqueId('mon');
+    const dir = monDir();
+    await assert.rejects(rt.run(id, { bundle: b.dir, monitor: { dir } }), /no-such-source/);
+    assert.ok(!existsSync(join(root, id)), 'state directory left');
+    assert.deepEqual(cgroupDirsOf(id), [], 'cgroups left');
+    assert.ok(!existsSync(dir), 'monitor directory left');
+    assert.deepEqual(processesMentioning(dir), [], 'a monitor is left');
+    b.cleanup();
+  });
+
   it('refuses bad monitor options by name and leaves nothing behind', async () => {
     const b = makeBundle();
     const dangling = join(work, 'dangling.log');
