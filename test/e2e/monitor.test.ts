@@ -4,10 +4,11 @@
 
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync } from 'node:fs';
+import { chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
+import { rootlessSpec } from '../../src/oci/default-spec.ts';
 import { OptionError } from '../../src/oci/errors.ts';
 import { attach } from '../../src/runtime/attach.ts';
 import { logFileNames, logLines, parseRecord } from '../../src/runtime/cri-log.ts';
@@ -284,6 +285,29 @@ describe('container monitor', () => {
     assert.ok(!existsSync(dir), 'monitor directory left');
     assert.deepEqual(processesMentioning(dir), [], 'a monitor is left');
     b.cleanup();
+  });
+
+  it('works for a user (rootless), the library run as nobody', () => {
+    const NOBODY = 65534;
+    const xdg = mkdtempSync(join(tmpdir(), 'runts-mon-xdg-'));
+    chownSync(xdg, NOBODY, NOBODY);
+    const b = makeBundle();
+    const spec = rootlessSpec(NOBODY, NOBODY);
+    spec.process!.terminal = false;
+    spec.process!.args = ['sh', '-c', 'echo hi; id -u; exit 2'];
+    writeFileSync(join(b.dir, 'config.json'), JSON.stringify(spec));
+    try {
+      const r = spawnSync('setpriv', [
+        `--reuid=${NOBODY}`, `--regid=${NOBODY}`, '--clear-groups', 'env', '-i', `XDG_RUNTIME_DIR=${xdg}`, 'USER=nobody', 'PATH=/usr/bin:/bin',
+        process.execPath, join(import.meta.dirname, '..', 'helpers', 'monitor-user.ts'), join(xdg, 'runts'), b.dir, uniqueId('monuser'), join(xdg, 'mon'),
+      ], { encoding: 'utf8', timeout: 30_000, cwd: '/' });
+      assert.equal(r.status, 0, r.stderr);
+      assert.deepEqual(JSON.parse(r.stdout), { status: 2, lines: ['stdout hi', 'stdout 0'], rootless: true, dirLeft: false });
+      assert.deepEqual(readdirSync(join(xdg, 'runts')), []);
+    } finally {
+      rmSync(xdg, { recursive: true, force: true });
+      b.cleanup();
+    }
   });
 
   it('refuses bad monitor options by name and leaves nothing behind', async () => {
