@@ -60,7 +60,8 @@ function records(path: string) {
 
 describe('container monitor', () => {
   it('logs stdout and stderr in the CRI format, long lines in P pieces, and records the exit', async () => {
-    const script = 'echo out1; echo err1 >&2; printf "%20000s\\n" x; echo out2; printf tail; exit 3';
+    // A line of exactly the buffer's size is whole (F); a longer one comes in P pieces.
+    const script = 'echo out1; echo err1 >&2; printf "%20000s\\n" x; printf "%8192s\\n" y; echo out2; printf tail; exit 3';
     const b = makeBundle(undefined, ['sh', '-c', script]);
     const id = uniqueId('mon');
     const before = Date.now();
@@ -71,13 +72,13 @@ describe('container monitor', () => {
     const summary = recs.map((r) => `${r.stream} ${r.partial ? 'P' : 'F'} ${r.text.length}`);
     assert.deepEqual(summary.filter((s) => s.startsWith('stderr')), ['stderr F 4']);
     assert.deepEqual(summary.filter((s) => s.startsWith('stdout')), [
-      'stdout F 4', 'stdout P 8192', 'stdout P 8192', 'stdout F 3616', 'stdout F 4', 'stdout P 4',
+      'stdout F 4', 'stdout P 8192', 'stdout P 8192', 'stdout F 3616', 'stdout F 8192', 'stdout F 4', 'stdout P 4',
     ]);
     assert.equal(recs.find((r) => r.stream === 'stderr')!.text, 'err1');
     const lines = logLines([readFileSync(mon.logPath, 'utf8')]).filter((l) => l.stream === 'stdout');
-    assert.deepEqual(lines.map((l) => l.text.trim()), ['out1', 'x', 'out2', 'tail']);
+    assert.deepEqual(lines.map((l) => l.text.trim()), ['out1', 'x', 'y', 'out2', 'tail']);
     assert.equal(lines[1].text.length, 20000);
-    assert.equal(lines[3].partial, true);
+    assert.equal(lines[4].partial, true);
     const exit = readExitRecord(mon.dir)!;
     assert.equal(exit.status, 3);
     assert.equal(exit.signal, 0);
@@ -107,6 +108,21 @@ describe('container monitor', () => {
     rt.kill(id, 'SIGKILL');
     const e = await waitExitRecord(c.monitor!);
     assert.deepEqual([e.status, e.signal], [137, 9]);
+    await deleteAndCheck(id, c.monitor!);
+    b.cleanup();
+  });
+
+  it('create, then start: the created init is the monitor\'s until it runs', async () => {
+    const b = makeBundle(undefined, ['sh', '-c', 'echo started']);
+    const id = uniqueId('mon');
+    const c = await rt.create(id, { bundle: b.dir, monitor: { dir: monDir() } });
+    assert.equal(rt.state(id).status, 'created');
+    const stat = readFileSync(`/proc/${c.pid}/stat`, 'utf8');
+    assert.equal(Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]), c.monitor!.pid, 'the init is not the monitor\'s child');
+    await rt.start(id);
+    const e = await waitExitRecord(c.monitor!);
+    assert.equal(e.status, 0);
+    assert.deepEqual(records(c.monitor!.logPath).map((r) => r.text), ['started']);
     await deleteAndCheck(id, c.monitor!);
     b.cleanup();
   });
