@@ -233,21 +233,28 @@ export function readExitRecord(dir: string): ExitRecord | undefined {
 export function waitExitRecord(rec: MonitorRecord): Promise<ExitRecord> {
   return new Promise((resolveExit, reject) => {
     let done = false;
+    const settle = (outcome: () => void) => {
+      done = true;
+      watcher.close();
+      clearInterval(timer);
+      outcome();
+    };
     const check = () => {
       if (done) return;
-      const r = readExitRecord(rec.dir);
-      if (r || !processAlive(rec.pid, rec.startTime)) {
-        done = true;
-        watcher.close();
-        clearInterval(timer);
-        const last = r ?? readExitRecord(rec.dir);
-        if (last) resolveExit(last);
-        else reject(new RuntimeError('EMONITOR', `the monitor of ${rec.dir} exited without recording the container's exit`));
+      try {
+        // Read again after the liveness check: the monitor writes the record just before it exits.
+        const r = readExitRecord(rec.dir) ?? (processAlive(rec.pid, rec.startTime) ? undefined : readExitRecord(rec.dir) ?? null);
+        if (r) settle(() => resolveExit(r));
+        else if (r === null) settle(() => reject(new RuntimeError('EMONITOR', `the monitor of ${rec.dir} exited without recording the container's exit`)));
+      } catch (e) {
+        settle(() => reject(e));
       }
     };
     const watcher = watch(rec.dir, (_, name) => {
       if (name === EXIT_FILE) check();
     });
+    // The directory removed under the watch (a delete): the check tells what is left.
+    watcher.on('error', check);
     const timer = setInterval(check, 1000);
     check();
   });

@@ -254,7 +254,10 @@ describe('container monitor', () => {
     const c = await rt.run(id, { bundle: b.dir, monitor: { dir: monDir() } });
     // Stopped, it can neither reap its container nor exit.
     process.kill(c.monitor!.pid, 'SIGSTOP');
+    const waiting = waitExitRecord(c.monitor!);
     await deleteAndCheck(id, c.monitor!, true);
+    // Killed, it recorded nothing: a waiter hears so rather than waiting forever.
+    await assert.rejects(waiting, /exited without recording/);
     b.cleanup();
   });
 
