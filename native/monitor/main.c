@@ -216,7 +216,8 @@ static void reap(struct monitor *m) {
     int st;
     pid_t p = waitpid(m->init_known ? -1 : m->child, &st, WNOHANG);
     if (p < 0 && errno == EINTR) continue;
-    if (p < 0 && errno == ECHILD && m->init_known < 0 && m->child_done) m->all_gone = 1;
+    /* No child left: nothing more to wait for (an init we were told of but never had included). */
+    if (p < 0 && errno == ECHILD && m->init_known && m->child_done) m->all_gone = 1;
     if (p <= 0) return;
     if (p == m->child) {
       m->child_done = 1;
