@@ -214,6 +214,28 @@ describe('container monitor', () => {
     b.cleanup();
   });
 
+  it('drops a client that does not read, and logs every line all the same', async () => {
+    const pad = 'x'.repeat(90);
+    const b = makeBundle(undefined, ['sh', '-c', `i=0; while [ $i -lt 20000 ]; do echo "line $i ${pad}"; i=$((i+1)); done`]);
+    const id = uniqueId('mon');
+    const c = await rt.create(id, { bundle: b.dir, monitor: { dir: monDir() } });
+    let got = 0;
+    const slow = await attach(c.monitor!.dir, (_, data) => (got += data.length));
+    slow.socket.pause();
+    await rt.start(id);
+    const e = await waitExitRecord(c.monitor!);
+    assert.equal(e.status, 0);
+    // The monitor hung up on it rather than wait: what it did not take is not an exit.
+    slow.socket.resume();
+    assert.equal(await slow.exit, undefined);
+    assert.ok(got < 20000 * 100, `the client took everything (${got} bytes)`);
+    const lines = logLines([readFileSync(c.monitor!.logPath, 'utf8')]);
+    assert.equal(lines.length, 20000);
+    assert.ok(lines.every((l, i) => l.text === `line ${i} ${pad}`));
+    await deleteAndCheck(id, c.monitor!);
+    b.cleanup();
+  });
+
   it('holds a terminal: its output is logged and a resize reaches it', async () => {
     const b = makeBundle((s) => {
       s.process!.terminal = true;
