@@ -20,11 +20,13 @@ import { cgroupDirsOf, waitFor } from '../helpers/runts.ts';
 
 const root = mkdtempSync(join(tmpdir(), 'runts-mon-'));
 const work = mkdtempSync(join(tmpdir(), 'runts-mon-dirs-'));
-after(() => {
+const rt = new Runtime({ root });
+// What a failed test left: its containers (their cgroups and monitors) first, then the directories.
+after(async () => {
+  for (const id of rt.store.ids()) await rt.delete(id, true).catch(() => {});
   rmSync(root, { recursive: true, force: true });
   rmSync(work, { recursive: true, force: true });
 });
-const rt = new Runtime({ root });
 const RUNC = '/usr/sbin/runc';
 let n = 0;
 const monDir = () => join(work, `m${++n}`);
