@@ -18,6 +18,9 @@
  *   --stdin         the container's stdin is a pipe attach clients write to
  *   --pid-file PATH the init's pid is read there once the program exits 0
  *                   (an OCI runtime's --pid-file); else it comes on the ctl socket
+ *   --exit-command PATH, --exit-arg ARG...
+ *                   run once the exit is recorded, from /, as the monitor leaves
+ *                   (the engine's restart policy and clean-up, as conmon's)
  *
  * Control socket, one line each:
  *   monitor -> starter   ERR <what> <errno> <detail>   set-up failed, nothing runs
@@ -56,6 +59,8 @@ struct opts {
   int npass;
   const char *cwd, *pid_file;
   char **argv;
+  char **exit_argv; /* --exit-command and its --exit-args, NULL-terminated; NULL: none */
+  int exit_argc;
 };
 
 static int ctl_fd = -1;
@@ -114,6 +119,11 @@ static void parse(int argc, char **argv, struct opts *o, struct crilog *log) {
     else if (strcmp(a, "--exec-fd") == 0) o->exec_fd = number(v, "exec-fd"), i++;
     else if (strcmp(a, "--cwd") == 0) o->cwd = v, i++;
     else if (strcmp(a, "--pid-file") == 0) o->pid_file = v, i++;
+    else if (strcmp(a, "--exit-command") == 0 || strcmp(a, "--exit-arg") == 0) {
+      if ((a[7] == 'c') != (o->exit_argc == 0)) fail("exit-command", EINVAL, "--exit-arg before --exit-command, or two commands");
+      if (!o->exit_argv && !(o->exit_argv = calloc((size_t)argc, sizeof *o->exit_argv))) fail("exit-command", ENOMEM, v);
+      o->exit_argv[o->exit_argc++] = (char *)v, i++;
+    }
     else if (strcmp(a, "--pass-fd") == 0) {
       if (o->npass == MAX_PASS) fail("pass-fd", EMFILE, v);
       o->pass[o->npass++] = number(v, "pass-fd"), i++;
@@ -318,6 +328,17 @@ static void finish(struct monitor *m) {
   }
   attach_finish(&m->at, json, (size_t)n - 1);
   unlink("attach.sock");
+  /* Forked, so the monitor is gone by the time it runs: the command may delete the container,
+   * which waits for the monitor to leave. */
+  if (m->o->exit_argv && fork() == 0) {
+    signal(SIGHUP, SIG_DFL);
+    signal(SIGPIPE, SIG_DFL);
+    sigset_t none;
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, NULL);
+    if (chdir("/") == 0) execve(m->o->exit_argv[0], m->o->exit_argv, environ);
+    _exit(127);
+  }
   _exit(0);
 }
 
@@ -430,5 +451,7 @@ int main(int argc, char **argv) {
   if (o.exec_fd >= 0) close(o.exec_fd);
   close(devnull);
   fcntl(ctl_fd, F_SETFL, O_NONBLOCK);
+  /* Its starter put it in place without close-on-exec: the exit command must not inherit it. */
+  fcntl(ctl_fd, F_SETFD, FD_CLOEXEC);
   loop(&m, sfd);
 }

@@ -25,6 +25,9 @@ export interface MonitorOptions {
   logMaxFiles?: number;
   /** Give the container a stdin pipe that attach clients write to (else /dev/null). */
   stdin?: boolean;
+  /** Run once the exit is recorded, as the monitor leaves (an absolute path, then its
+   * arguments; from /, with no environment): how a daemonless engine hears of an exit. */
+  exitCommand?: string[];
 }
 
 /** What the state record keeps of a container's monitor. */
@@ -71,6 +74,9 @@ export function checkMonitorOptions(opts: MonitorOptions): MonitorRecord {
     }
     if (isDirectory(logPath)) throw new OptionError('monitor.logPath', `${logPath} is a directory`);
   }
+  const cmd = opts.exitCommand;
+  if (cmd !== undefined && (!Array.isArray(cmd) || !cmd.length || cmd.some((a) => typeof a !== 'string' || a.includes('\0')) || !cmd[0].startsWith('/')))
+    throw new OptionError('monitor.exitCommand', 'must be an absolute path and its arguments, as strings without NUL');
   checkCount('monitor.logMaxSize', opts.logMaxSize, 0);
   checkCount('monitor.logMaxFiles', opts.logMaxFiles, 1);
   return { dir, logPath, pid: 0, startTime: '' };
@@ -139,6 +145,10 @@ export function startMonitor(rec: MonitorRecord, opts: MonitorOptions, program: 
   }
   if (program.cwd) args.push('--cwd', program.cwd);
   if (program.pidFile) args.push('--pid-file', program.pidFile);
+  if (opts.exitCommand) {
+    args.push('--exit-command', opts.exitCommand[0]);
+    for (const a of opts.exitCommand.slice(1)) args.push('--exit-arg', a);
+  }
   args.push('--', ...program.argv);
   let first: string;
   try {

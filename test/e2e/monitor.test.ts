@@ -93,6 +93,25 @@ describe('container monitor', () => {
     b.cleanup();
   });
 
+  it('runs the exit command once the exit is recorded, the monitor gone: it may delete the container', async () => {
+    const b = makeBundle(undefined, ['sh', '-c', 'exit 6']);
+    const id = uniqueId('mon');
+    const seen = join(work, `seen-${n}`);
+    const helper = join(import.meta.dirname, '..', 'helpers', 'monitor-exit.ts');
+    const c = await rt.run(id, { bundle: b.dir, monitor: { dir: monDir(), exitCommand: [process.execPath, helper, root, id, seen] } });
+    await waitFor(() => existsSync(seen), 20_000);
+    const { status, deleteMs } = JSON.parse(readFileSync(seen, 'utf8'));
+    assert.equal(status, 6);
+    // Had the monitor waited for its command, delete would have waited out its grace and killed it.
+    assert.ok(deleteMs < 5000, `delete took ${deleteMs} ms`);
+    assert.ok(!existsSync(join(root, id)));
+    assert.ok(!existsSync(c.monitor!.dir));
+    assert.deepEqual(cgroupDirsOf(id), []);
+    rmSync(seen);
+    await assert.rejects(rt.run(uniqueId('mon'), { bundle: b.dir, monitor: { dir: monDir(), exitCommand: ['sh'] } }), /monitor.exitCommand/);
+    b.cleanup();
+  });
+
   it('records 0 for a clean exit and 128+signal for a killed container', async () => {
     const b0 = makeBundle(undefined, ['true']);
     const id0 = uniqueId('mon');
