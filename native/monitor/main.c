@@ -64,6 +64,21 @@ struct opts {
 };
 
 static int ctl_fd = -1;
+/* The oom_score_adj the monitor was started with, which its children get back. */
+static char oom_adj[16] = "0";
+
+/* Writes (and, with old, first reads) /proc/self/oom_score_adj; a user may not lower it: then it stays. */
+static void oom_score_adj(const char *value, char *old, size_t oldlen) {
+  int fd = open("/proc/self/oom_score_adj", O_RDWR | O_CLOEXEC);
+  if (fd < 0) return;
+  if (old) {
+    ssize_t n = read(fd, old, oldlen - 1);
+    if (n > 0) old[n] = 0, old[strcspn(old, "\n")] = 0;
+  }
+  ssize_t w = write(fd, value, strlen(value));
+  (void)w;
+  close(fd);
+}
 
 static void ctl_line(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static void ctl_line(const char *fmt, ...) {
@@ -166,6 +181,7 @@ static int recv_master(int listen_fd) {
 
 /* In the forked child: fds[i] becomes fd i, then the program runs. */
 static void run_program(struct opts *o, int *fds, int nfds) {
+  oom_score_adj(oom_adj, NULL, 0);
   signal(SIGHUP, SIG_DFL);
   signal(SIGPIPE, SIG_DFL);
   sigset_t none;
@@ -331,6 +347,7 @@ static void finish(struct monitor *m) {
   /* Forked, so the monitor is gone by the time it runs: the command may delete the container,
    * which waits for the monitor to leave. */
   if (m->o->exit_argv && fork() == 0) {
+    oom_score_adj(oom_adj, NULL, 0);
     signal(SIGHUP, SIG_DFL);
     signal(SIGPIPE, SIG_DFL);
     sigset_t none;
@@ -434,6 +451,9 @@ int main(int argc, char **argv) {
   signal(SIGPIPE, SIG_IGN);
   for (int i = 0; i < 3; i++) dup2(devnull, i);
   prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
+  /* As conmon: the OOM killer takes the container before its monitor, which would take its
+   * status and output with it; the program (and so the container) gets the old value back. */
+  oom_score_adj("-1000", oom_adj, sizeof oom_adj);
   sigset_t chld;
   sigemptyset(&chld);
   sigaddset(&chld, SIGCHLD);

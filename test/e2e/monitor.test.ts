@@ -140,6 +140,12 @@ describe('container monitor', () => {
     assert.equal(rt.state(id).status, 'created');
     const stat = readFileSync(`/proc/${c.pid}/stat`, 'utf8');
     assert.equal(Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]), c.monitor!.pid, 'the init is not the monitor\'s child');
+    // The monitor is the last the OOM killer takes (lowering it takes CAP_SYS_RESOURCE, which
+    // root lacks on some hosts: then it keeps its creator's); the container keeps its creator's.
+    const capEff = BigInt(`0x${/^CapEff:\s+(\S+)/m.exec(readFileSync('/proc/self/status', 'utf8'))![1]}`);
+    const own = readFileSync('/proc/self/oom_score_adj', 'utf8').trim();
+    assert.equal(readFileSync(`/proc/${c.monitor!.pid}/oom_score_adj`, 'utf8').trim(), capEff & (1n << 24n) ? '-1000' : own);
+    assert.equal(readFileSync(`/proc/${c.pid}/oom_score_adj`, 'utf8'), readFileSync('/proc/self/oom_score_adj', 'utf8'));
     await rt.start(id);
     const e = await waitExitRecord(c.monitor!);
     assert.equal(e.status, 0);
