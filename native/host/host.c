@@ -453,7 +453,11 @@ static napi_value js_bpf_prog_load(napi_env env, napi_callback_info info) {
   attr.insn_cnt = (uint32_t)(len / 8);
   attr.insns = (uintptr_t)insns;
   attr.license = (uintptr_t)license;
-  int fd = (int)syscall(SYS_bpf, BPF_PROG_LOAD, &attr, sizeof attr);
+  /* The verifier answers EAGAIN when it is short of memory for a moment
+   * (seen under load); libbpf retries it the same way. */
+  int fd, tries = 0;
+  do fd = (int)syscall(SYS_bpf, BPF_PROG_LOAD, &attr, sizeof attr);
+  while (fd < 0 && errno == EAGAIN && ++tries < 5);
   if (fd < 0) {
     int err = errno;
     char log[4096] = "", what[224];
