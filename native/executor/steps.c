@@ -418,11 +418,23 @@ static void step_setgroups(int i, const struct step *s) {
   free(gids);
 }
 
+/* With SECCOMP_FILTER_FLAG_NEW_LISTENER the kernel returns the listener: its
+ * number is reported ("SECCOMP n") and the runtime takes it with
+ * pidfd_getfd and hands it to the agent before answering, so it is closed
+ * here only then. The filter already holds this process: the agent may be
+ * the one to let the read of that answer through. */
 static void step_seccomp(int i, const struct step *s) {
   struct sock_fprog prog = {(unsigned short)(s->argv[0].len / sizeof(struct sock_filter)),
                             (struct sock_filter *)ARG(0)};
-  if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, (unsigned)arg_unum(s, 1), &prog) < 0)
-    die_step(i, s->op, errno, "load seccomp filter");
+  unsigned flags = (unsigned)arg_unum(s, 1);
+  long fd = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, flags, &prog);
+  if (fd < 0) die_step(i, s->op, errno, "load seccomp filter (flags 0x%x)", flags);
+  if (!(flags & SECCOMP_FILTER_FLAG_NEW_LISTENER)) return;
+  char line[64];
+  report_line("SECCOMP %ld", fd);
+  if (read_line(report_fd, line, sizeof line) < 0) die_step(i, s->op, EPIPE, "runtime went away with the seccomp listener");
+  if (strncmp(line, "OK", 2) != 0) _exit(127); /* the runtime chose to fail; it knows why */
+  close((int)fd);
 }
 
 static int executable(const char *path) {

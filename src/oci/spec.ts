@@ -1,5 +1,7 @@
 // OCI runtime-spec 1.3 configuration and state, as TypeScript types (Linux).
 
+import type { LinuxSeccomp } from './seccomp.ts';
+
 export const OCI_VERSION = '1.3.0';
 
 export interface Spec {

@@ -1,6 +1,6 @@
 // What runtime-spec 1.3 lets a config ask for that runts cannot enforce yet.
 // Asking for any of it is refused by name rather than dropped: a container
-// whose seccomp profile silently vanished
+// whose NUMA memory policy silently vanished
 // would run less confined than its owner asked, and nothing would say so
 // (runc refuses in the same way, e.g. an AppArmor profile on a host without
 // AppArmor). docs/design.md lists them; each leaves this file when it is done.
@@ -14,7 +14,6 @@ const PROCESS_FIELDS: Record<string, string> = {
 };
 
 const LINUX_FIELDS: Record<string, string> = {
-  seccomp: 'seccomp filters are not enforced by runts yet',
   memoryPolicy: 'NUMA memory policies are not applied by runts yet',
 };
 

@@ -6,6 +6,7 @@ import { MOUNT_FLAGS, PROPAGATION_FLAGS, RECURSIVE_ATTRS, RLIMITS } from './linu
 import { HOOK_KINDS, NAMESPACE_TYPES, type IdMapping, type LinuxResources, type Process, type Spec } from './spec.ts';
 import { checkNetDevices } from './net-devices.ts';
 import { checkCpuAffinity, checkIoPriority, checkPersonality, checkScheduler } from './sched.ts';
+import { checkSeccomp } from './seccomp.ts';
 import { checkSysctls } from './sysctl.ts';
 import { refuseUnenforced, refuseUnenforcedProcess } from './unenforced.ts';
 
@@ -82,12 +83,13 @@ const UINT64_MAX = 2n ** 64n - 1n;
 
 type Reviver = (this: Record<string, Json>, key: string, value: Json, context: { source?: string }) => Json;
 
-/** JSON text to a value. An rlimit's soft and hard are uint64s whose largest
- * value, RLIM_INFINITY, no double holds: they keep their digits as text. */
+/** JSON text to a value. An rlimit's soft and hard, and a seccomp argument's
+ * value and valueTwo, are uint64s that no double holds whole: they keep their digits as text. */
 export function parseJson(text: string): Json {
   const exact: Reviver = function (key, value, context) {
     const rlimit = (key === 'soft' || key === 'hard') && typeof this.type === 'string';
-    return rlimit && typeof value === 'number' && context.source !== undefined ? context.source : value;
+    const seccompArg = (key === 'value' || key === 'valueTwo') && typeof this.op === 'string';
+    return (rlimit || seccompArg) && typeof value === 'number' && context.source !== undefined ? context.source : value;
   };
   try {
     return JSON.parse(text, exact as Parameters<typeof JSON.parse>[1]);
@@ -466,5 +468,6 @@ function checkLinux(c: Checker, v: Json): Set<string> {
   c.strings(linux.readonlyPaths, 'linux.readonlyPaths').forEach((p, i) => c.absolute(p, `linux.readonlyPaths[${i}]`));
   checkPersonality(linux.personality, 'linux.personality');
   checkNetDevices(linux.netDevices, 'linux.netDevices', types);
+  checkSeccomp(linux.seccomp);
   return types;
 }

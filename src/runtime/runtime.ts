@@ -602,6 +602,7 @@ export class Runtime {
         consoleSocket: opts.consoleSocket ? resolve(opts.consoleSocket) : undefined,
         terminalRelay: opts.terminalRelay,
         noNewKeyring: rec.noNewKeyring,
+        seccomp: rec.spec.linux?.seccomp,
       });
       const result = await runExecutor({ plan, cwd: this.store.dir(id), stdio, runtimeFds: [initProc] });
       if (opts.pidFile) writeAtomic(resolve(opts.pidFile), String(result.pid));

@@ -81,10 +81,14 @@ describe('runts CLI', () => {
     assert.ok(f.mountOptions.includes('rro'));
     assert.ok(f.mountOptions.includes('ridmap'));
     // What runts refuses is not claimed.
-    assert.equal(f.linux.seccomp.enabled, false);
     for (const name of ['apparmor', 'selinux', 'netDevices']) assert.equal(f.linux[name].enabled, true, name);
     // Intel RDT is applied where resctrl is mounted (refused, naming linux.intelRdt, where it is not).
     assert.deepEqual(f.linux.intelRdt, { enabled: true, schemata: true, monitoring: true });
+    // Seccomp as runc lists it: what the filter compiler takes.
+    assert.equal(f.linux.seccomp.enabled, true);
+    assert.ok(f.linux.seccomp.actions.includes('SCMP_ACT_NOTIFY') && f.linux.seccomp.operators.includes('SCMP_CMP_MASKED_EQ'));
+    assert.deepEqual(f.linux.seccomp.archs, ['SCMP_ARCH_AARCH64', 'SCMP_ARCH_ARM', 'SCMP_ARCH_X32', 'SCMP_ARCH_X86', 'SCMP_ARCH_X86_64']);
+    assert.ok(f.linux.seccomp.supportedFlags.includes('SECCOMP_FILTER_FLAG_LOG'));
     assert.equal(f.linux.mountExtensions.idmap.enabled, true);
   });
 });

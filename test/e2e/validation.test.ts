@@ -23,16 +23,6 @@ function assertNothingLeft(id: string): void {
 }
 
 describe('what runts cannot enforce yet is refused by name', () => {
-  it('create: a seccomp profile', () => {
-    const b = makeBundle((s) => (s.linux!.seccomp = { defaultAction: 'SCMP_ACT_ERRNO', syscalls: [] }));
-    const id = uniqueId();
-    const r = runts.run(['run', '--bundle', b.dir, id]);
-    assert.equal(r.code, 1);
-    assert.match(r.stderr, /^runts: config\.json: linux\.seccomp: seccomp filters are not enforced by runts yet: refused rather than ignored\n$/);
-    assertNothingLeft(id);
-    b.cleanup();
-  });
-
   it('exec: --apparmor, --process-label and a process.json asking for a label the host cannot apply', { skip: lsmSkip }, () => {
     const b = makeBundle(undefined, ['sleep', '30']);
     const id = uniqueId();

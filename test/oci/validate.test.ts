@@ -184,7 +184,6 @@ describe('config validation', () => {
 
   it('refuses by name every field runts does not enforce yet, instead of dropping it', () => {
     const refused: [string, (s: Spec & Record<string, any>) => void][] = [
-      ['linux.seccomp', (s) => (s.linux!.seccomp = { defaultAction: 'SCMP_ACT_ERRNO' })],
       ['process.commandLine', (s) => (s.process!.commandLine = 'sh -c true')],
       ['linux.memoryPolicy', (s) => (s.linux!.memoryPolicy = { mode: 'MPOL_BIND', nodes: '0' })],
       ['vm', (s) => (s.vm = { kernel: { path: '/vmlinuz' } })],
@@ -192,8 +191,8 @@ describe('config validation', () => {
     ];
     for (const [field, edit] of refused) assert.equal(fieldOf(edit), field);
     const spec = defaultSpec() as Spec & Record<string, any>;
-    spec.linux!.seccomp = { defaultAction: 'SCMP_ACT_ERRNO' };
-    assert.throws(() => validateSpec(spec), /linux\.seccomp: seccomp filters are not enforced by runts yet: refused rather than ignored/);
+    spec.linux!.intelRdt = { closID: 'guaranteed' };
+    assert.throws(() => validateSpec(spec), /linux\.intelRdt: Intel RDT is not supported by runts yet: refused rather than ignored/);
   });
 
   it('accepts what asks for nothing: empty resources, empty objects, empty labels', () => {

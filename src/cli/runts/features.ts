@@ -1,4 +1,7 @@
 import { CAPABILITIES, MOUNT_FLAGS, PROPAGATION_FLAGS, RECURSIVE_ATTRS } from '../../oci/linux.ts';
+import { SECCOMP_ACTIONS, SECCOMP_FLAGS, SECCOMP_OPERATORS } from '../../oci/seccomp.ts';
+import { ARCHS } from '../../runtime/seccomp/arch.ts';
+import { supportedSeccompFlags } from '../../runtime/seccomp/kernel.ts';
 import { HOOK_KINDS, NAMESPACE_TYPES, OCI_VERSION } from '../../oci/spec.ts';
 import type { Command } from './context.ts';
 
@@ -13,7 +16,14 @@ const features: Command = async () => {
       capabilities: CAPABILITIES,
       cgroup: { v1: true, v2: true, systemd: false, systemdUser: false, rdma: true },
       // What runts refuses for now (src/oci/unenforced.ts), said so that callers need not find out by failing.
-      seccomp: { enabled: false },
+      seccomp: {
+        enabled: true,
+        actions: [...SECCOMP_ACTIONS].sort(),
+        operators: [...SECCOMP_OPERATORS].sort(),
+        archs: Object.keys(ARCHS).sort(),
+        knownFlags: SECCOMP_FLAGS,
+        supportedFlags: supportedSeccompFlags(),
+      },
       // Supported, as runc says it: a label the host's kernel cannot apply is refused at create.
       apparmor: { enabled: true },
       selinux: { enabled: true },

@@ -10,7 +10,7 @@ import { checkMountLabel, type LsmFacts, lsmExecSteps, NO_LSM } from './lsm.ts';
 import { type CgroupMountSource, type HostFacts, type MountContext, mountSteps } from './mounts.ts';
 import { hasNamespace, hasNewNamespace, namespaceSteps } from './namespaces.ts';
 import { Op, type Plan, step } from './ops.ts';
-import { credentialSteps, execSteps, finalExec, rlimitSteps } from './process.ts';
+import { credentialSteps, execSteps, finalExec, rlimitSteps, seccompSteps } from './process.ts';
 import { schedulingSteps } from './sched.ts';
 
 const KEY_USR_SEARCH = 0x80000;
@@ -148,14 +148,17 @@ export function buildCreatePlan(input: CreatePlanInput): Plan {
   // runc's keyring: searchable by its uid, or by anyone in a user namespace (whose uids the host's differ from), so an exec can join it.
   if (!input.noNewKeyring) plan.push(step(Op.SESSION_KEYRING, sessionKeyring(input.id), userNs ? KEY_OTH_SEARCH : KEY_USR_SEARCH));
   if (proc) {
+    const seccomp = seccompSteps(proc, linux.seccomp);
     plan.push(...rlimitSteps(proc));
     // Every init leads a session of its own, as runc's (the terminal step made one already).
     if (!proc.terminal) plan.push(step(Op.SETSID));
     plan.push(...schedulingSteps(proc, linux.personality));
+    plan.push(...seccomp.early);
     plan.push(...credentialSteps(proc, { setgroupsAllowed: !setgroupsDenied, lastCap: input.lastCap }));
     plan.push(step(Op.UMASK, proc.user.umask ?? 0o022));
     plan.push(step(Op.CHDIR, proc.cwd));
     plan.push(...execSteps(proc));
+    plan.push(...seccomp.late);
   }
   if (input.startSocket) {
     plan.push(step(Op.READY));

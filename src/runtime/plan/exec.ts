@@ -7,7 +7,8 @@ import { sessionKeyring } from './create.ts';
 import { type LsmFacts, lsmExecSteps, NO_LSM } from './lsm.ts';
 import { joinSteps } from './namespaces.ts';
 import { Op, type Plan, step } from './ops.ts';
-import { credentialSteps, execSteps, finalExec, rlimitSteps } from './process.ts';
+import type { LinuxSeccomp } from '../../oci/seccomp.ts';
+import { credentialSteps, execSteps, finalExec, rlimitSteps, seccompSteps } from './process.ts';
 import { cpuAffinitySteps, schedulingSteps } from './sched.ts';
 
 export interface ExecPlanInput {
@@ -30,6 +31,8 @@ export interface ExecPlanInput {
   lastCap?: number;
   /** The host's LSMs; without, a label asked for is refused. */
   lsm?: LsmFacts;
+  /** The container's filter: an exec'd process is held by it too, as in runc. */
+  seccomp?: LinuxSeccomp;
 }
 
 /** As runc: what an exec's process leaves out of these comes from the container's process
@@ -65,11 +68,14 @@ export function buildExecPlan(input: ExecPlanInput): Plan {
   if (p.oomScoreAdj !== undefined) plan.push(step(Op.WRITE_FILE, '/proc/self/oom_score_adj', p.oomScoreAdj));
   if (p.terminal) plan.push(step(Op.TERMINAL, p.consoleSize?.height ?? 0, p.consoleSize?.width ?? 0, p.user.uid));
   plan.push(...schedulingSteps(p, input.personality));
+  const seccomp = seccompSteps(p, input.seccomp);
+  plan.push(...seccomp.early);
   plan.push(...credentialSteps(p, { setgroupsAllowed: !input.setgroupsDenied, lastCap: input.lastCap }));
   plan.push(step(Op.UMASK, p.user.umask ?? 0o022));
   plan.push(step(Op.CHDIR, p.cwd));
   plan.push(...execSteps(p));
   plan.push(...lsmExecSteps(p, input.lsm ?? NO_LSM));
+  plan.push(...seccomp.late);
   plan.push(finalExec(p));
   return plan;
 }

@@ -2,7 +2,9 @@
 // rlimits, terminal, credentials, capabilities, cwd and the program lookup.
 
 import { CAPABILITIES, capabilityBit, RLIMITS } from '../../oci/linux.ts';
+import { type LinuxSeccomp, seccompRequested } from '../../oci/seccomp.ts';
 import type { Capabilities, Process } from '../../oci/spec.ts';
+import { compileSeccompCached } from '../seccomp/compile.ts';
 import { Op, step, type Step } from './ops.ts';
 
 export const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
@@ -59,6 +61,18 @@ export function credentialSteps(p: Process, opts: CredentialOptions): Step[] {
   }
   if (p.noNewPrivileges) steps.push(step(Op.NO_NEW_PRIVS));
   return steps;
+}
+
+/** The seccomp filter's step and where it goes, as runc places it: with
+ * noNewPrivileges, as late as possible, so that few of the runtime's own calls
+ * meet it ("late", after the program is found, before the container is
+ * reported created); without, loading a filter needs CAP_SYS_ADMIN, so it goes
+ * "early", before the credentials and capabilities are dropped. */
+export function seccompSteps(p: Process, seccomp: LinuxSeccomp | undefined): { early: Step[]; late: Step[] } {
+  if (!seccomp || !seccompRequested(seccomp)) return { early: [], late: [] };
+  const filter = compileSeccompCached(seccomp);
+  const steps = [step(Op.SECCOMP, filter.program, filter.flags)];
+  return p.noNewPrivileges ? { early: [], late: steps } : { early: steps, late: [] };
 }
 
 export function envPath(env: readonly string[] = []): string {
