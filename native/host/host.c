@@ -12,6 +12,7 @@
 #include <fcntl.h>
 #include <linux/bpf.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -261,12 +262,13 @@ done:
   return out;
 }
 
-/* sendFds(sock, fds[]): one message whose payload is the count, carrying the
- * fds (SCM_RIGHTS). A spare executor receives its stdio and working
- * directory so. */
+/* sendFds(sock, fds[], payload?): one message carrying the fds (SCM_RIGHTS),
+ * whose payload is their count, or the given bytes. A spare executor receives
+ * its stdio and working directory so; a seccomp agent, the listener with the
+ * container's process state. */
 static napi_value js_send_fds(napi_env env, napi_callback_info info) {
-  size_t argc = 2;
-  napi_value argv[2];
+  size_t argc = 3;
+  napi_value argv[3];
   napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
   int32_t sock;
   uint32_t n = 0;
@@ -284,6 +286,16 @@ static napi_value js_send_fds(napi_env env, napi_callback_info info) {
   }
   uint32_t count = n;
   struct iovec iov = {&count, sizeof count};
+  bool is_buffer = false;
+  if (argc >= 3) napi_is_buffer(env, argv[2], &is_buffer);
+  if (is_buffer) {
+    void *data;
+    size_t len;
+    napi_get_buffer_info(env, argv[2], &data, &len);
+    if (len == 0) return throw_bad_args(env, "sendFds");
+    iov.iov_base = data;
+    iov.iov_len = len;
+  }
   union {
     char buf[CMSG_SPACE(sizeof(int) * MAX_FDS)];
     struct cmsghdr align;
@@ -517,6 +529,22 @@ static napi_value js_pidfd_open(napi_env env, napi_callback_info info) {
   return out;
 }
 
+#ifndef SYS_pidfd_getfd
+#define SYS_pidfd_getfd 438
+#endif
+
+/* pidfdGetfd(pidfd, fd) -> a copy of that process's fd (close-on-exec): the
+ * seccomp listener a container process made, as runc takes it. */
+static napi_value js_pidfd_getfd(napi_env env, napi_callback_info info) {
+  napi_value argv[2];
+  args_of(env, info, 2, argv);
+  int fd = (int)syscall(SYS_pidfd_getfd, int_of(env, argv[0]), int_of(env, argv[1]), 0);
+  if (fd < 0) return throw_errno(env, errno, "pidfd_getfd");
+  napi_value out;
+  napi_create_int32(env, fd, &out);
+  return out;
+}
+
 /* pidfdSendSignal(fd, sig): the signal goes to that process, or ESRCH once it is gone. */
 static napi_value js_pidfd_send_signal(napi_env env, napi_callback_info info) {
   napi_value argv[2];
@@ -628,6 +656,7 @@ static napi_value init(napi_env env, napi_value exports) {
       {"pidfdSendSignal", NULL, js_pidfd_send_signal, NULL, NULL, NULL, napi_enumerable, NULL},
       {"eventfd", NULL, js_eventfd, NULL, NULL, NULL, napi_enumerable, NULL},
       {"readFiles", NULL, js_read_files, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"pidfdGetfd", NULL, js_pidfd_getfd, NULL, NULL, NULL, napi_enumerable, NULL},
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
   return exports;

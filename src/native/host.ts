@@ -29,8 +29,8 @@ export interface HostCalls {
   isatty(fd: number): boolean;
   /** A blocking, close-on-exec stream socket connected to the unix socket at path. */
   connectUnix(path: string): number;
-  /** One message on a unix socket carrying fds (SCM_RIGHTS); its payload is their count. */
-  sendFds(sock: number, fds: number[]): void;
+  /** One message on a unix socket carrying fds (SCM_RIGHTS); its payload is their count, or payload. */
+  sendFds(sock: number, fds: number[], payload?: Buffer): void;
   /** null while the child runs; then its exit code, or 128 + the signal that killed it. */
   reap(pid: number): number | null;
   /** mknodat(2); mode carries the type (S_IFCHR, S_IFBLK, S_IFIFO); dirfd AT_FDCWD is -100. */
@@ -54,6 +54,8 @@ export interface HostCalls {
   eventfd(): number;
   /** Each file's text (latin1) in dir, null where it (or dir) does not exist: many small files in one call. */
   readFiles(dir: string, names: string[]): (string | null)[];
+  /** pidfd_getfd: a copy of fd of the pidfd's process (close-on-exec). */
+  pidfdGetfd(pidfd: number, fd: number): number;
 }
 
 let host: HostCalls | undefined;

@@ -1,5 +1,5 @@
 // Runs the native executor on a plan and speaks its line protocol
-// (native/executor/report.h): PID, SYNC, READY, ERR.
+// (native/executor/report.h): PID, SYNC, SECCOMP, READY, ERR.
 
 import { writeSync } from 'node:fs';
 import { RuntimeError, StepError } from '../oci/errors.ts';
@@ -27,6 +27,9 @@ export interface ExecutorOptions {
   launch?: (fds: number[], cwd: string) => { sock: number; exit: Promise<number> };
   /** Answers a SYNC: the bytes returned become the stdin of in-container hooks. Throw to fail. */
   onSync?: (name: string) => Promise<Buffer | string>;
+  /** The process loaded a seccomp filter with a listener, fd number `fd` in process `pid`; the
+   * process holds it until this returns. Throw to fail. */
+  onSeccompListener?: (pid: number, fd: number) => void;
 }
 
 export interface ExecutorResult {
@@ -89,6 +92,16 @@ export function runExecutor(opts: ExecutorOptions): Promise<ExecutorResult> {
           await havePid;
           const data = Buffer.from((await opts.onSync?.(rest[0])) ?? '');
           channel.write(Buffer.concat([Buffer.from(`OK ${data.length}\n`), data]));
+        } catch (e) {
+          failure ??= e as Error;
+          channel.write(`FAIL ${(e as Error).message.replaceAll('\n', ' ')}\n`);
+        }
+      } else if (kind === 'SECCOMP') {
+        try {
+          await havePid;
+          if (!opts.onSeccompListener) throw new RuntimeError('ESECCOMP', 'the container made a seccomp listener nobody asked for');
+          opts.onSeccompListener(pid, Number(rest[0]));
+          channel.write('OK\n');
         } catch (e) {
           failure ??= e as Error;
           channel.write(`FAIL ${(e as Error).message.replaceAll('\n', ' ')}\n`);

@@ -48,6 +48,7 @@ import { kernelLastCap, refuseRealtimeWithoutRuntime, warnUnavailableCapabilitie
 import { containerEvents, containerStats, type EventsOptions } from './stats/events.ts';
 import type { ContainerEvent, Stats } from './stats/types.ts';
 import { checkMonitorOptions, CONSOLE_SOCKET, MonitorLauncher, type MonitorOptions, type MonitorRecord, removeMonitor, waitExitRecord } from './monitor.ts';
+import { sendListener } from './seccomp/notify.ts';
 import { type ContainerRecord, processAlive, procStartTime, readRecord, removeDir, START_SOCKET, StateStore, statusOf, thisProcess } from './state-store.ts';
 
 export type { Stdio };
@@ -281,6 +282,8 @@ export class Runtime {
           await runHooks('createRuntime', spec.hooks?.createRuntime, state);
           return JSON.stringify(state);
         },
+        // runc's state for the agent: still creating, the pid the init's.
+        onSeccompListener: (pid, fd) => sendListener(spec.linux!.seccomp!, pid, fd, this.stateOf(rec, 'creating')),
       }).finally(() => this.spares?.replenish());
       if (split && !result.ready) throw new RuntimeError('EINIT', 'container init exited before it was created');
       rec.creating = false;
@@ -604,7 +607,14 @@ export class Runtime {
         noNewKeyring: rec.noNewKeyring,
         seccomp: rec.spec.linux?.seccomp,
       });
-      const result = await runExecutor({ plan, cwd: this.store.dir(id), stdio, runtimeFds: [initProc] });
+      const result = await runExecutor({
+        plan,
+        cwd: this.store.dir(id),
+        stdio,
+        runtimeFds: [initProc],
+        // The process is the exec'd one; the state's pid stays the init's, as runc sends it.
+        onSeccompListener: (pid, fd) => sendListener(rec.spec.linux!.seccomp!, pid, fd, this.stateOf(rec, 'running')),
+      });
       if (opts.pidFile) writeAtomic(resolve(opts.pidFile), String(result.pid));
       return { id, pid: result.pid, exit: opts.detach ? undefined : result.exit };
     } finally {

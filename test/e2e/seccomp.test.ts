@@ -3,7 +3,7 @@
 // init and for exec'd processes, on the x86_64, x86 and x32 entries.
 
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdtempSync, openSync, readFileSync, readSync, closeSync, rmSync, writeFileSync, constants } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -208,6 +208,76 @@ describe('seccomp: Podman\'s default profile', { skip: !existsSync(CONTAINERS_PR
     const eperm = { ...p, defaultErrnoRet: 1 };
     assert.equal(run(eperm, ['/bin/probe', String(NR.add_key)]).out, '-1 1', 'add_key: unlisted, the default errno');
     assert.equal(run(eperm, ['/bin/probe', '460']).out, '-1 38', 'a number beyond the profile: ENOSYS (runc\'s stub)');
+  });
+});
+
+describe('seccomp: NOTIFY', () => {
+  const agent = join(work, 'seccomp-agent');
+  const sock = join(work, 'agent.sock');
+  const log = join(work, 'agent.log');
+  let child: ReturnType<typeof spawn> | undefined;
+  before(async () => {
+    const cc = spawnSync('cc', ['-O', '-o', agent, join(import.meta.dirname, '..', 'helpers', 'seccomp-agent.c')], { encoding: 'utf8' });
+    assert.equal(cc.status, 0, cc.stderr);
+    child = spawn(agent, [sock, log], { stdio: 'ignore' });
+    const end = Date.now() + 5000;
+    while (!existsSync(sock)) {
+      if (Date.now() > end) throw new Error('the agent never listened');
+      await new Promise((r) => setTimeout(r, 10));
+    }
+  });
+  after(() => child?.kill());
+
+  const profile = (listenerPath = sock): LinuxSeccomp => ({
+    defaultAction: 'SCMP_ACT_ALLOW',
+    listenerPath,
+    listenerMetadata: 'MKNOD=/dev/null;test=runts',
+    syscalls: [{ names: ['getppid'], action: 'SCMP_ACT_NOTIFY' }],
+  });
+  const records = () => readFileSync(log, 'utf8').split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l));
+
+  it('the agent gets the listener and runc\'s process state; its answer reaches the container process', () => {
+    const b = bundleWith(profile(), ['/bin/probe', String(NR.getppid)]);
+    const id = uniqueId('sc');
+    const r = runts.run(['run', '--bundle', b.dir, id]);
+    b.cleanup();
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stdout.trim(), '4242 0', 'the agent\'s value, not the parent\'s pid');
+    const rec = records().find((x) => x.state.id === id);
+    assert.ok(rec, 'a state for the container');
+    assert.deepEqual(rec.fds, ['seccompFd']);
+    assert.equal(rec.metadata, 'MKNOD=/dev/null;test=runts');
+    assert.equal(rec.state.status, 'creating');
+    assert.equal(rec.state.pid, rec.pid);
+    assert.equal(rec.state.bundle, b.dir);
+    assert.ok(rec.pid > 1);
+    assert.match(readFileSync(log, 'utf8'), new RegExp(`^call ${NR.getppid}$`, 'm'));
+  });
+
+  it('an exec\'d process brings the agent a listener of its own', () => {
+    const b = bundleWith(profile(), ['sleep', '30']);
+    const id = uniqueId('sc');
+    runts.ok(['run', '-d', '--bundle', b.dir, id]);
+    const init = runts.state(id).pid;
+    assert.equal(runts.ok(['exec', id, '/bin/probe', String(NR.getppid)]).trim(), '4242 0');
+    const recs = records().filter((x) => x.state.id === id);
+    assert.equal(recs.length, 2, 'the init\'s, then the exec\'s');
+    assert.equal(recs[1].state.status, 'running');
+    assert.equal(recs[1].state.pid, init);
+    assert.notEqual(recs[1].pid, init);
+    runts.ok(['delete', '--force', id]);
+    b.cleanup();
+  });
+
+  it('no agent at listenerPath: create fails naming it, nothing left behind', () => {
+    const b = bundleWith(profile(join(work, 'nobody.sock')), ['true']);
+    const id = uniqueId('sc');
+    const r = runts.run(['run', '--bundle', b.dir, id]);
+    b.cleanup();
+    assert.notEqual(r.code, 0);
+    assert.match(r.stderr, /seccomp agent at .*nobody\.sock \(linux\.seccomp\.listenerPath\)/);
+    assert.ok(!existsSync(join(runts.root, id)));
+    assert.deepEqual(cgroupDirsOf(id), []);
   });
 });
 
