@@ -9,6 +9,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync }
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { SYSCALLS } from '../../src/runtime/seccomp/tables.ts';
 import { type Containerd, startContainerd } from '../helpers/containerd.ts';
 import { makeBundle, uniqueId } from '../helpers/bundle.ts';
 import { cgroupDirsOf, waitFor } from '../helpers/runts.ts';
@@ -21,9 +22,9 @@ const bundle = makeBundle();
 let cd: Containerd;
 
 /** ctr run's flags for runts: its binary, its state root, the fifos, a plain rootfs. ctr's
- * spec asks for nothing runts refuses (src/oci/unenforced.ts): no seccomp profile (ctr adds
- * containerd's only with --seccomp), no AppArmor profile (only with --apparmor-*); its
- * resources (1024 cpu shares, device rules) apply. */
+ * spec asks for nothing runts refuses (src/oci/unenforced.ts): no AppArmor profile (only
+ * with --apparmor-*); containerd's seccomp profile (with --seccomp) is compiled and enforced,
+ * and its resources (1024 cpu shares, device rules) apply. */
 const runFlags = () => [
   '--rootfs', '--runc-binary', RUNTS_BIN, '--runc-root', runtsRoot, '--fifo-dir', join(dir, 'fifo'),
 ];
@@ -82,12 +83,17 @@ describe('containerd with runts as its runc', () => {
     assertNothingLeft(id);
   });
 
-  it('containerd\'s seccomp profile (ctr run --seccomp) is refused by name, not dropped', () => {
+  it('containerd\'s seccomp profile (ctr run --seccomp) is compiled and enforced', () => {
+    const cc = spawnSync('cc', ['-static', '-O', '-o', join(bundle.rootfs, 'bin', 'probe'), join(import.meta.dirname, '..', 'helpers', 'syscall-probe.c')], { encoding: 'utf8' });
+    assert.equal(cc.status, 0, cc.stderr);
     const id = uniqueId('cd');
-    const r = cd.ctr(NS, ['run', '--rm', '--seccomp', ...runFlags(), bundle.rootfs, id, 'true']);
-    assert.notEqual(r.code, 0);
-    assert.match(r.stderr, /OCI runtime create failed: config\.json: linux\.seccomp: seccomp filters are not enforced by runts yet/);
-    cd.ctr(NS, ['container', 'delete', id]);
+    // keyctl and unshare (without CAP_SYS_ADMIN) are not in the profile: EPERM, where the
+    // kernel alone would give the session keyring's id and a new user namespace.
+    const nr = SYSCALLS.x86_64;
+    const script = `echo hello; grep ^Seccomp: /proc/self/status; /bin/probe ${nr.keyctl} 0 0xfffffffffffffffd; /bin/probe ${nr.unshare} 0x10000000`;
+    const r = cd.ctr(NS, ['run', '--rm', '--seccomp', ...runFlags(), bundle.rootfs, id, 'sh', '-c', script]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /^hello\nSeccomp:\s+2\n-1 1\n-1 1\n$/);
     assertNothingLeft(id);
   });
 

@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { hostHierarchies } from '../../src/runtime/cgroups/hierarchy.ts';
+import { SYSCALLS } from '../../src/runtime/seccomp/tables.ts';
 import { makeBundle } from '../helpers/bundle.ts';
 
 const RUNTS_BIN = resolve(import.meta.dirname, '..', '..', 'build', 'runts');
@@ -20,10 +21,10 @@ const bundle = makeBundle();
 const hadRunContainers = existsSync('/run/containers');
 const hadLibpodParent = hostHierarchies().some((h) => existsSync(join(h.mountPoint, 'libpod_parent')));
 
-// runts refuses what it cannot enforce yet (src/oci/unenforced.ts), and Podman's
-// default seccomp profile is among them: --security-opt seccomp=unconfined leaves it
-// out (this host has neither AppArmor nor SELinux, so Podman sets no label or
-// profile). Its default resources (a pids limit of 2048 from containers.conf) apply.
+// runts refuses what it cannot enforce yet (src/oci/unenforced.ts); this host has
+// neither AppArmor nor SELinux, so Podman sets no label or profile. Podman's default
+// seccomp profile is compiled and enforced, and its default resources (a pids limit of
+// 2048 from containers.conf) apply.
 
 /** podman with private storage, runts as its runtime. The host's hard nofile
  * limit is below Podman's default (1048576) and root here may not raise it. */
@@ -41,7 +42,7 @@ function podman(args: string[], opts: { script?: boolean } = {}): { code: number
 }
 
 const confined = ['--ulimit', 'nofile=1024:1024', '--ulimit', 'nproc=1024:1024', '--network', 'none'];
-const limits = [...confined, '--security-opt', 'seccomp=unconfined'];
+const limits = [...confined];
 
 after(() => {
   for (const name of podman(['ps', '-aq']).stdout.split('\n').filter(Boolean)) podman(['rm', '-f', name]);
@@ -114,10 +115,12 @@ describe('podman with runts as its runtime', () => {
     }
   });
 
-  it('Podman\'s default seccomp profile is refused by name, not dropped', () => {
-    const seccomp = podman(['run', '--rm', ...confined, '--rootfs', bundle.rootfs, 'true']);
-    assert.notEqual(seccomp.code, 0);
-    assert.match(seccomp.stderr, /runts: config\.json: linux\.seccomp: seccomp filters are not enforced by runts yet/);
-    assert.deepEqual(podman(['ps', '-aq']).stdout.trim(), '');
+  it('Podman\'s default seccomp profile is compiled and enforced', () => {
+    const cc = spawnSync('cc', ['-static', '-O', '-o', join(bundle.rootfs, 'bin', 'probe'), join(import.meta.dirname, '..', 'helpers', 'syscall-probe.c')], { encoding: 'utf8' });
+    assert.equal(cc.status, 0, cc.stderr);
+    // sysfs(2) works for anyone; the profile lists it as refused (EPERM).
+    const r = podman(['run', '--rm', ...limits, '--rootfs', bundle.rootfs, 'sh', '-c', `grep ^Seccomp: /proc/self/status; /bin/probe ${SYSCALLS.x86_64.sysfs} 3`]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /^Seccomp:\s+2\n-1 1\n$/);
   });
 });
