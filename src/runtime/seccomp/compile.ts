@@ -144,11 +144,12 @@ interface Segment {
 /** The behaviour of every number in [start, end): the profile's syscalls, the default, and
  * ENOSYS above the highest named (when stubbed). */
 function segments(r: Resolved, start: number, end: number, defaultRet: number, stub: boolean): Segment[] {
-  const out: Segment[] = [{ start, beh: { ret: defaultRet } }];
+  const def = { ret: defaultRet };
+  const out: Segment[] = [{ start, beh: def }];
   for (const nr of [...r.bySyscall.keys()].sort((a, b) => a - b)) {
     if (nr < start || nr >= end) continue;
     out.push({ start: nr, beh: r.bySyscall.get(nr)! });
-    if (nr + 1 < end) out.push({ start: nr + 1, beh: { ret: defaultRet } });
+    if (nr + 1 < end) out.push({ start: nr + 1, beh: def });
   }
   if (stub && r.highest !== undefined && r.highest + 1 < end) {
     const above = Math.max(r.highest + 1, start);
@@ -163,14 +164,15 @@ function normalize(list: Segment[]): Segment[] {
   const out: Segment[] = [];
   for (const s of list) {
     if (out.length && out[out.length - 1].start === s.start) out.pop();
-    if (out.length && key(out[out.length - 1].beh) === key(s.beh)) continue;
+    if (out.length && same(out[out.length - 1].beh, s.beh)) continue;
     out.push(s);
   }
   return out;
 }
 
-function key(b: Behaviour): string {
-  return JSON.stringify(b, (_k, v) => (typeof v === 'bigint' ? v.toString() : v));
+/** Returns alike by value; rule lists only as the same list (one syscall's, kept apart). */
+function same(a: Behaviour, b: Behaviour): boolean {
+  return 'ret' in a && 'ret' in b ? a.ret === b.ret : a === b;
 }
 
 /** A section of the program: every number of one AUDIT_ARCH value, each with the arch whose width its arguments have. */
@@ -287,8 +289,8 @@ function sections(sc: LinuxSeccomp, native: string, defaultRet: number): Section
     const x32part = listed.has('SCMP_ARCH_X32')
       ? tag(segments(resolve(x32, syscalls, defaultRet), X32_SYSCALL_BIT, 0xffffffff, defaultRet, stub), x32)
       : [{ start: X32_SYSCALL_BIT, beh: { ret: RET.KILL_PROCESS }, arch: x32 }];
-    const minusOne = segments(r, 0xffffffff, 2 ** 32, defaultRet, stub).slice(-1).map((s) => ({ ...s, start: 0xffffffff }));
-    const all = [...tag(segments(r, 0, X32_SYSCALL_BIT, defaultRet, stub), arch), ...x32part, ...tag(minusOne, arch)];
+    const minusOne = { start: 0xffffffff, beh: { ret: stub && r.highest !== undefined ? RET.ERRNO | ENOSYS : defaultRet }, arch };
+    const all = [...tag(segments(r, 0, X32_SYSCALL_BIT, defaultRet, stub), arch), ...x32part, minusOne];
     out.push({ audit: arch.audit, segments: normalizeTagged(all) });
   }
   return out;
@@ -299,7 +301,7 @@ function normalizeTagged(list: Section['segments']): Section['segments'] {
   for (const s of list) {
     if (out.length && out[out.length - 1].start === s.start) out.pop();
     const last = out[out.length - 1];
-    if (last && key(last.beh) === key(s.beh) && ('ret' in s.beh || last.arch.bits === s.arch.bits)) continue;
+    if (last && same(last.beh, s.beh)) continue;
     out.push(s);
   }
   return out;
