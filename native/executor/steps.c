@@ -10,6 +10,7 @@
 #include "report.h"
 #include "terminal.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
@@ -485,6 +486,21 @@ static void step_wait_start(int i, const struct step *s, struct ctx *ctx) {
   (void)s;
 }
 
+static int cloexec_from(int first) {
+  DIR *d = opendir("/proc/self/fd");
+  if (!d) return -1;
+  int self = dirfd(d);
+  for (struct dirent *e; (e = readdir(d));) {
+    int fd = atoi(e->d_name);
+    if (e->d_name[0] != '.' && fd >= first && fd != self && fcntl(fd, F_SETFD, FD_CLOEXEC) < 0) {
+      closedir(d);
+      return -1;
+    }
+  }
+  closedir(d);
+  return 0;
+}
+
 static void step_exec(int i, const struct step *s, struct ctx *ctx) {
   uint32_t argc = (uint32_t)arg_unum(s, 0);
   if (argc > s->argc - 1) die_step(i, s->op, EINVAL, "exec: %u arguments, %u given", argc, s->argc - 1);
@@ -494,8 +510,11 @@ static void step_exec(int i, const struct step *s, struct ctx *ctx) {
   for (uint32_t k = 0; k < argc; k++) argv[k] = (char *)ARG(1 + k);
   for (uint32_t k = 1 + argc; k < s->argc; k++) envp[k - 1 - argc] = (char *)ARG(k);
   const char *path = ctx->exec_path[0] ? ctx->exec_path : argv[0];
-  /* Only the container's fds cross the exec, whatever the steps left open. */
-  if (close_range((unsigned)ctx->nfds, ~0U, CLOSE_RANGE_CLOEXEC) < 0) die_step(i, s->op, errno, "close_range");
+  /* Only the container's fds cross the exec, whatever the steps left open. A
+   * seccomp profile older than close_range (5.9) gets it ENOSYS or EPERM: then
+   * fd by fd. */
+  if (close_range((unsigned)ctx->nfds, ~0U, CLOSE_RANGE_CLOEXEC) < 0 && cloexec_from(ctx->nfds) < 0)
+    die_step(i, s->op, errno, "close_range");
   execve(path, argv, envp);
   die_step(i, s->op, errno, "exec %s", path);
 }

@@ -166,6 +166,16 @@ describe('seccomp: when the filter is loaded', () => {
   }
 });
 
+describe('seccomp: what the runtime itself calls after loading', () => {
+  it('a profile older than close_range (refused, or ENOSYS above its highest call) still starts the container', () => {
+    const refused = run(block('close_range', 'SCMP_ACT_ERRNO'), ['/bin/probe', String(NR.close_range), '3', '3', '0']);
+    assert.equal(refused.out, '-1 1', refused.err);
+    const old: LinuxSeccomp = { defaultAction: 'SCMP_ACT_ERRNO', syscalls: [{ names: Object.keys(NR).filter((n) => NR[n] < NR.close_range), action: 'SCMP_ACT_ALLOW' }] };
+    const r = run(old, ['/bin/probe', String(NR.close_range), '3', '3', '0']);
+    assert.equal(r.out, '-1 38', r.err);
+  });
+});
+
 async function waitForFile(path: string): Promise<void> {
   const end = Date.now() + 10_000;
   while (!existsSync(path) || readFileSync(path, 'utf8') === '') {
