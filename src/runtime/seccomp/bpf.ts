@@ -63,43 +63,45 @@ export class Assembler {
 
   assemble(): Insn[] {
     const far = new Map<number, { t: boolean; f: boolean }>();
-    for (;;) {
-      const { addr, labels } = this.layout(far);
-      let changed = false;
-      const out: Insn[] = [];
-      const offset = (from: number, target: string): number => {
-        const to = labels.get(target);
-        if (to === undefined) throw new Error(`bpf: label ${target} is never placed`);
-        if (to <= from) throw new Error(`bpf: jump to ${target} goes backwards`);
-        return to - from - 1;
-      };
+    let { addr, labels } = this.layout(far);
+    const offset = (from: number, target: string): number => {
+      const to = labels.get(target);
+      if (to === undefined) throw new Error(`bpf: label ${target} is never placed`);
+      if (to <= from) throw new Error(`bpf: jump to ${target} goes backwards`);
+      return to - from - 1;
+    };
+    // A `ja` added for one jump can push another's target out of reach: relax until none moves.
+    for (let changed = true; changed; ) {
+      changed = false;
       this.items.forEach((it, i) => {
-        const at = addr[i];
-        if (it.kind === 'op') out.push({ code: it.code, jt: 0, jf: 0, k: it.k });
-        else if (it.kind === 'ja') out.push({ code: BPF.JA, jt: 0, jf: 0, k: offset(at, it.target) });
-        else if (it.kind === 'jump') {
-          const f = far.get(i) ?? { t: false, f: false };
-          const pads = (f.t ? 1 : 0) + (f.f ? 1 : 0);
-          // A near target is counted from the jump; a far one goes through the
-          // `ja` after it (the true side's first, then the false side's).
-          const near = (target: Target): number => (target === undefined ? pads : offset(at, target));
-          let jt = f.t ? 0 : near(it.jt);
-          let jf = f.f ? (f.t ? 1 : 0) : near(it.jf);
-          if (jt > 255 || jf > 255) {
-            far.set(i, { t: f.t || jt > 255, f: f.f || jf > 255 });
-            changed = true;
-            jt = jf = 0;
-          }
-          out.push({ code: it.code, jt, jf, k: it.k });
-          if (f.t) out.push({ code: BPF.JA, jt: 0, jf: 0, k: it.jt === undefined ? pads - 1 : offset(at + 1, it.jt) });
-          if (f.f) {
-            const from = at + pads;
-            out.push({ code: BPF.JA, jt: 0, jf: 0, k: it.jf === undefined ? 0 : offset(from, it.jf) });
-          }
+        if (it.kind !== 'jump') return;
+        const f = far.get(i) ?? { t: false, f: false };
+        const t = f.t || (it.jt !== undefined && offset(addr[i], it.jt) > 255);
+        const e = f.f || (it.jf !== undefined && offset(addr[i], it.jf) > 255);
+        if (t !== f.t || e !== f.f) {
+          far.set(i, { t, f: e });
+          changed = true;
         }
       });
-      if (!changed) return out;
+      if (changed) ({ addr, labels } = this.layout(far));
     }
+    const out: Insn[] = [];
+    this.items.forEach((it, i) => {
+      const at = addr[i];
+      if (it.kind === 'op') out.push({ code: it.code, jt: 0, jf: 0, k: it.k });
+      else if (it.kind === 'ja') out.push({ code: BPF.JA, jt: 0, jf: 0, k: offset(at, it.target) });
+      else if (it.kind === 'jump') {
+        const f = far.get(i) ?? { t: false, f: false };
+        const pads = (f.t ? 1 : 0) + (f.f ? 1 : 0);
+        // A near target is counted from the jump; a far one goes through the
+        // `ja` after it (the true side's first, then the false side's).
+        const near = (target: Target): number => (target === undefined ? pads : offset(at, target));
+        out.push({ code: it.code, jt: f.t ? 0 : near(it.jt), jf: f.f ? (f.t ? 1 : 0) : near(it.jf), k: it.k });
+        if (f.t) out.push({ code: BPF.JA, jt: 0, jf: 0, k: it.jt === undefined ? pads - 1 : offset(at + 1, it.jt) });
+        if (f.f) out.push({ code: BPF.JA, jt: 0, jf: 0, k: it.jf === undefined ? 0 : offset(at + pads, it.jf) });
+      }
+    });
+    return out;
   }
 
   private layout(far: Map<number, { t: boolean; f: boolean }>): { addr: number[]; labels: Map<string, number> } {

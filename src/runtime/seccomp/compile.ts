@@ -159,17 +159,6 @@ function segments(r: Resolved, start: number, end: number, defaultRet: number, s
   return out;
 }
 
-/** Merges neighbours that behave alike and keeps the last of equal starts. */
-function normalize(list: Segment[]): Segment[] {
-  const out: Segment[] = [];
-  for (const s of list) {
-    if (out.length && out[out.length - 1].start === s.start) out.pop();
-    if (out.length && same(out[out.length - 1].beh, s.beh)) continue;
-    out.push(s);
-  }
-  return out;
-}
-
 /** Returns alike by value; rule lists only as the same list (one syscall's, kept apart). */
 function same(a: Behaviour, b: Behaviour): boolean {
   return 'ret' in a && 'ret' in b ? a.ret === b.ret : a === b;
@@ -281,7 +270,7 @@ function sections(sc: LinuxSeccomp, native: string, defaultRet: number): Section
     if (name === 'SCMP_ARCH_X32') continue;
     const r = resolve(arch, syscalls, defaultRet);
     if (name !== 'SCMP_ARCH_X86_64') {
-      out.push({ audit: arch.audit, segments: tag(normalize(segments(r, 0, 2 ** 32, defaultRet, stub)), arch) });
+      out.push({ audit: arch.audit, segments: normalize(tag(segments(r, 0, 2 ** 32, defaultRet, stub), arch)) });
       continue;
     }
     // x86_64's numbers, then x32's from bit 30 up, then -1 (a tracer's "skip"), x86_64's again as libseccomp has it.
@@ -291,12 +280,13 @@ function sections(sc: LinuxSeccomp, native: string, defaultRet: number): Section
       : [{ start: X32_SYSCALL_BIT, beh: { ret: RET.KILL_PROCESS }, arch: x32 }];
     const minusOne = { start: 0xffffffff, beh: { ret: stub && r.highest !== undefined ? RET.ERRNO | ENOSYS : defaultRet }, arch };
     const all = [...tag(segments(r, 0, X32_SYSCALL_BIT, defaultRet, stub), arch), ...x32part, minusOne];
-    out.push({ audit: arch.audit, segments: normalizeTagged(all) });
+    out.push({ audit: arch.audit, segments: normalize(all) });
   }
   return out;
 }
 
-function normalizeTagged(list: Section['segments']): Section['segments'] {
+/** Merges neighbours that behave alike and keeps the last of equal starts. */
+function normalize(list: Section['segments']): Section['segments'] {
   const out: Section['segments'] = [];
   for (const s of list) {
     if (out.length && out[out.length - 1].start === s.start) out.pop();
