@@ -136,6 +136,31 @@ describe('seccomp compiler: programs read instruction by instruction', () => {
     assert.equal(runFilter(f.program, { nr: 0, arch: AUDIT_ARCH.AARCH64 }), RET.KILL_PROCESS, 'an arch not in the filter');
   });
 
+  it('aarch64 and arm: compiled with their own tables (an arm64 host, arm listed)', () => {
+    const sc: LinuxSeccomp = {
+      defaultAction: 'SCMP_ACT_ERRNO',
+      architectures: ['SCMP_ARCH_AARCH64', 'SCMP_ARCH_ARM'],
+      syscalls: [
+        { names: ['read', 'write', 'cacheflush'], action: 'SCMP_ACT_ALLOW' },
+        { names: ['personality'], action: 'SCMP_ACT_ALLOW', args: [{ index: 0, value: 8, op: 'SCMP_CMP_EQ' }] },
+      ],
+    };
+    const f = compileSeccomp(sc, 'SCMP_ARCH_AARCH64');
+    const run = (arch: number, nr: number, args: bigint[] = []) => runFilter(f.program, { nr, arch, args });
+    const a64 = SYSCALLS.aarch64;
+    const arm = SYSCALLS.arm;
+    assert.equal(run(AUDIT_ARCH.AARCH64, a64.read), RET.ALLOW);
+    assert.equal(run(AUDIT_ARCH.AARCH64, a64.personality, [8n]), RET.ALLOW);
+    assert.equal(run(AUDIT_ARCH.AARCH64, a64.personality, [8n | (1n << 32n)]), ERRNO(1), '64-bit: the high word counts');
+    assert.equal(run(AUDIT_ARCH.AARCH64, a64.openat), ERRNO(1));
+    assert.equal(run(AUDIT_ARCH.AARCH64, a64.personality + 1), ERRNO(38), 'above the highest named: ENOSYS');
+    assert.equal(run(AUDIT_ARCH.ARM, arm.read), RET.ALLOW);
+    assert.equal(run(AUDIT_ARCH.ARM, arm.cacheflush), RET.ALLOW, 'an ARM private call (0xf0002)');
+    assert.equal(run(AUDIT_ARCH.ARM, arm.personality, [8n | (1n << 32n)]), RET.ALLOW, '32-bit: the low word only');
+    assert.equal(run(AUDIT_ARCH.ARM, arm.open), ERRNO(1));
+    assert.equal(run(AUDIT_ARCH.X86_64, 0), RET.KILL_PROCESS, 'x86_64 is not in this filter');
+  });
+
   it('the cache returns the same filter for the same content', () => {
     const sc = (): LinuxSeccomp => ({ defaultAction: 'SCMP_ACT_ALLOW', syscalls: [{ names: ['getcwd'], action: 'SCMP_ACT_ERRNO' }] });
     assert.equal(compileSeccompCached(sc(), X64), compileSeccompCached(sc(), X64));
