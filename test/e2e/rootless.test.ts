@@ -160,4 +160,19 @@ describe('rootless (runts as a user)', () => {
     assert.notEqual(asUser(['--rootless', 'maybe', 'list']).code, 0);
     b.cleanup();
   });
+  it('a seccomp filter holds the container, loaded with and without noNewPrivileges', () => {
+    for (const nnp of [true, false]) {
+      const b = rootlessBundle(['sh', '-c', 'grep ^Seccomp: /proc/self/status; mkdir /dev/shm/d'], (s) => {
+        s.process!.noNewPrivileges = nnp;
+        s.linux!.seccomp = { defaultAction: 'SCMP_ACT_ALLOW', syscalls: [{ names: ['mkdir', 'mkdirat'], action: 'SCMP_ACT_ERRNO', errnoRet: 95 }] };
+      });
+      const id = uniqueId('rl');
+      const r = asUser(['run', '--bundle', b.dir, id]);
+      assert.equal(r.code, 1, `${r.stdout} ${r.stderr}`);
+      assert.match(r.stdout, /^Seccomp:\s+2\n$/);
+      assert.match(r.stderr, /mkdir: can't create directory '\/dev\/shm\/d': Operation not supported/);
+      assertNothingLeft(id);
+      b.cleanup();
+    }
+  });
 });
