@@ -11,7 +11,6 @@ export const BPF = {
   JEQ_K: 0x15,
   JGT_K: 0x25,
   JGE_K: 0x35,
-  JSET_K: 0x45,
   RET_K: 0x06,
 } as const;
 
