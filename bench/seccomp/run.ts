@@ -20,7 +20,7 @@ import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFile
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { LinuxSeccomp } from '../../src/oci/seccomp.ts';
+import type { LinuxSeccomp } from '../../src/oci/spec.ts';
 import { compileSeccomp, compileSeccompCached } from '../../src/runtime/seccomp/compile.ts';
 import { CONTAINERS_PROFILE, containersProfile } from '../../test/helpers/containers-seccomp.ts';
 

@@ -1,80 +1,12 @@
-// linux.seccomp: its types and names (as in libseccomp's seccomp.h, which the
-// runtime-spec takes them from), and its validation at the boundary.
+// linux.seccomp's validation at the boundary. Its types and names (as in
+// libseccomp's seccomp.h, which the runtime-spec takes them from) are in spec.ts.
 
 import { ConfigError } from './errors.ts';
+import { SECCOMP_ACTIONS, SECCOMP_ARCHES, SECCOMP_FLAGS, SECCOMP_OPERATORS, type SeccompAction } from './spec.ts';
 
-export const SECCOMP_ACTIONS = [
-  'SCMP_ACT_KILL',
-  'SCMP_ACT_KILL_PROCESS',
-  'SCMP_ACT_KILL_THREAD',
-  'SCMP_ACT_TRAP',
-  'SCMP_ACT_ERRNO',
-  'SCMP_ACT_TRACE',
-  'SCMP_ACT_ALLOW',
-  'SCMP_ACT_LOG',
-  'SCMP_ACT_NOTIFY',
-] as const;
-export type SeccompAction = (typeof SECCOMP_ACTIONS)[number];
+export { SECCOMP_ACTIONS, SECCOMP_ARCHES, SECCOMP_FLAGS, SECCOMP_OPERATORS };
 
-export const SECCOMP_OPERATORS = ['SCMP_CMP_NE', 'SCMP_CMP_LT', 'SCMP_CMP_LE', 'SCMP_CMP_EQ', 'SCMP_CMP_GE', 'SCMP_CMP_GT', 'SCMP_CMP_MASKED_EQ'] as const;
-export type SeccompOperator = (typeof SECCOMP_OPERATORS)[number];
-
-/** Every architecture runtime-spec 1.3 names. runts compiles the ones it has syscall tables for
- * (src/runtime/seccomp/arch.ts); a syscall of any other is refused, as one of an unlisted arch. */
-export const SECCOMP_ARCHS = [
-  'SCMP_ARCH_X86',
-  'SCMP_ARCH_X86_64',
-  'SCMP_ARCH_X32',
-  'SCMP_ARCH_ARM',
-  'SCMP_ARCH_AARCH64',
-  'SCMP_ARCH_MIPS',
-  'SCMP_ARCH_MIPS64',
-  'SCMP_ARCH_MIPS64N32',
-  'SCMP_ARCH_MIPSEL',
-  'SCMP_ARCH_MIPSEL64',
-  'SCMP_ARCH_MIPSEL64N32',
-  'SCMP_ARCH_PPC',
-  'SCMP_ARCH_PPC64',
-  'SCMP_ARCH_PPC64LE',
-  'SCMP_ARCH_S390',
-  'SCMP_ARCH_S390X',
-  'SCMP_ARCH_PARISC',
-  'SCMP_ARCH_PARISC64',
-  'SCMP_ARCH_RISCV64',
-  'SCMP_ARCH_LOONGARCH64',
-  'SCMP_ARCH_M68K',
-  'SCMP_ARCH_SH',
-  'SCMP_ARCH_SHEB',
-] as const;
-
-/** TSYNC is accepted and has nothing to do: the executor is single-threaded (runc ignores it too). */
-export const SECCOMP_FLAGS = ['SECCOMP_FILTER_FLAG_TSYNC', 'SECCOMP_FILTER_FLAG_LOG', 'SECCOMP_FILTER_FLAG_SPEC_ALLOW', 'SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV'] as const;
 export type SeccompFlag = (typeof SECCOMP_FLAGS)[number];
-
-export interface SeccompArg {
-  index: number;
-  /** uint64: a number, or decimal text when beyond 2^53 (parseJson keeps such digits exact). */
-  value: number | string | bigint;
-  valueTwo?: number | string | bigint;
-  op: SeccompOperator;
-}
-
-export interface SeccompSyscall {
-  names: string[];
-  action: SeccompAction;
-  errnoRet?: number;
-  args?: SeccompArg[];
-}
-
-export interface LinuxSeccomp {
-  defaultAction: SeccompAction;
-  defaultErrnoRet?: number;
-  architectures?: string[];
-  flags?: SeccompFlag[];
-  listenerPath?: string;
-  listenerMetadata?: string;
-  syscalls?: SeccompSyscall[];
-}
 
 /** The errno an action may carry is 16 bits of the filter's return value. */
 const MAX_ERRNO_RET = 0xffff;
@@ -109,7 +41,6 @@ function oneOf<T extends string>(v: unknown, names: readonly T[], field: string,
 function uint64(v: unknown, field: string): void {
   if (typeof v === 'number' && Number.isSafeInteger(v) && v >= 0) return;
   if (typeof v === 'number' && Number.isInteger(v) && v > 0) fail(field, `${v} is too large for a number: give it as decimal text`);
-  if (typeof v === 'bigint' && v >= 0n && v <= UINT64_MAX) return;
   if (typeof v !== 'string' || !/^\d+$/.test(v) || BigInt(v) > UINT64_MAX) fail(field, `must be an unsigned 64-bit integer, got ${describe(v)}`);
 }
 
@@ -131,7 +62,7 @@ export function checkSeccomp(v: unknown, base = 'linux.seccomp'): void {
   // notified write would wait for an agent that has not been given the listener yet.
   if (defaultAction === 'SCMP_ACT_NOTIFY') fail(`${base}.defaultAction`, 'SCMP_ACT_NOTIFY cannot be the default action (the runtime must still write once the filter is loaded)');
   errnoRet(v.defaultErrnoRet, defaultAction, `${base}.defaultErrnoRet`);
-  arrayOf(v.architectures, `${base}.architectures`).forEach((a, i) => oneOf(a, SECCOMP_ARCHS, `${base}.architectures[${i}]`, 'architecture'));
+  arrayOf(v.architectures, `${base}.architectures`).forEach((a, i) => oneOf(a, SECCOMP_ARCHES, `${base}.architectures[${i}]`, 'architecture'));
   arrayOf(v.flags, `${base}.flags`).forEach((f, i) => oneOf(f, SECCOMP_FLAGS, `${base}.flags[${i}]`, 'flag'));
   if (v.listenerPath !== undefined) {
     if (typeof v.listenerPath !== 'string' || !v.listenerPath.startsWith('/'))

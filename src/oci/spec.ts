@@ -1,7 +1,5 @@
 // OCI runtime-spec 1.3 configuration and state, as TypeScript types (Linux).
 
-import type { LinuxSeccomp } from './seccomp.ts';
-
 export const OCI_VERSION = '1.3.0';
 
 export interface Spec {
@@ -258,10 +256,11 @@ export const SECCOMP_FLAGS = [
   'SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV',
 ] as const;
 
+/** value and valueTwo are uint64s: parseJson keeps their digits as text, which no double holds whole beyond 2^53. */
 export interface LinuxSeccompArg {
   index: number;
-  value: number;
-  valueTwo?: number;
+  value: number | string;
+  valueTwo?: number | string;
   op: SeccompOperator;
 }
 

@@ -84,7 +84,7 @@ describe('containerd with runts as its runc', () => {
   });
 
   it('containerd\'s seccomp profile (ctr run --seccomp) is compiled and enforced', () => {
-    const cc = spawnSync('cc', ['-static', '-O', '-o', join(bundle.rootfs, 'bin', 'probe'), join(import.meta.dirname, '..', 'helpers', 'syscall-probe.c')], { encoding: 'utf8' });
+    const cc = spawnSync('cc', ['-static', '-O', '-o', join(bundle.rootfs, 'bin', 'probe'), join(import.meta.dirname, '..', 'helpers', 'syscall-nr.c')], { encoding: 'utf8' });
     assert.equal(cc.status, 0, cc.stderr);
     const id = uniqueId('cd');
     // keyctl and unshare (without CAP_SYS_ADMIN) are not in the profile: EPERM, where the

@@ -116,7 +116,7 @@ describe('podman with runts as its runtime', () => {
   });
 
   it('Podman\'s default seccomp profile is compiled and enforced', () => {
-    const cc = spawnSync('cc', ['-static', '-O', '-o', join(bundle.rootfs, 'bin', 'probe'), join(import.meta.dirname, '..', 'helpers', 'syscall-probe.c')], { encoding: 'utf8' });
+    const cc = spawnSync('cc', ['-static', '-O', '-o', join(bundle.rootfs, 'bin', 'probe'), join(import.meta.dirname, '..', 'helpers', 'syscall-nr.c')], { encoding: 'utf8' });
     assert.equal(cc.status, 0, cc.stderr);
     // sysfs(2) works for anyone; the profile lists it as refused (EPERM).
     const r = podman(['run', '--rm', ...limits, '--rootfs', bundle.rootfs, 'sh', '-c', `grep ^Seccomp: /proc/self/status; /bin/probe ${SYSCALLS.x86_64.sysfs} 3`]);

@@ -1,7 +1,7 @@
 // The engine's default seccomp profile, enforced: a busybox shell script runs
 // as it would unconfined, while unshare, mount and keyctl are refused, and
 // what CAP_SYS_ADMIN opens opens with it. Run under Debian's runc (libseccomp)
-// now, and under runts once it compiles filters itself.
+// and under runts (its own compiler), which must agree.
 
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -101,6 +101,6 @@ describe('the default seccomp profile under runc', { skip: runcMissing }, () => 
   behaves(runc);
 });
 
-describe('the default seccomp profile under runts', { todo: 'needs the seccomp compiler (s1-seccomp branch)' }, () => {
+describe('the default seccomp profile under runts', () => {
   behaves(runtsRun);
 });

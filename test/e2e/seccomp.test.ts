@@ -8,8 +8,7 @@ import { copyFileSync, existsSync, mkdtempSync, openSync, readFileSync, readSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import type { LinuxSeccomp } from '../../src/oci/seccomp.ts';
-import type { Spec } from '../../src/oci/spec.ts';
+import type { LinuxSeccomp, SeccompArch, Spec } from '../../src/oci/spec.ts';
 import { SYSCALLS } from '../../src/runtime/seccomp/tables.ts';
 import { type Bundle, makeBundle, uniqueId } from '../helpers/bundle.ts';
 import { CONTAINERS_PROFILE, containersProfile } from '../helpers/containers-seccomp.ts';
@@ -185,7 +184,7 @@ async function waitForFile(path: string): Promise<void> {
 }
 
 describe('seccomp: the 32-bit entries', () => {
-  const sc = (archs: string[]): LinuxSeccomp => ({
+  const sc = (archs: SeccompArch[]): LinuxSeccomp => ({
     defaultAction: 'SCMP_ACT_ALLOW',
     architectures: archs,
     syscalls: [{ names: ['getppid'], action: 'SCMP_ACT_ERRNO', errnoRet: 99 }],
@@ -295,7 +294,7 @@ describe('seccomp: bad input', () => {
   const bad: [string, LinuxSeccomp, RegExp][] = [
     ['an unknown operator', { defaultAction: 'SCMP_ACT_ALLOW', syscalls: [{ names: ['kill'], action: 'SCMP_ACT_ERRNO', args: [{ index: 0, value: 1, op: 'SCMP_CMP_NOPE' as 'SCMP_CMP_EQ' }] }] }, /linux\.seccomp\.syscalls\[0\]\.args\[0\]\.op: unknown operator "SCMP_CMP_NOPE"/],
     ['an arg index of 6', { defaultAction: 'SCMP_ACT_ALLOW', syscalls: [{ names: ['kill'], action: 'SCMP_ACT_ERRNO', args: [{ index: 6, value: 1, op: 'SCMP_CMP_EQ' }] }] }, /linux\.seccomp\.syscalls\[0\]\.args\[0\]\.index/],
-    ['an unknown arch', { defaultAction: 'SCMP_ACT_ALLOW', architectures: ['SCMP_ARCH_PDP11'] }, /linux\.seccomp\.architectures\[0\]: unknown architecture/],
+    ['an unknown arch', { defaultAction: 'SCMP_ACT_ALLOW', architectures: ['SCMP_ARCH_PDP11' as SeccompArch] }, /linux\.seccomp\.architectures\[0\]: unknown architecture/],
     ['a malformed errnoRet', { defaultAction: 'SCMP_ACT_ERRNO', defaultErrnoRet: 'EPERM' as unknown as number }, /linux\.seccomp\.defaultErrnoRet: must be an integer/],
   ];
   for (const [what, sc, re] of bad) {

@@ -38,7 +38,7 @@ function checkShape(p: LinuxSeccomp): void {
     for (const a of r.args ?? []) {
       assert.ok(Number.isInteger(a.index) && a.index >= 0 && a.index <= 5, `syscalls[${i}].args.index`);
       assert.ok((SECCOMP_OPERATORS as readonly string[]).includes(a.op), `syscalls[${i}].args.op`);
-      for (const v of [a.value, a.valueTwo ?? 0]) assert.ok(Number.isSafeInteger(v) && v >= 0 && v < 2 ** 64);
+      for (const v of [a.value, a.valueTwo ?? 0]) assert.ok(typeof v === 'number' && Number.isSafeInteger(v) && v >= 0 && v < 2 ** 64);
     }
   }
   assert.deepEqual(JSON.parse(JSON.stringify(p)), p, 'plain JSON data');

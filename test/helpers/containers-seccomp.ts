@@ -4,7 +4,7 @@
 // rules whose includes/excludes hold for amd64 and the given capabilities.
 
 import { readFileSync } from 'node:fs';
-import type { LinuxSeccomp, SeccompSyscall } from '../../src/oci/seccomp.ts';
+import type { LinuxSeccomp, LinuxSyscall, SeccompArch } from '../../src/oci/spec.ts';
 
 export const CONTAINERS_PROFILE = '/usr/share/containers/seccomp.json';
 
@@ -13,7 +13,7 @@ interface Filter {
   caps?: string[];
 }
 
-interface ContainersSyscall extends SeccompSyscall {
+interface ContainersSyscall extends LinuxSyscall {
   includes?: Filter;
   excludes?: Filter;
 }
@@ -21,7 +21,7 @@ interface ContainersSyscall extends SeccompSyscall {
 interface ContainersProfile {
   defaultAction: LinuxSeccomp['defaultAction'];
   defaultErrnoRet?: number;
-  archMap?: { architecture: string; subArchitectures?: string[] }[];
+  archMap?: { architecture: SeccompArch; subArchitectures?: SeccompArch[] }[];
   syscalls: ContainersSyscall[];
 }
 
@@ -29,13 +29,13 @@ export function containersProfile(caps: readonly string[], path = CONTAINERS_PRO
   const p = JSON.parse(readFileSync(path, 'utf8')) as ContainersProfile;
   const arch = 'amd64';
   const native = p.archMap?.find((a) => a.architecture === 'SCMP_ARCH_X86_64');
-  const syscalls: SeccompSyscall[] = [];
+  const syscalls: LinuxSyscall[] = [];
   for (const s of p.syscalls) {
     if (s.excludes?.arches?.includes(arch)) continue;
     if (s.excludes?.caps?.some((c) => caps.includes(c))) continue;
     if (s.includes?.arches?.length && !s.includes.arches.includes(arch)) continue;
     if (s.includes?.caps?.some((c) => !caps.includes(c))) continue;
-    const out: SeccompSyscall = { names: s.names, action: s.action };
+    const out: LinuxSyscall = { names: s.names, action: s.action };
     if (s.errnoRet !== undefined) out.errnoRet = s.errnoRet;
     if (s.args?.length) out.args = s.args;
     syscalls.push(out);

@@ -5,8 +5,8 @@
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { describe, it } from 'node:test';
-import type { LinuxSeccomp, SeccompArg, SeccompSyscall } from '../../src/oci/seccomp.ts';
-import { checkSeccomp, SECCOMP_OPERATORS } from '../../src/oci/seccomp.ts';
+import { checkSeccomp } from '../../src/oci/seccomp.ts';
+import { type LinuxSeccomp, type LinuxSeccompArg, type LinuxSyscall, SECCOMP_OPERATORS } from '../../src/oci/spec.ts';
 import { AUDIT_ARCH } from '../../src/runtime/seccomp/arch.ts';
 import { actionValue, compileSeccomp, compileSeccompCached, FILTER_FLAG, RET } from '../../src/runtime/seccomp/compile.ts';
 import { SYSCALLS } from '../../src/runtime/seccomp/tables.ts';
@@ -192,17 +192,17 @@ function randomValue(r: ReturnType<typeof rng>): bigint {
 }
 
 function randomProfile(r: ReturnType<typeof rng>): LinuxSeccomp {
-  const syscalls: SeccompSyscall[] = [];
+  const syscalls: LinuxSyscall[] = [];
   for (let i = 0, n = r.int(12); i < n; i++) {
     const action = r.pick(ACTIONS);
     const names = Array.from({ length: 1 + r.int(3) }, () => r.pick(POOL));
-    const args: SeccompArg[] = Array.from({ length: r.int(4) === 0 ? 0 : r.int(4) }, () => ({
+    const args: LinuxSeccompArg[] = Array.from({ length: r.int(4) === 0 ? 0 : r.int(4) }, () => ({
       index: r.int(3),
       op: r.pick(SECCOMP_OPERATORS),
       value: randomValue(r).toString(),
       valueTwo: randomValue(r).toString(),
     }));
-    const s: SeccompSyscall = { names, action };
+    const s: LinuxSyscall = { names, action };
     if ((action === 'SCMP_ACT_ERRNO' || action === 'SCMP_ACT_TRACE') && r.int(2)) s.errnoRet = r.int(200);
     if (args.length) s.args = args;
     syscalls.push(s);
@@ -210,7 +210,7 @@ function randomProfile(r: ReturnType<typeof rng>): LinuxSeccomp {
   const defaultAction = r.pick(ACTIONS);
   const sc: LinuxSeccomp = { defaultAction, syscalls };
   if (defaultAction === 'SCMP_ACT_ERRNO' && r.int(2)) sc.defaultErrnoRet = r.pick([1, 38, 95]);
-  const archs = ['SCMP_ARCH_X86', 'SCMP_ARCH_X32', 'SCMP_ARCH_X86_64'].filter(() => r.int(2));
+  const archs = (['SCMP_ARCH_X86', 'SCMP_ARCH_X32', 'SCMP_ARCH_X86_64'] as const).filter(() => r.int(2));
   if (archs.length) sc.architectures = archs;
   return sc;
 }
@@ -235,7 +235,7 @@ function expected(sc: LinuxSeccomp, arch: number, nr: number, args: bigint[]): n
   const known = (sc.syscalls ?? []).flatMap((s) => s.names).filter((n) => table[n] !== undefined).map((n) => table[n]);
   if (!allowLike && def !== ERRNO(38) && known.length && nr > Math.max(...known)) return ERRNO(38);
   const word = (v: bigint) => (bits === 32 ? v & 0xffffffffn : v);
-  const holds = (a: SeccompArg): boolean => {
+  const holds = (a: LinuxSeccompArg): boolean => {
     const x = word(args[a.index] ?? 0n);
     const v = word(BigInt(a.value));
     const v2 = word(BigInt(a.valueTwo ?? 0));

@@ -1,5 +1,5 @@
 import { CAPABILITIES, MOUNT_FLAGS, PROPAGATION_FLAGS, RECURSIVE_ATTRS } from '../../oci/linux.ts';
-import { SECCOMP_ACTIONS, SECCOMP_FLAGS, SECCOMP_OPERATORS } from '../../oci/seccomp.ts';
+import { SECCOMP_ACTIONS, SECCOMP_FLAGS, SECCOMP_OPERATORS } from '../../oci/spec.ts';
 import { ARCHS } from '../../runtime/seccomp/arch.ts';
 import { supportedSeccompFlags } from '../../runtime/seccomp/kernel.ts';
 import { HOOK_KINDS, NAMESPACE_TYPES, OCI_VERSION } from '../../oci/spec.ts';

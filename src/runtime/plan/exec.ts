@@ -2,12 +2,11 @@
 // container, become the configured process, exec.
 
 import { ConfigError } from '../../oci/errors.ts';
-import type { Namespace, Personality, Process } from '../../oci/spec.ts';
+import type { LinuxSeccomp, Namespace, Personality, Process } from '../../oci/spec.ts';
 import { sessionKeyring } from './create.ts';
 import { type LsmFacts, lsmExecSteps, NO_LSM } from './lsm.ts';
 import { joinSteps } from './namespaces.ts';
 import { Op, type Plan, step } from './ops.ts';
-import type { LinuxSeccomp } from '../../oci/seccomp.ts';
 import { credentialSteps, execSteps, finalExec, rlimitSteps, seccompSteps } from './process.ts';
 import { cpuAffinitySteps, schedulingSteps } from './sched.ts';
 

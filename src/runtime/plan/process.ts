@@ -2,8 +2,8 @@
 // rlimits, terminal, credentials, capabilities, cwd and the program lookup.
 
 import { CAPABILITIES, capabilityBit, RLIMITS } from '../../oci/linux.ts';
-import { type LinuxSeccomp, seccompRequested } from '../../oci/seccomp.ts';
-import type { Capabilities, Process } from '../../oci/spec.ts';
+import { seccompRequested } from '../../oci/seccomp.ts';
+import type { Capabilities, LinuxSeccomp, Process } from '../../oci/spec.ts';
 import { compileSeccompCached } from '../seccomp/compile.ts';
 import { Op, step, type Step } from './ops.ts';
 

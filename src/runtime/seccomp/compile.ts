@@ -20,7 +20,7 @@
 // unless x32 is listed) and another x86.
 
 import { ConfigError } from '../../oci/errors.ts';
-import type { LinuxSeccomp, SeccompAction, SeccompArg, SeccompSyscall } from '../../oci/seccomp.ts';
+import type { LinuxSeccomp, LinuxSeccompArg, LinuxSyscall, SeccompAction } from '../../oci/spec.ts';
 import { type Arch, ARCHS, nativeArch, X32_SYSCALL_BIT } from './arch.ts';
 import { Assembler, BPF, encode, MAX_INSNS } from './bpf.ts';
 
@@ -81,7 +81,7 @@ export function actionValue(action: SeccompAction, errnoRet?: number): number {
 
 interface Cond {
   index: number;
-  op: SeccompArg['op'];
+  op: LinuxSeccompArg['op'];
   value: bigint;
   valueTwo: bigint;
 }
@@ -102,11 +102,11 @@ interface Resolved {
   highest?: number;
 }
 
-function conditions(args: SeccompArg[]): Cond[] {
+function conditions(args: LinuxSeccompArg[]): Cond[] {
   return args.map((a) => ({ index: a.index, op: a.op, value: BigInt(a.value), valueTwo: BigInt(a.valueTwo ?? 0) }));
 }
 
-function resolve(arch: Arch, syscalls: readonly SeccompSyscall[], defaultRet: number): Resolved {
+function resolve(arch: Arch, syscalls: readonly LinuxSyscall[], defaultRet: number): Resolved {
   const uncond = new Map<number, number>();
   const rules = new Map<number, Rule[]>();
   let highest: number | undefined;

@@ -2,7 +2,8 @@
 // brought each (runc asks libseccomp, which probes the kernel likewise).
 
 import { release } from 'node:os';
-import { SECCOMP_FLAGS, type SeccompFlag } from '../../oci/seccomp.ts';
+import { type SeccompFlag } from '../../oci/seccomp.ts';
+import { SECCOMP_FLAGS } from '../../oci/spec.ts';
 
 const SINCE: Record<SeccompFlag, [number, number]> = {
   SECCOMP_FILTER_FLAG_TSYNC: [3, 17],

@@ -4,8 +4,7 @@
 
 import { closeSync } from 'node:fs';
 import { RuntimeError } from '../../oci/errors.ts';
-import type { LinuxSeccomp } from '../../oci/seccomp.ts';
-import { OCI_VERSION, type State } from '../../oci/spec.ts';
+import { type LinuxSeccomp, OCI_VERSION, type State } from '../../oci/spec.ts';
 import { hostCalls } from '../native.ts';
 
 /** The name runtime-spec gives the listener in the state's fds. */
