@@ -191,8 +191,8 @@ describe('config validation', () => {
     ];
     for (const [field, edit] of refused) assert.equal(fieldOf(edit), field);
     const spec = defaultSpec() as Spec & Record<string, any>;
-    spec.linux!.intelRdt = { closID: 'guaranteed' };
-    assert.throws(() => validateSpec(spec), /linux\.intelRdt: Intel RDT is not supported by runts yet: refused rather than ignored/);
+    spec.linux!.memoryPolicy = { mode: 'MPOL_BIND', nodes: '0' };
+    assert.throws(() => validateSpec(spec), /linux\.memoryPolicy: NUMA memory policies are not applied by runts yet: refused rather than ignored/);
   });
 
   it('accepts what asks for nothing: empty resources, empty objects, empty labels', () => {
