@@ -153,6 +153,9 @@ export function buildCreatePlan(input: CreatePlanInput): Plan {
     // Every init leads a session of its own, as runc's (the terminal step made one already).
     if (!proc.terminal) plan.push(step(Op.SETSID));
     plan.push(...schedulingSteps(proc, linux.personality));
+    // runc's order: the exec label is set before any seccomp filter (which
+    // may refuse the write), and holds for the startContainer hooks too.
+    plan.push(...lsmExecSteps(proc, input.host.lsm ?? NO_LSM));
     plan.push(...seccomp.early);
     plan.push(...credentialSteps(proc, { setgroupsAllowed: !setgroupsDenied, lastCap: input.lastCap }));
     plan.push(step(Op.UMASK, proc.user.umask ?? 0o022));
@@ -168,7 +171,6 @@ export function buildCreatePlan(input: CreatePlanInput): Plan {
   // and the init reports that to start.
   if (!proc) return plan;
   for (const hook of spec.hooks?.startContainer ?? []) plan.push(hookStep(hook));
-  plan.push(...lsmExecSteps(proc, input.host.lsm ?? NO_LSM));
   plan.push(finalExec(proc));
   return plan;
 }

@@ -68,12 +68,12 @@ export function buildExecPlan(input: ExecPlanInput): Plan {
   if (p.terminal) plan.push(step(Op.TERMINAL, p.consoleSize?.height ?? 0, p.consoleSize?.width ?? 0, p.user.uid));
   plan.push(...schedulingSteps(p, input.personality));
   const seccomp = seccompSteps(p, input.seccomp);
+  plan.push(...lsmExecSteps(p, input.lsm ?? NO_LSM));
   plan.push(...seccomp.early);
   plan.push(...credentialSteps(p, { setgroupsAllowed: !input.setgroupsDenied, lastCap: input.lastCap }));
   plan.push(step(Op.UMASK, p.user.umask ?? 0o022));
   plan.push(step(Op.CHDIR, p.cwd));
   plan.push(...execSteps(p));
-  plan.push(...lsmExecSteps(p, input.lsm ?? NO_LSM));
   plan.push(...seccomp.late);
   plan.push(finalExec(p));
   return plan;
