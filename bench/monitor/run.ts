@@ -26,19 +26,13 @@ import { defaultSpec } from '../../src/oci/default-spec.ts';
 import { hostHierarchies } from '../../src/runtime/cgroups/hierarchy.ts';
 import type { MonitorRecord } from '../../src/runtime/monitor.ts';
 import { Runtime } from '../../src/runtime/runtime.ts';
+import { median, option, table } from '../common.ts';
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
-function option(name: string, fallback: number): number {
-  const i = process.argv.indexOf(`--${name}`);
-  if (i < 0) return fallback;
-  const v = Number(process.argv[i + 1]);
-  if (!Number.isInteger(v) || v < 1) throw new Error(`--${name} wants a positive integer`);
-  return v;
-}
-const N = option('n', 3);
-const IDLE = option('idle', 1000);
-const RUNS = option('runs', 20);
+const N = option('n', 3, 1);
+const IDLE = option('idle', 1000, 1);
+const RUNS = option('runs', 20, 1);
 
 const TMP = mkdtempSync(join(tmpdir(), 'berth-bench-monitor-'));
 const STATE = mkdtempSync('/run/berth-bench-monitor-');
@@ -134,16 +128,10 @@ function conmons(): { names: string[]; pids: number[] } {
   return { names, pids };
 }
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const mib = (kib: number) => (kib / 1024).toFixed(2);
 
 function row(name: string, ms: Memory[]): string[] {
   return [name, mib(median(ms.map((m) => m.rss))), mib(median(ms.map((m) => m.pss))), mib(median(ms.map((m) => m.anon))), String(ms.length)];
-}
-
-function table(rows: string[][]): string {
-  const w = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
-  return rows.map((r) => r.map((x, c) => (c ? x.padStart(w[c]) : x.padEnd(w[c]))).join('  ')).join('\n');
 }
 
 /** rmdir, retried while the cgroup still holds a process on its way out (conmon outlives `podman rm` briefly). */

@@ -23,29 +23,17 @@ import { fileURLToPath } from 'node:url';
 import type { LinuxSeccomp } from '../../src/oci/spec.ts';
 import { compileSeccomp, compileSeccompCached } from '../../src/runtime/seccomp/compile.ts';
 import { CONTAINERS_PROFILE, containersProfile } from '../../test/helpers/containers-seccomp.ts';
+import { jsonOut, median, option } from '../common.ts';
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const NODE = existsSync(join(REPO, '.toolchain/node/bin/node')) ? join(REPO, '.toolchain/node/bin/node') : process.execPath;
 const RUNTS = join(REPO, 'build/runts');
 const RUNC = '/usr/sbin/runc';
 
-function option(name: string, fallback: number): number {
-  const i = process.argv.indexOf(`--${name}`);
-  if (i < 0) return fallback;
-  const v = Number(process.argv[i + 1]);
-  if (!Number.isInteger(v) || v < 0) throw new Error(`--${name} wants a non-negative integer`);
-  return v;
-}
 const N = Math.max(1, option('n', 30));
 const GAP = option('gap', 50);
-const jsonAt = process.argv.indexOf('--json');
-const JSON_OUT = jsonAt >= 0 ? process.argv[jsonAt + 1] : undefined;
+const JSON_OUT = jsonOut();
 
-function median(samples: number[]): number {
-  const s = [...samples].sort((a, b) => a - b);
-  const mid = (s.length - 1) / 2;
-  return (s[Math.floor(mid)] + s[Math.ceil(mid)]) / 2;
-}
 const fmt = (x: number, digits = 2): string => x.toFixed(digits);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 

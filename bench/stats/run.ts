@@ -19,6 +19,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { hostHierarchies } from '../../src/runtime/cgroups/hierarchy.ts';
 import { Runtime } from '../../src/runtime/runtime.ts';
+import { jsonOut, option, ratio, stats, table } from '../common.ts';
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const NODE = existsSync(join(REPO, '.toolchain/node/bin/node')) ? join(REPO, '.toolchain/node/bin/node') : process.execPath;
@@ -26,48 +27,12 @@ const RUNTS = join(REPO, 'build/runts');
 const RUNC = '/usr/sbin/runc';
 const BUSYBOX = '/bin/busybox';
 
-function option(name: string, fallback: number): number {
-  const i = process.argv.indexOf(`--${name}`);
-  if (i < 0) return fallback;
-  const v = Number(process.argv[i + 1]);
-  if (!Number.isInteger(v) || v < 0) throw new Error(`--${name} wants a non-negative integer`);
-  return v;
-}
 const N = Math.max(1, option('n', 50));
 const WARMUP = option('warmup', 5);
 const GAP = option('gap', 50);
-const jsonAt = process.argv.indexOf('--json');
-const JSON_OUT = jsonAt >= 0 ? process.argv[jsonAt + 1] : undefined;
-
-// ---- statistics ------------------------------------------------------------
-
-function quantile(sorted: number[], q: number): number {
-  if (sorted.length === 0) return NaN;
-  const pos = (sorted.length - 1) * q;
-  const lo = Math.floor(pos);
-  const hi = Math.ceil(pos);
-  return sorted[lo] + (sorted[hi] - sorted[lo]) * (pos - lo);
-}
-
-interface Stats {
-  n: number;
-  median: number;
-  p90: number;
-  min: number;
-}
-
-function stats(samples: number[]): Stats {
-  const s = [...samples].sort((a, b) => a - b);
-  return { n: s.length, median: quantile(s, 0.5), p90: quantile(s, 0.9), min: s[0] ?? NaN };
-}
+const JSON_OUT = jsonOut();
 
 const ms = (x: number): string => (Number.isFinite(x) ? x.toFixed(3) : '-');
-const ratio = (a: number, b: number): string => (Number.isFinite(a / b) ? `${(a / b).toFixed(2)}x` : '-');
-
-function table(rows: string[][]): string {
-  const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
-  return rows.map((r) => r.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]) : cell.padStart(widths[c]))).join('  ')).join('\n');
-}
 
 function sh(cmd: string, args: string[], cwd?: string): SpawnSyncReturns<string> {
   return spawnSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], cwd });
