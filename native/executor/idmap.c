@@ -9,6 +9,7 @@
  * path, or one made for the purpose by a child that does nothing else and
  * whose maps this process writes. Nothing of the container's takes part. */
 #include "idmap.h"
+#include "procfs.h"
 #include "report.h"
 
 #include <errno.h>
@@ -39,18 +40,6 @@ struct made_userns {
   int fd;
 };
 
-static int write_file(pid_t pid, const char *file, const char *data, size_t len) {
-  char path[64];
-  snprintf(path, sizeof path, "/proc/%d/%s", pid, file);
-  int fd = open(path, O_WRONLY | O_CLOEXEC);
-  if (fd < 0) return -1;
-  int rc = write_full(fd, data, len);
-  int saved = errno;
-  close(fd);
-  errno = saved;
-  return rc;
-}
-
 /* A user namespace with the step's maps: a child unshares nothing but it,
  * waits until its end of a pipe closes and exits; it is ours and unreaped
  * until then, so /proc/<pid> cannot name another process. */
@@ -68,8 +57,8 @@ static int make_userns(int i, const struct step *s) {
   close(pipefd[0]);
   int fd = -1, err = 0;
   const char *what = "setgroups";
-  if (write_file(pid, "setgroups", "deny", 4) == 0 && (what = "uid_map", write_file(pid, "uid_map", ARG(3), s->argv[3].len) == 0) &&
-      (what = "gid_map", write_file(pid, "gid_map", ARG(4), s->argv[4].len) == 0)) {
+  if (procfs_write(pid, "setgroups", "deny", 4) == 0 && (what = "uid_map", procfs_write(pid, "uid_map", ARG(3), s->argv[3].len) == 0) &&
+      (what = "gid_map", procfs_write(pid, "gid_map", ARG(4), s->argv[4].len) == 0)) {
     char path[64];
     snprintf(path, sizeof path, "/proc/%d/ns/user", pid);
     what = "ns/user";

@@ -92,18 +92,6 @@ static void read_settings(struct plan *plan, struct settings *st, struct ctx *ct
   }
 }
 
-static int write_proc(pid_t pid, const char *file, const char *data, size_t len) {
-  char path[64];
-  snprintf(path, sizeof path, "/proc/%d/%s", pid, file);
-  int fd = procfs_open(path, O_WRONLY);
-  if (fd < 0) return -1;
-  int rc = write_full(fd, data, len);
-  int saved = errno;
-  close(fd);
-  errno = saved;
-  return rc;
-}
-
 static int find_step(struct plan *plan, unsigned op) {
   for (size_t n = 0; n < plan->count; n++)
     if (plan->steps[n].op == op) return (int)n;
@@ -160,7 +148,7 @@ static void stage1(struct ctx *ctx, struct settings *st, int peer) {
   }
   if (st->unshare_flags && unshare((int)st->unshare_flags) < 0)
     die_step(find_step(plan, OP_NS_UNSHARE), OP_NS_UNSHARE, errno, "unshare 0x%lx", st->unshare_flags);
-  if (st->timens && write_proc(getpid(), "timens_offsets", st->timens, st->timens_len) < 0)
+  if (st->timens && procfs_write(getpid(), "timens_offsets", st->timens, st->timens_len) < 0)
     die_step(find_step(plan, OP_TIMENS_OFFSETS), OP_TIMENS_OFFSETS, errno, "write timens_offsets");
   pid_t pid = fork();
   if (pid < 0) die_step(-1, OP_END, errno, "fork container init");
@@ -177,14 +165,14 @@ static void write_map(struct ctx *ctx, pid_t child, unsigned op, const char *fil
                       const char *tool) {
   char msg[512];
   if (!map) return;
-  if (!tool && write_proc(child, file, map, len) < 0)
+  if (!tool && procfs_write(child, file, map, len) < 0)
     die_step(find_step(ctx->plan, op), op, errno, "write %s", file);
   if (tool && map_tool(tool, child, map, msg, sizeof msg) < 0)
     die_step(find_step(ctx->plan, op), op, errno, "%s: %s", tool, msg);
 }
 
 static void write_maps(struct ctx *ctx, struct settings *st, pid_t child) {
-  if (st->setgroups && write_proc(child, "setgroups", st->setgroups, strlen(st->setgroups)) < 0)
+  if (st->setgroups && procfs_write(child, "setgroups", st->setgroups, strlen(st->setgroups)) < 0)
     die_step(find_step(ctx->plan, OP_SETGROUPS), OP_SETGROUPS, errno, "write setgroups");
   write_map(ctx, child, OP_UID_MAP, "uid_map", st->uid_map, st->uid_map_len, st->uid_tool);
   write_map(ctx, child, OP_GID_MAP, "gid_map", st->gid_map, st->gid_map_len, st->gid_tool);

@@ -3,6 +3,7 @@
  * container (or a process racing with the runtime in a shared mount
  * namespace) can mount over. */
 #include "procfs.h"
+#include "report.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -98,4 +99,16 @@ int procfs_open(const char *path, int flags) {
     return -1;
   }
   return fd;
+}
+
+int procfs_write(pid_t pid, const char *file, const char *data, size_t len) {
+  char path[64];
+  snprintf(path, sizeof path, "/proc/%d/%s", pid, file);
+  int fd = procfs_open(path, O_WRONLY);
+  if (fd < 0) return -1;
+  int rc = write_full(fd, data, len);
+  int saved = errno;
+  close(fd);
+  errno = saved;
+  return rc;
 }

@@ -39,6 +39,17 @@
 
 #define ARG(i) (s->argv[i].data)
 
+/* Attaches a detached tree (an open_tree clone; -1 passes its error on) onto
+ * the target fd, and closes it. errno is the failure's. */
+static int attach_tree(int tree, int target) {
+  if (tree < 0) return -1;
+  int rc = move_mount(tree, "", target, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH);
+  int saved = errno;
+  close(tree);
+  errno = saved;
+  return rc;
+}
+
 /* A mount onto an fd, never onto a path looked up again (nor onto
  * /proc/self/fd/N, which goes through a /proc that can be mounted over): a
  * plain bind is a clone of its source attached there with move_mount (a file
@@ -48,15 +59,8 @@
  * or "/" when home is -1): the one it had, the state directory, is not one a
  * container's root mapped to another user may enter again. */
 static int mount_on_fd(const char *src, int target, const char *type, unsigned long flags, const char *data, int home) {
-  if ((flags & MS_BIND) && !(flags & ~(unsigned long)(MS_BIND | MS_REC))) {
-    int tree = open_tree(AT_FDCWD, src, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | (flags & MS_REC ? AT_RECURSIVE : 0));
-    if (tree < 0) return -1;
-    int rc = move_mount(tree, "", target, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH);
-    int saved = errno;
-    close(tree);
-    errno = saved;
-    return rc;
-  }
+  if ((flags & MS_BIND) && !(flags & ~(unsigned long)(MS_BIND | MS_REC)))
+    return attach_tree(open_tree(AT_FDCWD, src, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | (flags & MS_REC ? AT_RECURSIVE : 0)), target);
   int rc = fchdir(target) < 0 ? -1 : mount(src, ".", type, flags, data);
   int saved = errno;
   if ((home >= 0 ? fchdir(home) : chdir("/")) < 0) saved = errno, rc = -1;
@@ -191,13 +195,7 @@ static int open_null(void) {
 /* Binds a clone of what fd names onto target, both named by fd: nothing is
  * looked up again by name. */
 static int bind_fd(int from, int target) {
-  int tree = open_tree(from, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH);
-  if (tree < 0) return -1;
-  int rc = move_mount(tree, "", target, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH);
-  int saved = errno;
-  close(tree);
-  errno = saved;
-  return rc;
+  return attach_tree(open_tree(from, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH), target);
 }
 
 /* The masked path is not followed if it is a symlink: the link itself is covered. */
