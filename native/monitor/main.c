@@ -179,14 +179,20 @@ static int recv_master(int listen_fd) {
   return fd;
 }
 
-/* In the forked child: fds[i] becomes fd i, then the program runs. */
-static void run_program(struct opts *o, int *fds, int nfds) {
+/* In a forked child about to run another program: the monitor's own
+ * oom_score_adj, ignored signals and signal mask are not the program's. */
+static void undo_monitor_settings(void) {
   oom_score_adj(oom_adj, NULL, 0);
   signal(SIGHUP, SIG_DFL);
   signal(SIGPIPE, SIG_DFL);
   sigset_t none;
   sigemptyset(&none);
   sigprocmask(SIG_SETMASK, &none, NULL);
+}
+
+/* In the forked child: fds[i] becomes fd i, then the program runs. */
+static void run_program(struct opts *o, int *fds, int nfds) {
+  undo_monitor_settings();
   /* Everything moves above the targets first, so no dup2 overwrites a source still needed. */
   for (int i = 0; i < nfds; i++)
     if ((fds[i] = fcntl(fds[i], F_DUPFD_CLOEXEC, nfds + 1)) < 0) _exit(127);
@@ -347,12 +353,7 @@ static void finish(struct monitor *m) {
   /* Forked, so the monitor is gone by the time it runs: the command may delete the container,
    * which waits for the monitor to leave. */
   if (m->o->exit_argv && fork() == 0) {
-    oom_score_adj(oom_adj, NULL, 0);
-    signal(SIGHUP, SIG_DFL);
-    signal(SIGPIPE, SIG_DFL);
-    sigset_t none;
-    sigemptyset(&none);
-    sigprocmask(SIG_SETMASK, &none, NULL);
+    undo_monitor_settings();
     if (chdir("/") == 0) execve(m->o->exit_argv[0], m->o->exit_argv, environ);
     _exit(127);
   }
