@@ -272,7 +272,11 @@ describe('CVE-2021-30465: a mount target swapped for a symlink while the contain
       assert.deepEqual(readdirSync(canary), ['host-file']);
       assert.doesNotMatch(readFileSync('/proc/self/mountinfo', 'utf8'), new RegExp(canary));
     } finally {
-      for (const r of racers) r.kill('SIGKILL');
+      // A racer still swapping while the bundle is removed turns the removal's walk into a race of its own.
+      await Promise.all(racers.map((r) => new Promise((res) => {
+        if (r.exitCode !== null || r.signalCode !== null) res(undefined);
+        else { r.once('exit', res); r.kill('SIGKILL'); }
+      })));
       b.cleanup();
     }
   });
