@@ -1,12 +1,14 @@
 // The plain-copy snapshotter, for where overlayfs is unavailable: each
 // snapshot is a full tree (its parent copied, the layer applied on top), and
-// a container gets its own copy. cp -a keeps hardlinks, devices and xattrs.
+// a container gets its own copy, shown by a bind mount (or used in place as a
+// bundle's root path, which needs no mount at all). cp -a keeps hardlinks,
+// devices and xattrs.
 
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { SnapshotError } from '../errors.ts';
-import { activeDir, Snapshotter, type Mounted } from './snapshotter.ts';
+import { activeDir, Snapshotter, type SnapshotMount } from './snapshotter.ts';
 
 function copyTree(from: string, to: string): void {
   execFileSync('cp', ['-a', '--reflink=auto', '--no-target-directory', from, to], { stdio: ['ignore', 'ignore', 'pipe'] });
@@ -22,24 +24,26 @@ export class CopySnapshotter extends Snapshotter {
     else mkdirSync(dir);
   }
 
-  async mount(key: string, chainId: string, target: string): Promise<Mounted> {
+  async prepare(key: string, chainId: string): Promise<SnapshotMount[]> {
     if (!this.has(chainId)) throw new SnapshotError(key, `layer snapshot ${chainId} is missing`);
     const active = this.claimActive(key);
     try {
       writeFileSync(join(active, 'parent'), chainId);
-      if (existsSync(target)) rmSync(target, { recursive: true });
-      copyTree(join(this.layerDir(chainId), 'fs'), target);
-      return { rootfs: target };
+      copyTree(join(this.layerDir(chainId), 'fs'), join(active, 'fs'));
+      return this.mounts(key);
     } catch (e) {
-      rmSync(target, { recursive: true, force: true });
       rmSync(active, { recursive: true, force: true });
       throw new SnapshotError(key, `copy: ${(e as Error).message}`, { cause: e });
     }
   }
 
-  async unmount(key: string, target: string): Promise<void> {
-    const active = activeDir(this.root, key);
-    rmSync(target, { recursive: true, force: true });
-    rmSync(active, { recursive: true, force: true });
+  mounts(key: string): SnapshotMount[] {
+    const fs = join(activeDir(this.root, key), 'fs');
+    if (!existsSync(fs)) throw new SnapshotError(key, 'no such active snapshot');
+    return [{ type: 'bind', source: fs, options: ['rbind', 'rw'] }];
+  }
+
+  changesDir(key: string): string {
+    return join(activeDir(this.root, key), 'fs');
   }
 }

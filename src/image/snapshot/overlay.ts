@@ -1,18 +1,15 @@
 // The overlayfs snapshotter: each layer is its own directory (whiteouts in
 // overlay form), a container gets upper/ and work/ and a mount stacking the
-// chain. Lower paths are given relative to layers/ (mount runs there) to keep
-// the option string under the kernel's one-page limit. Mounts are system
-// calls through the host addon.
+// chain. Lower paths are given relative to layers/ (the mount runs there) to
+// keep the option string under the kernel's one-page limit.
 
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import { hostCalls } from '../../native/host.ts';
+import { join } from 'node:path';
 import { parseDigest } from '../digest.ts';
 import { SnapshotError } from '../errors.ts';
-import { activeDir, Snapshotter, type Mounted } from './snapshotter.ts';
+import { activeDir, Snapshotter, type SnapshotMount } from './snapshotter.ts';
 
 const MAX_OPTIONS = 4000;
-const UMOUNT_NOFOLLOW = 8;
 
 export function overlaySupported(): boolean {
   try {
@@ -30,39 +27,35 @@ export class OverlaySnapshotter extends Snapshotter {
     mkdirSync(dir);
   }
 
-  async mount(key: string, chainId: string, rootfs: string): Promise<Mounted> {
-    // The mount runs in layers/: a relative target would land there.
-    const target = resolve(rootfs);
-    const lowers = this.chain(chainId).map((c) => `${parseDigest(c).encoded}/fs`);
+  async prepare(key: string, chainId: string): Promise<SnapshotMount[]> {
+    this.chain(chainId);
     const active = this.claimActive(key);
     try {
       mkdirSync(join(active, 'upper'));
       mkdirSync(join(active, 'work'));
       writeFileSync(join(active, 'parent'), chainId);
-      mkdirSync(target, { recursive: true });
-      const options = `lowerdir=${lowers.join(':')},upperdir=${join(active, 'upper')},workdir=${join(active, 'work')}`;
-      if (options.length > MAX_OPTIONS) throw new SnapshotError(key, `${lowers.length} layers are too many for one overlay mount`);
-      try {
-        hostCalls().mount('overlay', target, 'overlay', 0, options, join(this.root, 'layers'));
-      } catch (e) {
-        throw new SnapshotError(key, `mount overlay on ${target}: ${(e as Error).message}`, { cause: e });
-      }
-      return { rootfs: target };
+      return this.mounts(key);
     } catch (e) {
       rmSync(active, { recursive: true, force: true });
       throw e;
     }
   }
 
-  async unmount(key: string, target: string): Promise<void> {
+  mounts(key: string): SnapshotMount[] {
     const active = activeDir(this.root, key);
+    let parent: string;
     try {
-      hostCalls().umount2(target, UMOUNT_NOFOLLOW);
-    } catch (e) {
-      // EINVAL: nothing is mounted there (any more); ENOENT: nor is there anything.
-      const code = (e as NodeJS.ErrnoException).code;
-      if (code !== 'EINVAL' && code !== 'ENOENT') throw new SnapshotError(key, `unmount ${target}: ${(e as Error).message}`, { cause: e });
+      parent = readFileSync(join(active, 'parent'), 'utf8');
+    } catch {
+      throw new SnapshotError(key, 'no such active snapshot');
     }
-    rmSync(active, { recursive: true, force: true });
+    const lowers = this.chain(parent).map((c) => `${parseDigest(c).encoded}/fs`);
+    const options = [`lowerdir=${lowers.join(':')}`, `upperdir=${join(active, 'upper')}`, `workdir=${join(active, 'work')}`];
+    if (options.join(',').length > MAX_OPTIONS) throw new SnapshotError(key, `${lowers.length} layers are too many for one overlay mount`);
+    return [{ type: 'overlay', source: 'overlay', options, cwd: join(this.root, 'layers') }];
+  }
+
+  changesDir(key: string): string {
+    return join(activeDir(this.root, key), 'upper');
   }
 }

@@ -7,12 +7,27 @@ import { join, resolve } from 'node:path';
 import { parseDigest } from '../digest.ts';
 import { ImageError, SnapshotError } from '../errors.ts';
 import { pidAlive } from '../store/lock.ts';
+import { mountSnapshot, unmountSnapshot } from './mount.ts';
 import type { WhiteoutMode } from '../unpack.ts';
 import { removeTree } from '../unpack.ts';
 
 export interface Mounted {
   /** The container's root filesystem, ready to use. */
   rootfs: string;
+}
+
+/**
+ * What a caller mounts to get a container's root filesystem, as containerd's
+ * snapshotters return it: the snapshotter prepares directories, the caller
+ * (the engine, in its own mount namespace and at its own time) mounts.
+ */
+export interface SnapshotMount {
+  type: 'overlay' | 'bind';
+  source: string;
+  options: string[];
+  /** Where relative paths in options resolve from: overlay's lower dirs are
+   * named from layers/ to keep the option string under the kernel's page. */
+  cwd?: string;
 }
 
 /** A key names a directory under active/: container IDs' alphabet, one path component. */
@@ -111,9 +126,39 @@ export abstract class Snapshotter {
     return out;
   }
 
-  /** A writable root filesystem for a container on top of chainId, at target. */
-  abstract mount(key: string, chainId: string, target: string): Promise<Mounted>;
-  abstract unmount(key: string, target: string): Promise<void>;
+  /** Makes the writable snapshot key on top of chainId; the mounts that show it. */
+  abstract prepare(key: string, chainId: string): Promise<SnapshotMount[]>;
+  /** The mounts of an existing writable snapshot (to mount it again, after a stop). */
+  abstract mounts(key: string): SnapshotMount[];
+  /** The directory holding what the container changed (overlay's upper dir; the copy's whole tree). */
+  abstract changesDir(key: string): string;
+
+  /** Removes a writable snapshot; it must not be mounted. */
+  removeActive(key: string): void {
+    rmSync(activeDir(this.root, key), { recursive: true, force: true });
+  }
+
+  /** prepare, then mount at target: for callers that mount where they are. */
+  async mount(key: string, chainId: string, target: string): Promise<Mounted> {
+    const mounts = await this.prepare(key, chainId);
+    try {
+      mountSnapshot(mounts, target);
+      return { rootfs: resolve(target) };
+    } catch (e) {
+      this.removeActive(key);
+      throw new SnapshotError(key, (e as Error).message, { cause: e });
+    }
+  }
+
+  async unmount(key: string, target: string): Promise<void> {
+    const active = activeDir(this.root, key);
+    try {
+      unmountSnapshot(target);
+    } catch (e) {
+      throw new SnapshotError(key, (e as Error).message, { cause: e });
+    }
+    rmSync(active, { recursive: true, force: true });
+  }
 
   /** Active snapshots, with the chain each is built on (their layers must be kept). */
   active(): { key: string; parent: string }[] {
