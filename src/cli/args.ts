@@ -12,7 +12,28 @@ export interface FlagSpec {
 
 export type Flags = Record<string, string | boolean | string[] | undefined>;
 
-export function parseArgs(argv: readonly string[], specs: readonly FlagSpec[]): { flags: Flags; args: string[] } {
+/**
+ * Docker's combined short flags: -it is -i -t, and -dp80:80 is -d -p 80:80
+ * (the first flag that takes a value takes the rest). Undefined unless every
+ * letter up to there is a defined one-letter flag.
+ */
+function splitShort(a: string, byName: Map<string, FlagSpec>): string[] | undefined {
+  if (!/^-[^-=]{2,}$/.test(a)) return undefined;
+  const out: string[] = [];
+  for (let j = 1; j < a.length; j++) {
+    const spec = byName.get(a[j]);
+    if (!spec) return undefined;
+    out.push(`-${a[j]}`);
+    if (spec.type !== 'bool') {
+      if (j + 1 < a.length) out.push(a.slice(j + 1));
+      break;
+    }
+  }
+  return out;
+}
+
+export function parseArgs(input: readonly string[], specs: readonly FlagSpec[]): { flags: Flags; args: string[] } {
+  let argv = input;
   const byName = new Map<string, FlagSpec>();
   for (const s of specs) {
     byName.set(s.name, s);
@@ -31,7 +52,13 @@ export function parseArgs(argv: readonly string[], specs: readonly FlagSpec[]): 
     const eq = body.indexOf('=');
     const name = eq >= 0 ? body.slice(0, eq) : body;
     const spec = byName.get(name);
-    if (!spec) throw new UsageError(`flag provided but not defined: -${name}`);
+    if (!spec) {
+      const split = splitShort(a, byName);
+      if (!split) throw new UsageError(`flag provided but not defined: -${name}`);
+      argv = [...argv.slice(0, i), ...split, ...argv.slice(i + 1)];
+      i--;
+      continue;
+    }
     let value: string | undefined = eq >= 0 ? body.slice(eq + 1) : undefined;
     if (spec.type === 'bool') {
       flags[spec.name] = value === undefined ? true : value !== 'false';

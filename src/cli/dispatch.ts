@@ -1,6 +1,7 @@
 // Subcommand dispatch shared by the runts and berth CLIs.
 
 import { RuntimeError } from '../oci/errors.ts';
+import { EngineError } from '../engine/errors.ts';
 
 export type Loader<C> = () => Promise<{ default: (ctx: C, argv: string[]) => Promise<number> }>;
 
@@ -27,7 +28,7 @@ export function pickCommand<C>(
 
 /** Our own errors carry their message for users; anything else is a bug, shown with its stack. */
 export function describeError(e: unknown): string {
-  if (e instanceof RuntimeError) return e.message;
+  if (e instanceof RuntimeError || e instanceof EngineError) return e.message;
   // A failed system call names its errno, call and path: a stack would only hide that.
   const sys = e as NodeJS.ErrnoException;
   if (sys instanceof Error && typeof sys.code === 'string' && sys.syscall) return sys.message;

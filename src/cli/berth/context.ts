@@ -4,12 +4,15 @@
 import { readFileSync } from 'node:fs';
 import { UsageError } from '../../oci/errors.ts';
 import type { HostOptions } from '../../image/registry/client.ts';
-import { ImageService } from '../../image/service.ts';
+import { ImageService, type ServiceOptions } from '../../image/service.ts';
+import { Berth } from '../../engine/berth.ts';
 import type { Flags } from '../args.ts';
 
 export interface Context {
   root: string;
   service(): ImageService;
+  /** The engine on the same store, made on first use (it opens the database and reconciles). */
+  engine(): Promise<Berth>;
   out(s: string): void;
 }
 
@@ -46,15 +49,24 @@ export function makeContext(flags: Flags): Context {
   const snap = flags.snapshotter as string | undefined;
   if (snap && !['overlay', 'copy', 'auto'].includes(snap)) throw new UsageError(`--snapshotter: expected overlay, copy or auto, got "${snap}"`);
   const maxLayerSize = flags['max-layer-size'] === undefined ? undefined : parseSize(flags['max-layer-size'] as string, 'max-layer-size');
+  const serviceOptions: ServiceOptions = {
+    snapshotter: snap as 'overlay' | 'copy' | 'auto' | undefined,
+    registry: { hosts, authFile: flags['auth-file'] as string | undefined },
+    unpackLimits: { maxLayerSize },
+    warn: (msg) => process.stderr.write(`berth: warning: ${msg}\n`),
+  };
   let svc: ImageService | undefined;
+  let engine: Berth | undefined;
   return {
     root,
-    service: () => (svc ??= new ImageService(root, {
-      snapshotter: snap as 'overlay' | 'copy' | 'auto' | undefined,
-      registry: { hosts, authFile: flags['auth-file'] as string | undefined },
-      unpackLimits: { maxLayerSize },
-      warn: (msg) => process.stderr.write(`berth: warning: ${msg}\n`),
-    })),
+    service: () => (svc ??= engine?.ctx.images ?? new ImageService(root, serviceOptions)),
+    engine: async () => {
+      if (!engine) {
+        engine = new Berth({ root, runRoot: flags['run-root'] as string | undefined, images: serviceOptions, warn: serviceOptions.warn });
+        await engine.ready();
+      }
+      return engine;
+    },
     out: (s) => process.stdout.write(s),
   };
 }

@@ -20,5 +20,5 @@ export default async function (ctx: Context, args: string[]): Promise<number> {
   const [verb, ...rest] = args;
   const load = verb ? VERBS[verb] : undefined;
   if (!load) throw new UsageError(`usage: berth image {${Object.keys(VERBS).join('|')}} ...`);
-  return (await load()).default(ctx, rest);
+  return (await load()).default(ctx, verb === 'inspect' ? ['--type', 'image', ...rest] : rest);
 }

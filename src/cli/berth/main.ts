@@ -6,6 +6,17 @@ import { describeError, pickCommand } from '../dispatch.ts';
 import { type Command, makeContext } from './context.ts';
 
 const COMMANDS: Record<string, () => Promise<{ default: Command }>> = {
+  run: () => import('./run.ts'),
+  create: () => import('./create.ts'),
+  start: () => import('./start.ts'),
+  stop: () => import('./stop.ts'),
+  restart: () => import('./restart.ts'),
+  kill: () => import('./kill.ts'),
+  rm: () => import('./rm.ts'),
+  wait: () => import('./wait.ts'),
+  ps: () => import('./ps.ts'),
+  logs: () => import('./logs.ts'),
+  container: () => import('./container.ts'),
   pull: () => import('./pull.ts'),
   push: () => import('./push.ts'),
   images: () => import('./images.ts'),
@@ -21,9 +32,11 @@ const USAGE = `usage: berth [global options] command [arguments...]
 
 commands: ${Object.keys(COMMANDS).join(', ')}
   image {ls|inspect|prune|rm|tag|pull|push|save|load}
+  container {ls|run|create|start|stop|restart|kill|rm|wait|logs|inspect}
 
 global options:
   --root DIR                  store root (default: "/var/lib/berth")
+  --run-root DIR              runtime state and monitors, forgotten at reboot (default: "/run/berth")
   --snapshotter NAME          overlay, copy or auto (default: auto)
   --insecure-registry HOST    speak plain HTTP to HOST (repeatable)
   --registry-ca HOST=FILE     trust the PEM CA in FILE for HOST (repeatable)
@@ -33,10 +46,14 @@ global options:
                               a k, m or g suffix (default: 64g or half the store's free space)
 `;
 
+const RUN_LIKE = new Set(['run', 'create']);
+
 export async function main(argv: string[]): Promise<number> {
+  let command: string | undefined;
   try {
     const { flags, args } = parseArgs(argv, [
       { name: 'root', type: 'string' },
+      { name: 'run-root', type: 'string' },
       { name: 'snapshotter', type: 'string' },
       { name: 'insecure-registry', type: 'multi' },
       { name: 'registry-ca', type: 'multi' },
@@ -47,9 +64,12 @@ export async function main(argv: string[]): Promise<number> {
     ]);
     const picked = pickCommand('berth', args, !!flags.help, COMMANDS, USAGE);
     if (typeof picked === 'number') return picked;
+    command = args[0] === 'container' ? args[1] : args[0];
     return await (await picked.load()).default(makeContext(flags), picked.rest);
   } catch (e) {
     process.stderr.write(`berth: ${describeError(e)}\n`);
+    // Docker's: 125 when run or create fails in berth itself, not in the container.
+    if (command && RUN_LIKE.has(command)) return 125;
     return e instanceof RuntimeError && e.code === 'EUSAGE' ? 2 : 1;
   }
 }

@@ -1,0 +1,39 @@
+// berth container SUBCOMMAND: Docker's management form (ls, rm, inspect...),
+// and `cleanup`, which the monitor runs as its exit command.
+
+import { UsageError } from '../../oci/errors.ts';
+import type { Command, Context } from './context.ts';
+
+const SUB: Record<string, () => Promise<{ default: Command }>> = {
+  ls: () => import('./ps.ts'),
+  list: () => import('./ps.ts'),
+  ps: () => import('./ps.ts'),
+  run: () => import('./run.ts'),
+  create: () => import('./create.ts'),
+  start: () => import('./start.ts'),
+  stop: () => import('./stop.ts'),
+  restart: () => import('./restart.ts'),
+  kill: () => import('./kill.ts'),
+  rm: () => import('./rm.ts'),
+  wait: () => import('./wait.ts'),
+  logs: () => import('./logs.ts'),
+  inspect: () => import('./inspect.ts'),
+};
+
+export default async function (ctx: Context, args: string[]): Promise<number> {
+  const [sub, ...rest] = args;
+  if (sub === 'cleanup') {
+    if (rest.length !== 1) throw new UsageError('usage: berth container cleanup ID');
+    const berth = await ctx.engine();
+    try {
+      await berth.cleanup(rest[0]);
+    } catch (e) {
+      // Run by the monitor with nobody to read stderr: a container removed meanwhile is no failure.
+      if ((e as { kind?: string }).kind !== 'NotFound') throw e;
+    }
+    return 0;
+  }
+  const load = sub ? SUB[sub] : undefined;
+  if (!load) throw new UsageError(`usage: berth container {${[...Object.keys(SUB), 'cleanup'].join('|')}} ...`);
+  return (await load()).default(ctx, rest);
+}

@@ -1,0 +1,66 @@
+// berth create: a name claimed in the database, a writable snapshot mounted,
+// a bundle written. No runtime container yet: that is start's, as in Docker
+// and Podman, so a created container costs no process. Any failure undoes
+// what was made; a berth killed midway leaves a "creating" row that the next
+// command's reconciliation undoes (reconcile.ts).
+
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { validateSpec } from '../../oci/validate.ts';
+import { withLock } from '../../image/store/lock.ts';
+import type { ContainerConfig } from '../config.ts';
+import type { EngineContext } from '../context.ts';
+import { InvalidArgumentError } from '../errors.ts';
+import { buildSpec } from '../spec/build.ts';
+import { type PullPolicy, imageForContainer } from './image.ts';
+import { resolveMounts } from './mounts.ts';
+import { checkName, generateName } from './names.ts';
+import { mountRootfs, rootfsPath } from './rootfs.ts';
+import { discardContainer } from './discard.ts';
+
+export interface CreateOptions {
+  pull?: PullPolicy;
+  /** Told when an image is pulled (the CLI prints Docker's "Unable to find image locally"). */
+  onPull?: (image: string) => void;
+}
+
+export async function createContainer(ctx: EngineContext, config: ContainerConfig, opts: CreateOptions = {}): Promise<string> {
+  if (typeof config.image !== 'string' || !config.image) throw new InvalidArgumentError('image', 'is required');
+  const name = config.name !== undefined ? checkName(config.name) : generateName((n) => exists(ctx, n));
+  const { image, chainId } = await imageForContainer(ctx, config.image, opts.pull ?? 'missing', config.platform, opts.onPull);
+  const id = randomBytes(32).toString('hex');
+  const stored: ContainerConfig = { ...config, name };
+  // The lock first: reconciliation takes a "creating" row whose lock is free for a create that died.
+  await withLock(ctx.lockPath(id), async () => {
+    ctx.containers.insert({ id, name, image: config.image, imageId: image.manifestDesc.digest, config: stored, createdAt: new Date().toISOString() });
+    try {
+      const dir = ctx.containerDir(id);
+      mkdirSync(dir, { mode: 0o700 });
+      await ctx.images.snapshots.prepare(id, chainId);
+      mountRootfs(ctx, id);
+      const mounts = resolveMounts(ctx, id, config.mounts ?? [], image.config);
+      const spec = buildSpec({
+        id, config: stored, image: image.config, imageName: image.record.name, imageDigest: image.manifestDesc.digest,
+        rootfs: rootfsPath(ctx, id), mounts,
+      });
+      const valid = validateSpec(JSON.parse(JSON.stringify(spec)));
+      writeFileSync(join(dir, 'config.json'), JSON.stringify(valid, null, 2));
+      ctx.containers.update(id, { state: 'created' });
+      ctx.events.add('container', 'create', id, { name, image: config.image });
+    } catch (e) {
+      await discardContainer(ctx, id);
+      throw e;
+    }
+  });
+  return id;
+}
+
+function exists(ctx: EngineContext, name: string): boolean {
+  try {
+    ctx.containers.find(name);
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,87 @@
+// A container's exit, as the monitor recorded it: the status into the
+// database, the runtime container deleted, then the restart policy or --rm.
+// Run by the monitor's exit command (`berth container cleanup ID`), by a
+// foreground run, by stop, and by reconciliation; whoever comes first does
+// it, under the container's lock, and the others find nothing to do.
+
+import { setTimeout as sleep } from 'node:timers/promises';
+import { withLock } from '../../image/store/lock.ts';
+import { readExitRecord } from '../../runtime/monitor.ts';
+import type { EngineContext } from '../context.ts';
+import type { ContainerRow } from '../store/containers.ts';
+import { deleteRuntimeContainer, discardContainer } from './discard.ts';
+import { startLocked } from './start.ts';
+
+/** Status recorded when the exit status is lost: the monitor was killed, or the machine rebooted. */
+export const LOST_STATUS = 255;
+
+export function runtimeStatus(ctx: EngineContext, id: string): string | undefined {
+  try {
+    return ctx.runtime.state(id).status;
+  } catch {
+    return undefined;
+  }
+}
+
+/** True if the container has exited (its exit recorded, or its init gone), so cleanup has work. */
+export function hasExited(ctx: EngineContext, row: ContainerRow): boolean {
+  if (row.state !== 'running' && row.state !== 'paused') return false;
+  if (readExitRecord(ctx.monitorDir(row.id))) return true;
+  const s = runtimeStatus(ctx, row.id);
+  return s === undefined || s === 'stopped';
+}
+
+/**
+ * Records the exit and applies the policy; the caller holds the lock. A
+ * restart is due after the returned delay (Docker's back-off: 100 ms,
+ * doubling per restart, at most a minute, from 100 ms again after a run of
+ * ten seconds); the container reads "restarting" meanwhile.
+ */
+export async function cleanupLocked(ctx: EngineContext, id: string): Promise<{ restartInMs?: number }> {
+  const row = ctx.containers.get(id);
+  if (!row || !hasExited(ctx, row)) return {};
+  const exit = readExitRecord(ctx.monitorDir(id));
+  await deleteRuntimeContainer(ctx, id, true);
+  const exitCode = exit?.status ?? LOST_STATUS;
+  const finishedAt = exit?.exitedAt ?? new Date().toISOString();
+  ctx.containers.update(id, {
+    state: 'exited', pid: 0, exitCode, finishedAt,
+    ...(!exit && { error: 'the exit status was lost: the container outlived its monitor, or the machine restarted' }),
+  });
+  ctx.events.add('container', 'die', id, { name: row.name, image: row.image, exitCode: String(exitCode) });
+  const after = ctx.containers.get(id)!;
+  if (shouldRestart(after)) {
+    ctx.containers.update(id, { state: 'restarting', restartCount: after.restartCount + 1 });
+    const ranMs = Date.parse(finishedAt) - Date.parse(after.startedAt ?? finishedAt);
+    return { restartInMs: ranMs >= 10_000 ? 100 : Math.min(100 * 2 ** Math.min(after.restartCount, 10), 60_000) };
+  }
+  if (after.config.autoRemove) {
+    await discardContainer(ctx, id);
+    ctx.events.add('container', 'destroy', id, { name: row.name });
+  }
+  return {};
+}
+
+/** cleanupLocked under the lock, then the restart it asks for, if nobody stopped or removed the container meanwhile. */
+export async function cleanup(ctx: EngineContext, id: string): Promise<void> {
+  const { restartInMs } = await withLock(ctx.lockPath(id), () => cleanupLocked(ctx, id));
+  if (restartInMs === undefined) return;
+  await sleep(restartInMs);
+  await withLock(ctx.lockPath(id), async () => {
+    const row = ctx.containers.get(id);
+    if (row?.state !== 'restarting') return;
+    try {
+      await startLocked(ctx, row);
+      ctx.events.add('container', 'restart', id, { name: row.name });
+    } catch (e) {
+      ctx.containers.update(id, { state: 'exited', error: `restart failed: ${(e as Error).message}` });
+    }
+  });
+}
+
+export function shouldRestart(row: ContainerRow): boolean {
+  const p = row.config.restart;
+  if (!p || p.name === 'no' || row.stoppedByUser) return false;
+  if (p.name === 'always' || p.name === 'unless-stopped') return true;
+  return (row.exitCode ?? 0) !== 0 && (p.maxRetries === undefined || p.maxRetries === 0 || row.restartCount < p.maxRetries);
+}

@@ -1,0 +1,51 @@
+// berth start: the runtime container made under a monitor of its own, which
+// outlives this process, logs the container's output and runs
+// `berth container cleanup ID` when it exits (exit.ts). Called with the
+// container's lock held.
+
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
+import type { EngineContext } from '../context.ts';
+import { ConflictError } from '../errors.ts';
+import type { ContainerRow } from '../store/containers.ts';
+import { deleteRuntimeContainer } from './discard.ts';
+import { mountRootfs } from './rootfs.ts';
+
+export const LOG_FILE = 'container.log';
+
+/** Hooks between the runtime's create and start: a foreground run attaches there, so it misses no output. */
+export interface StartHooks {
+  created?: (monitorDir: string) => Promise<void>;
+}
+
+export async function startLocked(ctx: EngineContext, row: ContainerRow, hooks: StartHooks = {}): Promise<void> {
+  if (row.state === 'running' || row.state === 'paused') return;
+  if (row.state !== 'created' && row.state !== 'exited' && row.state !== 'restarting') throw new ConflictError(`container ${row.name} is ${row.state}: it cannot be started`);
+  const { id, config } = row;
+  const dir = ctx.containerDir(id);
+  mountRootfs(ctx, id);
+  // What a previous run left: its runtime container, if its cleanup never came (a killed monitor).
+  await deleteRuntimeContainer(ctx, id, true);
+  rmSync(ctx.monitorDir(id), { recursive: true, force: true });
+  await ctx.runtime.create(id, {
+    bundle: dir,
+    monitor: {
+      dir: ctx.monitorDir(id),
+      logPath: join(dir, LOG_FILE),
+      ...(config.logMaxSize !== undefined && { logMaxSize: config.logMaxSize }),
+      ...(config.logMaxFiles !== undefined && { logMaxFiles: config.logMaxFiles }),
+      stdin: config.openStdin ?? false,
+      exitCommand: [...ctx.berthCommand, 'container', 'cleanup', id],
+    },
+  });
+  try {
+    await hooks.created?.(ctx.monitorDir(id));
+    await ctx.runtime.start(id);
+  } catch (e) {
+    await ctx.runtime.delete(id, true);
+    throw e;
+  }
+  const pid = ctx.runtime.state(id).pid ?? 0;
+  ctx.containers.update(id, { state: 'running', pid, startedAt: new Date().toISOString(), finishedAt: undefined, exitCode: undefined, error: undefined, stoppedByUser: false });
+  ctx.events.add('container', 'start', id, { name: row.name, image: row.image });
+}

@@ -1,0 +1,88 @@
+// stop, kill, wait: signals through the runtime, the exit awaited on the
+// database row and the monitor's exit file (whichever moves first).
+
+import { setTimeout as sleep } from 'node:timers/promises';
+import { withLock } from '../../image/store/lock.ts';
+import { parseSignal } from '../../oci/linux.ts';
+import type { EngineContext } from '../context.ts';
+import { ConflictError, InvalidArgumentError } from '../errors.ts';
+import type { ContainerRow } from '../store/containers.ts';
+import { cleanup, hasExited } from './exit.ts';
+
+const POLL_MS = 10;
+
+function isLive(row: ContainerRow | undefined): boolean {
+  return row?.state === 'running' || row?.state === 'paused';
+}
+
+export function checkSignal(sig: string | number, field = '--signal'): number {
+  const n = parseSignal(sig);
+  if (n === undefined) throw new InvalidArgumentError(field, `"${sig}" is not a signal`);
+  return n;
+}
+
+/** The stop signal: the container's own, else the image's (recorded in the spec's annotations), else SIGTERM. */
+export function stopSignalOf(row: ContainerRow, imageStopSignal: string | undefined): string {
+  return row.config.stopSignal ?? imageStopSignal ?? 'SIGTERM';
+}
+
+/** Waits until the container has exited (true) or timeoutMs passed (false), cleaning up once it has. */
+export async function awaitExit(ctx: EngineContext, id: string, timeoutMs: number): Promise<boolean> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const row = ctx.containers.get(id);
+    if (!isLive(row)) return true;
+    if (hasExited(ctx, row!)) {
+      await cleanup(ctx, id);
+      return true;
+    }
+    if (Date.now() >= end) return false;
+    await sleep(POLL_MS);
+  }
+}
+
+export async function killContainer(ctx: EngineContext, row: ContainerRow, signal: string | number = 'SIGKILL'): Promise<void> {
+  const sig = checkSignal(signal);
+  if (!isLive(row)) throw new ConflictError(`container ${row.name} is not running`);
+  ctx.containers.update(row.id, { stoppedByUser: true });
+  ctx.runtime.kill(row.id, sig, true);
+  ctx.events.add('container', 'kill', row.id, { name: row.name, signal: String(sig) });
+}
+
+/** Docker's stop: the stop signal, then SIGKILL after timeoutS; a stopped container is left as it is. */
+export async function stopContainer(ctx: EngineContext, row: ContainerRow, timeoutS: number, signal: string): Promise<void> {
+  const sig = checkSignal(signal);
+  if (row.state === 'restarting') {
+    // Waiting out its back-off: it stays down.
+    await withLock(ctx.lockPath(row.id), () => ctx.containers.update(row.id, { state: 'exited', stoppedByUser: true }));
+    return;
+  }
+  if (!isLive(row)) return;
+  ctx.containers.update(row.id, { stoppedByUser: true });
+  try {
+    // The init alone, as Docker: it may pass the signal on to its own.
+    ctx.runtime.kill(row.id, sig);
+  } catch {
+    // already gone
+  }
+  if (!(await awaitExit(ctx, row.id, timeoutS * 1000))) {
+    try {
+      ctx.runtime.kill(row.id, 'SIGKILL', true);
+    } catch {
+      // already gone
+    }
+    await awaitExit(ctx, row.id, 30_000);
+  }
+  ctx.events.add('container', 'stop', row.id, { name: row.name });
+}
+
+/** Docker's wait: the exit code once the container is not running (a restart in between keeps waiting). */
+export async function waitContainer(ctx: EngineContext, id: string): Promise<number> {
+  for (;;) {
+    const row = ctx.containers.get(id);
+    if (!row) throw new ConflictError(`container ${id} was removed while waited for`);
+    if (row.state === 'created' || row.state === 'exited' || row.state === 'dead') return row.exitCode ?? 0;
+    if (isLive(row) && hasExited(ctx, row)) await cleanup(ctx, id);
+    else await sleep(POLL_MS * 5);
+  }
+}

@@ -1,0 +1,62 @@
+// What every engine operation works with: the store's paths, the metadata
+// database, the image service and the runtime library, made once per Berth.
+
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { ImageService, type ServiceOptions } from '../image/service.ts';
+import { Runtime } from '../runtime/runtime.ts';
+import { ContainerStore } from './store/containers.ts';
+import { type Db, openDb } from './store/db.ts';
+import { EventStore } from './store/events.ts';
+
+export interface EngineOptions {
+  /** Images, container bundles and logs, volumes, the database (default /var/lib/berth). */
+  root?: string;
+  /** What a reboot should forget: runtime state and monitors (default /run/berth). */
+  runRoot?: string;
+  images?: ServiceOptions;
+  /** The berth CLI as the monitor's exit command runs it (default: this checkout's build/berth). */
+  berthCommand?: string[];
+  warn?: (msg: string) => void;
+}
+
+export class EngineContext {
+  readonly root: string;
+  readonly runRoot: string;
+  readonly db: Db;
+  readonly containers: ContainerStore;
+  readonly events: EventStore;
+  readonly images: ImageService;
+  readonly runtime: Runtime;
+  readonly warn: (msg: string) => void;
+  readonly berthCommand: string[];
+
+  constructor(opts: EngineOptions, berthCommand: string[]) {
+    this.root = opts.root ?? '/var/lib/berth';
+    this.runRoot = opts.runRoot ?? '/run/berth';
+    this.warn = opts.warn ?? ((msg) => process.emitWarning(msg));
+    for (const d of [this.root, join(this.root, 'containers'), join(this.root, 'locks'), join(this.runRoot, 'monitors')]) mkdirSync(d, { recursive: true, mode: 0o700 });
+    this.db = openDb(join(this.root, 'berth.db'));
+    this.containers = new ContainerStore(this.db);
+    this.events = new EventStore(this.db);
+    this.images = new ImageService(this.root, { warn: this.warn, ...opts.images });
+    this.runtime = new Runtime({ root: join(this.runRoot, 'runtime'), cgroupParent: '/berth', warn: this.warn });
+    this.berthCommand = [...berthCommand, '--root', this.root, '--run-root', this.runRoot];
+  }
+
+  containerDir(id: string): string {
+    return join(this.root, 'containers', id);
+  }
+
+  monitorDir(id: string): string {
+    return join(this.runRoot, 'monitors', id);
+  }
+
+  lockPath(id: string): string {
+    return join(this.root, 'locks', id);
+  }
+
+  close(): void {
+    this.db.close();
+  }
+}

@@ -1,0 +1,88 @@
+// The engine under test: a private store (root and run root) per test file,
+// the berth CLI run as a user runs it, and test images in a real local
+// registry (Debian's docker-registry on 127.0.0.1), built from Debian's
+// busybox-static with every applet.
+
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { buildImage, pushImage } from '../image/helpers/images.ts';
+import { busyboxBinary, dir, file, symlink } from '../image/helpers/layers.ts';
+import { startRegistry, type TestRegistry } from '../image/helpers/registry.ts';
+import type { ImageConfig } from '../../src/oci/image-spec.ts';
+import type { WriteEntry } from '../../src/image/tar/writer.ts';
+import { runCaptured, type Result } from './runts.ts';
+
+export const BERTH = resolve(import.meta.dirname, '..', '..', 'bin', 'berth');
+
+export function busyboxApplets(): string[] {
+  return execFileSync('/bin/busybox', ['--list'], { encoding: 'utf8' }).split('\n').filter((a) => a && a !== 'busybox');
+}
+
+/** A busybox rootfs with all its applets in /bin, passwd and group with an unprivileged user. */
+export function fullBusybox(): WriteEntry[] {
+  return [
+    dir('bin'), dir('etc'), dir('tmp', 0o1777), dir('proc'), dir('sys'), dir('dev'), dir('root', 0o700), dir('home'), dir('home/app'),
+    file('bin/busybox', busyboxBinary(), 0o755),
+    ...busyboxApplets().map((a) => symlink(`bin/${a}`, 'busybox')),
+    file('etc/passwd', 'root:x:0:0:root:/root:/bin/sh\napp:x:1000:1001:app:/home/app:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/false\n'),
+    file('etc/group', 'root:x:0:\nstaff:x:50:app\napp:x:1001:\nnogroup:x:65534:\n'),
+  ];
+}
+
+export interface EngineImages {
+  registry: TestRegistry;
+  /** host:port/test/busybox:latest, Cmd ["sh"]. */
+  busybox: string;
+  stop(): Promise<void>;
+}
+
+export async function startImages(extra: { repo: string; layers: WriteEntry[][]; config: ImageConfig['config'] }[] = []): Promise<EngineImages> {
+  const registry = await startRegistry();
+  const env = ['PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'];
+  await pushImage(registry.url, 'test/busybox', 'latest', await buildImage([fullBusybox()], { config: { Cmd: ['sh'], Env: env } }));
+  for (const e of extra) await pushImage(registry.url, e.repo, 'latest', await buildImage([fullBusybox(), ...e.layers], { config: { Env: env, ...e.config } }));
+  return { registry, busybox: `${registry.host}/test/busybox:latest`, stop: () => registry.stop() };
+}
+
+export interface TestEngine {
+  root: string;
+  runRoot: string;
+  /** The CLI, to its end (output to files: a detached container's monitor keeps no pipe of ours open). */
+  berth(args: string[], opts?: { timeout?: number }): Result;
+  globalArgs: string[];
+  cleanup(): void;
+}
+
+export function testEngine(registryHost: string): TestEngine {
+  const root = mkdtempSync(join(tmpdir(), 'berth-root-'));
+  // Short: monitor sockets live under it.
+  const runRoot = mkdtempSync('/run/berth-t');
+  const globalArgs = ['--root', root, '--run-root', runRoot, '--insecure-registry', registryHost];
+  const berth = (args: string[], opts: { timeout?: number } = {}) => runCaptured(BERTH, [...globalArgs, ...args], opts);
+  return {
+    root, runRoot, berth, globalArgs,
+    cleanup: () => {
+      const ids = berth(['ps', '-aq', '--no-trunc']).stdout.split('\n').filter(Boolean);
+      if (ids.length) berth(['rm', '-f', ...ids]);
+      // Whatever a failed test left mounted under the store goes before the files do.
+      const mounts = readFileSync('/proc/self/mountinfo', 'utf8').split('\n').map((l) => l.split(' ')[4]).filter((m) => m && (m.startsWith(`${root}/`) || m.startsWith(`${runRoot}/`)));
+      for (const m of mounts.reverse()) spawnSync('umount', ['-l', m]);
+      rmSync(root, { recursive: true, force: true });
+      rmSync(runRoot, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Monitors and runtime state left under the run root (none after a clean rm). */
+export function leftovers(e: TestEngine): string[] {
+  const out: string[] = [];
+  for (const d of ['monitors', 'runtime']) {
+    const p = join(e.runRoot, d);
+    if (existsSync(p)) out.push(...readdirSync(p).map((n) => `${d}/${n}`));
+  }
+  const c = join(e.root, 'containers');
+  if (existsSync(c)) out.push(...readdirSync(c).map((n) => `containers/${n}`));
+  return out;
+}
