@@ -7,6 +7,7 @@
 import { buildFile } from '../native/host.ts';
 import { withLock } from '../image/store/lock.ts';
 import { logFileNames, logLines, type LogLine, type LogQuery, selectLines } from '../runtime/cri-log.ts';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ContainerConfig } from './config.ts';
 import { EngineContext, type EngineOptions } from './context.ts';
@@ -116,7 +117,14 @@ export class Berth {
   async logs(ref: string, query: LogQuery = {}): Promise<LogLine[]> {
     const row = await this.get(ref);
     const path = join(this.ctx.containerDir(row.id), LOG_FILE);
-    return selectLines(logLines(logFileNames(path, row.config.logMaxFiles ?? 1)), query);
+    const contents = logFileNames(path, row.config.logMaxFiles ?? 1).map((f) => {
+      try {
+        return readFileSync(f, 'utf8');
+      } catch {
+        return ''; // not rotated that far, or nothing logged yet
+      }
+    });
+    return selectLines(logLines(contents), query);
   }
 
   /** What the monitor's exit command runs: record the exit, restart or remove as the policy says. */

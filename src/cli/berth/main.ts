@@ -1,7 +1,7 @@
 // berth: images (and, to come, containers) in Podman's idiom, daemonless.
 
 import { parseArgs } from '../args.ts';
-import { RuntimeError } from '../../oci/errors.ts';
+import { RuntimeError, StepError } from '../../oci/errors.ts';
 import { describeError, pickCommand } from '../dispatch.ts';
 import { type Command, makeContext } from './context.ts';
 
@@ -48,6 +48,12 @@ global options:
 
 const RUN_LIKE = new Set(['run', 'create']);
 
+/** Docker's 127 (command not found) and 126 (found, not runnable) for a container process that could not be exec'd. */
+function invokeStatus(e: unknown): number | undefined {
+  if (!(e instanceof StepError) || (e.op !== 'find-exec' && e.op !== 'exec')) return undefined;
+  return e.errno === 2 ? 127 : 126;
+}
+
 export async function main(argv: string[]): Promise<number> {
   let command: string | undefined;
   try {
@@ -69,7 +75,7 @@ export async function main(argv: string[]): Promise<number> {
   } catch (e) {
     process.stderr.write(`berth: ${describeError(e)}\n`);
     // Docker's: 125 when run or create fails in berth itself, not in the container.
-    if (command && RUN_LIKE.has(command)) return 125;
+    if (command && RUN_LIKE.has(command)) return invokeStatus(e) ?? 125;
     return e instanceof RuntimeError && e.code === 'EUSAGE' ? 2 : 1;
   }
 }

@@ -1,0 +1,150 @@
+// The engine end to end through the berth CLI: images from a local registry,
+// containers run in the foreground and detached, logs that outlive the CLI,
+// stop/rm, exit codes as Docker's, and bad input that leaves nothing behind.
+
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type EngineImages, leftovers, startImages, type TestEngine, testEngine } from '../helpers/engine.ts';
+
+let images: EngineImages;
+let e: TestEngine;
+let bb: string;
+
+before(async () => {
+  images = await startImages();
+  bb = images.busybox;
+  e = testEngine(images.registry.host);
+});
+
+after(async () => {
+  e.cleanup();
+  await images.stop();
+});
+
+const names = () => e.berth(['ps', '-a', '--format', '{{.Names}}']).stdout.split('\n').filter(Boolean);
+
+describe('berth run', () => {
+  it('pulls a missing image, runs it in the foreground and exits with its status; --rm leaves nothing', () => {
+    const r = e.berth(['run', '--rm', bb, 'sh', '-c', 'echo out; echo err >&2; exit 3']);
+    assert.equal(r.code, 3, r.stderr);
+    assert.equal(r.stdout, 'out\n');
+    assert.match(r.stderr, /Unable to find image/);
+    assert.match(r.stderr, /err\n/);
+    assert.deepEqual(leftovers(e), []);
+    assert.deepEqual(names(), []);
+  });
+
+  it('takes the image config and the flags: env, workdir, user, hostname, entrypoint, binds and tmpfs', () => {
+    const host = mkdtempSync(join(tmpdir(), 'berth-bind-'));
+    writeFileSync(join(host, 'in'), 'from host\n');
+    chmodSync(host, 0o755);
+    try {
+      const r = e.berth(['run', '--rm', '-e', 'A=1', '-e', 'B=two words', '-w', '/tmp', '-u', '1000:50', '--hostname', 'boat',
+        '-v', `${host}:/mnt/h:ro`, '--tmpfs', '/scratch:size=1m', '--entrypoint', 'sh', bb,
+        '-c', 'echo "$A|$B|$(pwd)|$(id -u):$(id -g)|$(hostname)"; cat /mnt/h/in; touch /mnt/h/x 2>/dev/null || echo ro; grep " /scratch " /proc/mounts']);
+      assert.equal(r.code, 0, r.stderr);
+      const lines = r.stdout.split('\n');
+      assert.equal(lines[0], '1|two words|/tmp|1000:50|boat');
+      assert.equal(lines[1], 'from host');
+      assert.equal(lines[2], 'ro');
+      assert.match(lines[3], /^tmpfs \/scratch tmpfs .*size=1024k/);
+      assert.ok(!existsSync(join(host, 'x')));
+    } finally {
+      rmSync(host, { recursive: true, force: true });
+    }
+  });
+
+  it('detached: the ID at once, logs after the CLI is gone, stop with the stop signal, then rm', () => {
+    const r = e.berth(['run', '-d', '--name', 'det', '--stop-signal', 'USR1', bb, 'sh', '-c', 'trap "echo got usr1; exit 7" USR1; echo up; while :; do sleep 0.1; done']);
+    assert.equal(r.code, 0, r.stderr);
+    const id = r.stdout.trim();
+    assert.match(id, /^[0-9a-f]{64}$/);
+    assert.equal(e.berth(['ps', '--format', '{{.Names}} {{.State}}']).stdout, 'det running\n');
+    for (let i = 0; i < 100 && !e.berth(['logs', 'det']).stdout.includes('up'); i++) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 50);
+    assert.equal(e.berth(['logs', 'det']).stdout, 'up\n');
+    const stop = e.berth(['stop', 'det']);
+    assert.equal(stop.code, 0, stop.stderr);
+    const inspect = JSON.parse(e.berth(['inspect', id.slice(0, 12)]).stdout)[0];
+    assert.equal(inspect.State.Status, 'exited');
+    assert.equal(inspect.State.ExitCode, 7);
+    assert.equal(inspect.Name, '/det');
+    assert.equal(e.berth(['logs', '-t', 'det']).stdout.split('\n').length, 3);
+    assert.match(e.berth(['logs', 'det']).stdout, /up\ngot usr1\n/);
+    assert.equal(e.berth(['wait', 'det']).stdout, '7\n');
+    assert.equal(e.berth(['rm', 'det']).code, 0);
+    assert.deepEqual(leftovers(e), []);
+  });
+
+  it('a running container is not removed without -f; kill and rm -f work', () => {
+    const id = e.berth(['run', '-d', bb, 'sleep', '1000']).stdout.trim();
+    const rm = e.berth(['rm', id]);
+    assert.equal(rm.code, 1);
+    assert.match(rm.stderr, /stop it before removing it/);
+    assert.equal(e.berth(['kill', id]).code, 0);
+    assert.equal(e.berth(['wait', id]).stdout, '137\n');
+    const id2 = e.berth(['run', '-d', bb, 'sleep', '1000']).stdout.trim();
+    assert.equal(e.berth(['rm', '-f', id, id2]).code, 0);
+    assert.deepEqual(leftovers(e), []);
+  });
+
+  it('create then start -a; restart; the container keeps its filesystem between runs', () => {
+    const id = e.berth(['create', '--name', 'keep', bb, 'sh', '-c', 'cat /state 2>/dev/null; echo run >> /state']).stdout.trim();
+    assert.match(e.berth(['ps', '-a', '--format', '{{.Status}}']).stdout, /^Created/);
+    assert.equal(e.berth(['start', '-a', 'keep']).stdout, '');
+    assert.equal(e.berth(['start', '-a', 'keep']).stdout, 'run\n');
+    assert.equal(e.berth(['rm', id]).code, 0);
+  });
+});
+
+describe('berth fails as Docker does, leaving nothing behind', () => {
+  const refused = (args: string[], code: number, what: RegExp) => {
+    const before = leftovers(e);
+    const r = e.berth(args);
+    assert.equal(r.code, code, `${args.join(' ')}: ${r.stderr}`);
+    assert.match(r.stderr, what);
+    assert.deepEqual(leftovers(e), before);
+    assert.deepEqual(names().filter((n) => n !== 'taken'), []);
+  };
+
+  it('125: unknown flag, unknown image, bad mount, missing bind source, bad restart policy, name conflict', () => {
+    refused(['run', '--bogus', bb], 125, /bogus/);
+    refused(['run', '--pull', 'never', `${images.registry.host}/test/none:latest`], 125, /no such image/);
+    refused(['run', `${images.registry.host}/test/none:latest`], 125, /not found|unknown|404/i);
+    refused(['run', '-v', '/a:b:c:d', bb], 125, /--volume/);
+    refused(['run', '-v', '/no/such/dir:/x', bb, 'true'], 125, /mounts\[0\]\.source.*\/no\/such\/dir/);
+    refused(['run', '--restart', 'sometimes', bb], 125, /--restart/);
+    refused(['run', '--name', 'bad/name', bb], 125, /--name/);
+    assert.equal(e.berth(['create', '--name', 'taken', bb]).code, 0);
+    refused(['run', '--name', 'taken', bb, 'true'], 125, /already in use/);
+    assert.equal(e.berth(['rm', 'taken']).code, 0);
+  });
+
+  it('126 when the command cannot be invoked, 127 when it is not found', () => {
+    assert.equal(e.berth(['run', '--rm', bb, '/etc/passwd']).code, 126);
+    assert.equal(e.berth(['run', '--rm', bb, 'no-such-command']).code, 127);
+    assert.equal(e.berth(['run', bb, 'no-such-command']).code, 127);
+    assert.deepEqual(leftovers(e), []);
+    assert.deepEqual(names(), []);
+  });
+
+  it('commands on unknown containers exit 1 naming them', () => {
+    for (const cmd of [['stop', 'ghost'], ['rm', 'ghost'], ['logs', 'ghost'], ['inspect', 'ghost']]) {
+      const r = e.berth(cmd);
+      assert.equal(r.code, 1, cmd.join(' '));
+      assert.match(r.stderr, /ghost/);
+    }
+  });
+});
+
+describe('the store', () => {
+  it('a database from this schema is readable by the next berth; the log lives with the container', () => {
+    const id = e.berth(['run', '-d', bb, 'sh', '-c', 'echo kept']).stdout.trim();
+    assert.equal(e.berth(['wait', id]).stdout, '0\n');
+    const log = readFileSync(join(e.root, 'containers', id, 'container.log'), 'utf8');
+    assert.match(log, /^\S+ stdout F kept\n$/);
+    assert.equal(e.berth(['rm', id]).code, 0);
+  });
+});
