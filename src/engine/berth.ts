@@ -17,7 +17,7 @@ import { inspectContainer, readSpec } from './containers/inspect.ts';
 import { reconcile } from './containers/reconcile.ts';
 import { removeContainer } from './containers/remove.ts';
 import { LOG_FILE, type StartHooks, startLocked } from './containers/start.ts';
-import { killContainer, stopContainer, stopSignalOf, waitContainer } from './containers/stop.ts';
+import { checkSignal, killContainer, stopContainer, stopSignalOf, waitContainer } from './containers/stop.ts';
 import type { ContainerRow } from './store/containers.ts';
 
 export type { ContainerConfig } from './config.ts';
@@ -91,6 +91,12 @@ export class Berth {
 
   async kill(ref: string, signal: string | number = 'SIGKILL'): Promise<void> {
     await killContainer(this.ctx, await this.get(ref), signal);
+  }
+
+  /** Sends a signal to the container's init alone, as a foreground CLI passes on what it is sent; no stop is recorded. */
+  signal(id: string, signal: string | number): void {
+    const row = this.ctx.containers.get(id);
+    if (row) this.ctx.runtimeFor(row.config.runtime).kill(id, checkSignal(signal), false);
   }
 
   async restart(ref: string, opts: { timeout?: number } = {}): Promise<void> {

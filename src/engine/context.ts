@@ -8,6 +8,9 @@ import { Runtime } from '../runtime/runtime.ts';
 import { ContainerStore } from './store/containers.ts';
 import { type Db, openDb } from './store/db.ts';
 import { EventStore } from './store/events.ts';
+import { BinaryRuntime } from './runtimes/binary.ts';
+import { InProcessRuntime } from './runtimes/inprocess.ts';
+import type { ContainerRuntime } from './runtimes/types.ts';
 
 export interface EngineOptions {
   /** Images, container bundles and logs, volumes, the database (default /var/lib/berth). */
@@ -42,6 +45,19 @@ export class EngineContext {
     this.images = new ImageService(this.root, { warn: this.warn, ...opts.images });
     this.runtime = new Runtime({ root: join(this.runRoot, 'runtime'), cgroupParent: '/berth', warn: this.warn });
     this.berthCommand = [...berthCommand, '--root', this.root, '--run-root', this.runRoot];
+  }
+
+  private readonly runtimes = new Map<string, ContainerRuntime>();
+
+  /** The OCI runtime a container runs on: runts in-process unless its config names a binary. */
+  runtimeFor(name: string | undefined): ContainerRuntime {
+    const key = name ?? 'runts';
+    let r = this.runtimes.get(key);
+    if (!r) {
+      r = key === 'runts' ? new InProcessRuntime(this.runtime) : new BinaryRuntime(key, join(this.runRoot, 'oci'), (id) => this.monitorDir(id));
+      this.runtimes.set(key, r);
+    }
+    return r;
   }
 
   containerDir(id: string): string {

@@ -99,6 +99,28 @@ describe('berth run', () => {
   });
 });
 
+describe('--runtime: an OCI runtime binary under the monitor', () => {
+  it('runs a container with Debian\'s runc, foreground and detached, and cleans up after it', () => {
+    const r = e.berth(['run', '--rm', '--runtime', 'runc', bb, 'sh', '-c', 'echo via runc; exit 4']);
+    assert.equal(r.code, 4, r.stderr);
+    assert.equal(r.stdout, 'via runc\n');
+    const id = e.berth(['run', '-d', '--runtime', '/usr/sbin/runc', bb, 'sleep', '1000']).stdout.trim();
+    assert.equal(JSON.parse(e.berth(['inspect', id]).stdout)[0].HostConfig.Runtime, '/usr/sbin/runc');
+    assert.equal(e.berth(['ps', '--format', '{{.State}}']).stdout, 'running\n');
+    assert.equal(e.berth(['stop', '-t', '0', id]).code, 0);
+    assert.equal(e.berth(['wait', id]).stdout, '137\n');
+    assert.equal(e.berth(['rm', id]).code, 0);
+    assert.deepEqual(leftovers(e), []);
+  });
+
+  it('an unknown runtime is refused before anything is made', () => {
+    const r = e.berth(['run', '--runtime', 'no-such-runtime', bb, 'true']);
+    assert.equal(r.code, 125);
+    assert.match(r.stderr, /--runtime: "no-such-runtime"/);
+    assert.deepEqual(leftovers(e), []);
+  });
+});
+
 describe('berth fails as Docker does, leaving nothing behind', () => {
   const refused = (args: string[], code: number, what: RegExp) => {
     const before = leftovers(e);

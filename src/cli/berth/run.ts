@@ -43,7 +43,7 @@ export async function foreground(berth: Berth, id: string, a: Attached, stdin: b
   // --sig-proxy, Docker's default: what the CLI is sent goes to the container.
   const proxy = (sig: NodeJS.Signals) => {
     try {
-      berth.ctx.runtime.kill(id, sig);
+      berth.signal(id, sig);
     } catch {
       // gone already
     }

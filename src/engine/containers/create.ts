@@ -28,6 +28,8 @@ export interface CreateOptions {
 export async function createContainer(ctx: EngineContext, config: ContainerConfig, opts: CreateOptions = {}): Promise<string> {
   if (typeof config.image !== 'string' || !config.image) throw new InvalidArgumentError('image', 'is required');
   const name = config.name !== undefined ? checkName(config.name) : generateName((n) => exists(ctx, n));
+  // A runtime binary that is not there fails the create before anything is made.
+  ctx.runtimeFor(config.runtime);
   const { image, chainId } = await imageForContainer(ctx, config.image, opts.pull ?? 'missing', config.platform, opts.onPull);
   const id = randomBytes(32).toString('hex');
   const stored: ContainerConfig = { ...config, name };

@@ -5,10 +5,12 @@
 
 import { existsSync, rmSync } from 'node:fs';
 import type { EngineContext } from '../context.ts';
+import type { ContainerRow } from '../store/containers.ts';
 import { unmountRootfs } from './rootfs.ts';
 
 export async function discardContainer(ctx: EngineContext, id: string): Promise<void> {
-  await deleteRuntimeContainer(ctx, id, true);
+  const row = ctx.containers.get(id);
+  if (row) await deleteRuntimeContainer(ctx, row, true);
   unmountRootfs(ctx, id);
   ctx.images.snapshots.removeActive(id);
   const dir = ctx.containerDir(id);
@@ -16,12 +18,7 @@ export async function discardContainer(ctx: EngineContext, id: string): Promise<
   ctx.containers.delete(id);
 }
 
-/** Deletes the runtime's container (and so its monitor directory) if there is one. */
-export async function deleteRuntimeContainer(ctx: EngineContext, id: string, force: boolean): Promise<void> {
-  try {
-    ctx.runtime.state(id);
-  } catch {
-    return;
-  }
-  await ctx.runtime.delete(id, force);
+/** Deletes the runtime's container and its monitor, if there are any. */
+export async function deleteRuntimeContainer(ctx: EngineContext, row: ContainerRow, force: boolean): Promise<void> {
+  await ctx.runtimeFor(row.config.runtime).delete(row.id, force);
 }

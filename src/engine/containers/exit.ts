@@ -15,20 +15,13 @@ import { startLocked } from './start.ts';
 /** Status recorded when the exit status is lost: the monitor was killed, or the machine rebooted. */
 export const LOST_STATUS = 255;
 
-export function runtimeStatus(ctx: EngineContext, id: string): string | undefined {
-  try {
-    return ctx.runtime.state(id).status;
-  } catch {
-    return undefined;
-  }
-}
 
 /** True if the container has exited (its exit recorded, or its init gone), so cleanup has work. */
 export function hasExited(ctx: EngineContext, row: ContainerRow): boolean {
   if (row.state !== 'running' && row.state !== 'paused') return false;
   if (readExitRecord(ctx.monitorDir(row.id))) return true;
-  const s = runtimeStatus(ctx, row.id);
-  return s === undefined || s === 'stopped';
+  const s = ctx.runtimeFor(row.config.runtime).status(row.id);
+  return s === undefined || s.status === 'stopped';
 }
 
 /**
@@ -41,7 +34,7 @@ export async function cleanupLocked(ctx: EngineContext, id: string): Promise<{ r
   const row = ctx.containers.get(id);
   if (!row || !hasExited(ctx, row)) return {};
   const exit = readExitRecord(ctx.monitorDir(id));
-  await deleteRuntimeContainer(ctx, id, true);
+  await deleteRuntimeContainer(ctx, row, true);
   const exitCode = exit?.status ?? LOST_STATUS;
   const finishedAt = exit?.exitedAt ?? new Date().toISOString();
   ctx.containers.update(id, {

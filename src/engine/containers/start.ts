@@ -25,27 +25,25 @@ export async function startLocked(ctx: EngineContext, row: ContainerRow, hooks: 
   const dir = ctx.containerDir(id);
   mountRootfs(ctx, id);
   // What a previous run left: its runtime container, if its cleanup never came (a killed monitor).
-  await deleteRuntimeContainer(ctx, id, true);
+  await deleteRuntimeContainer(ctx, row, true);
   rmSync(ctx.monitorDir(id), { recursive: true, force: true });
-  await ctx.runtime.create(id, {
-    bundle: dir,
-    monitor: {
-      dir: ctx.monitorDir(id),
-      logPath: join(dir, LOG_FILE),
-      ...(config.logMaxSize !== undefined && { logMaxSize: config.logMaxSize }),
-      ...(config.logMaxFiles !== undefined && { logMaxFiles: config.logMaxFiles }),
-      stdin: config.openStdin ?? false,
-      exitCommand: [...ctx.berthCommand, 'container', 'cleanup', id],
-    },
-  });
+  const runtime = ctx.runtimeFor(config.runtime);
+  await runtime.create(id, dir, {
+    dir: ctx.monitorDir(id),
+    logPath: join(dir, LOG_FILE),
+    ...(config.logMaxSize !== undefined && { logMaxSize: config.logMaxSize }),
+    ...(config.logMaxFiles !== undefined && { logMaxFiles: config.logMaxFiles }),
+    stdin: config.openStdin ?? false,
+    exitCommand: [...ctx.berthCommand, 'container', 'cleanup', id],
+  }, config.tty ?? false);
   try {
     await hooks.created?.(ctx.monitorDir(id));
-    await ctx.runtime.start(id);
+    await runtime.start(id);
   } catch (e) {
-    await ctx.runtime.delete(id, true);
+    await runtime.delete(id, true);
     throw e;
   }
-  const pid = ctx.runtime.state(id).pid ?? 0;
+  const pid = runtime.status(id)?.pid ?? 0;
   ctx.containers.update(id, { state: 'running', pid, startedAt: new Date().toISOString(), finishedAt: undefined, exitCode: undefined, error: undefined, stoppedByUser: false });
   ctx.events.add('container', 'start', id, { name: row.name, image: row.image });
 }

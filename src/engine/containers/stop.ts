@@ -45,7 +45,7 @@ export async function killContainer(ctx: EngineContext, row: ContainerRow, signa
   const sig = checkSignal(signal);
   if (!isLive(row)) throw new ConflictError(`container ${row.name} is not running`);
   ctx.containers.update(row.id, { stoppedByUser: true });
-  ctx.runtime.kill(row.id, sig, true);
+  ctx.runtimeFor(row.config.runtime).kill(row.id, sig, true);
   ctx.events.add('container', 'kill', row.id, { name: row.name, signal: String(sig) });
 }
 
@@ -61,13 +61,13 @@ export async function stopContainer(ctx: EngineContext, row: ContainerRow, timeo
   ctx.containers.update(row.id, { stoppedByUser: true });
   try {
     // The init alone, as Docker: it may pass the signal on to its own.
-    ctx.runtime.kill(row.id, sig);
+    ctx.runtimeFor(row.config.runtime).kill(row.id, sig, false);
   } catch {
     // already gone
   }
   if (!(await awaitExit(ctx, row.id, timeoutS * 1000))) {
     try {
-      ctx.runtime.kill(row.id, 'SIGKILL', true);
+      ctx.runtimeFor(row.config.runtime).kill(row.id, 9, true);
     } catch {
       // already gone
     }
