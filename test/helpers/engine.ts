@@ -66,6 +66,7 @@ export function testEngine(registryHost: string): TestEngine {
     cleanup: () => {
       const ids = berth(['ps', '-aq', '--no-trunc']).stdout.split('\n').filter(Boolean);
       if (ids.length) berth(['rm', '-f', ...ids]);
+      awaitStoreIdle(root);
       // Whatever a failed test left mounted under the store goes before the files do.
       const mounts = readFileSync('/proc/self/mountinfo', 'utf8').split('\n').map((l) => l.split(' ')[4]).filter((m) => m && (m.startsWith(`${root}/`) || m.startsWith(`${runRoot}/`)));
       for (const m of mounts.reverse()) spawnSync('umount', ['-l', m]);
@@ -73,6 +74,23 @@ export function testEngine(registryHost: string): TestEngine {
       rmSync(runRoot, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * Waits until no berth process works on the store at root: a monitor's exit
+ * command (`berth container cleanup`) may still run after the container was
+ * removed, and removing the store under it races its database.
+ */
+export function awaitStoreIdle(root: string): void {
+  const busy = () => readdirSync('/proc').filter((p) => /^\d+$/.test(p)).some((p) => {
+    try {
+      const argv = readFileSync(`/proc/${p}/cmdline`, 'utf8').split('\0');
+      return argv.some((a, i) => a === '--root' && argv[i + 1] === root) && argv.includes('cleanup');
+    } catch {
+      return false;
+    }
+  });
+  for (let i = 0; i < 500 && busy(); i++) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 20);
 }
 
 /** Monitors and runtime state left under the run root (none after a clean rm). */

@@ -1,6 +1,8 @@
 // berth container SUBCOMMAND: Docker's management form (ls, rm, inspect...),
 // and `cleanup`, which the monitor runs as its exit command.
 
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { UsageError } from '../../oci/errors.ts';
 import type { Command, Context } from './context.ts';
 
@@ -24,6 +26,8 @@ export default async function (ctx: Context, args: string[]): Promise<number> {
   const [sub, ...rest] = args;
   if (sub === 'cleanup') {
     if (rest.length !== 1) throw new UsageError('usage: berth container cleanup ID');
+    // A store removed while its container ran (a test's, a purge) is not made again by its exit.
+    if (!existsSync(join(ctx.root, 'berth.db'))) return 0;
     const berth = await ctx.engine();
     try {
       await berth.cleanup(rest[0]);

@@ -16,12 +16,18 @@ import { startLocked } from './start.ts';
 export const LOST_STATUS = 255;
 
 
-/** True if the container has exited (its exit recorded, or its init gone), so cleanup has work. */
+/**
+ * True if the container has exited, so cleanup has work: its exit recorded,
+ * or its init gone with no monitor left to record it. An init gone while its
+ * monitor still runs is not yet: the monitor is taking the last output and
+ * is about to write the exit.
+ */
 export function hasExited(ctx: EngineContext, row: ContainerRow): boolean {
   if (row.state !== 'running' && row.state !== 'paused') return false;
   if (readExitRecord(ctx.monitorDir(row.id))) return true;
-  const s = ctx.runtimeFor(row.config.runtime).status(row.id);
-  return s === undefined || s.status === 'stopped';
+  const runtime = ctx.runtimeFor(row.config.runtime);
+  const s = runtime.status(row.id);
+  return s === undefined || (s.status === 'stopped' && !runtime.monitorAlive(row.id));
 }
 
 /**

@@ -8,6 +8,7 @@ import { execFileSync } from 'node:child_process';
 import { accessSync, constants, existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { basename, delimiter, isAbsolute, join } from 'node:path';
 import { createThroughRuntime, type MonitorOptions, type MonitorRecord, removeMonitor } from '../../runtime/monitor.ts';
+import { processAlive } from '../../runtime/state-store.ts';
 import { InvalidArgumentError } from '../errors.ts';
 import type { ContainerRuntime, RuntimeStatus } from './types.ts';
 
@@ -69,6 +70,15 @@ export class BinaryRuntime implements ContainerRuntime {
     }
     const s = JSON.parse(text) as { status: RuntimeStatus['status']; pid?: number };
     return { status: s.status, pid: s.pid ?? 0 };
+  }
+
+  monitorAlive(id: string): boolean {
+    try {
+      const m = JSON.parse(readFileSync(join(this.monitorDir(id), MONITOR_RECORD), 'utf8')) as MonitorRecord;
+      return processAlive(m.pid, m.startTime);
+    } catch {
+      return false;
+    }
   }
 
   kill(id: string, signal: number, all: boolean): void {

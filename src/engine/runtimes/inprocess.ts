@@ -2,6 +2,7 @@
 
 import type { MonitorOptions } from '../../runtime/monitor.ts';
 import type { Runtime } from '../../runtime/runtime.ts';
+import { processAlive } from '../../runtime/state-store.ts';
 import type { ContainerRuntime, RuntimeStatus } from './types.ts';
 
 export class InProcessRuntime implements ContainerRuntime {
@@ -26,6 +27,15 @@ export class InProcessRuntime implements ContainerRuntime {
       return { status: s.status, pid: s.pid ?? 0 };
     } catch {
       return undefined;
+    }
+  }
+
+  monitorAlive(id: string): boolean {
+    try {
+      const m = this.runtime.record(id).monitor;
+      return !!m && processAlive(m.pid, m.startTime);
+    } catch {
+      return false;
     }
   }
 

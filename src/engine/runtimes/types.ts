@@ -17,6 +17,8 @@ export interface ContainerRuntime {
   start(id: string): Promise<void>;
   /** Undefined when the runtime knows no such container. */
   status(id: string): RuntimeStatus | undefined;
+  /** Whether the container's monitor still runs (it records the exit just before it leaves). */
+  monitorAlive(id: string): boolean;
   kill(id: string, signal: number, all: boolean): void;
   /** Removes the container, killing it with force, and its monitor. */
   delete(id: string, force: boolean): Promise<void>;
