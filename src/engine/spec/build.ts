@@ -66,10 +66,15 @@ export function buildSpec(input: BuildInput): Spec {
   if (c.network === 'host') linux.namespaces = linux.namespaces!.filter((n) => n.type !== 'network');
   linux.seccomp = defaultSeccompProfile({ capabilities: caps });
   spec.mounts = [...spec.mounts!, ...input.mounts];
-  const annotations: Record<string, string> = { ...(c.annotations ?? {}) };
+  // The image's labels and what image-spec's conversion.md carries over, then the user's.
+  const annotations: Record<string, string> = { ...(ic.Labels ?? {}) };
   annotations['org.opencontainers.image.ref.name'] = input.imageName;
   annotations['org.opencontainers.image.manifest.digest'] = input.imageDigest;
-  spec.annotations = annotations;
+  if (ic.StopSignal) annotations['org.opencontainers.image.stopSignal'] = ic.StopSignal;
+  if (ic.ExposedPorts) annotations['org.opencontainers.image.exposedPorts'] = Object.keys(ic.ExposedPorts).join(',');
+  if (image.author) annotations['org.opencontainers.image.author'] = image.author;
+  if (image.created) annotations['org.opencontainers.image.created'] = image.created;
+  spec.annotations = { ...annotations, ...(c.annotations ?? {}) };
   return spec;
 }
 

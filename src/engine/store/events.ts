@@ -26,7 +26,7 @@ export class EventStore {
   }
 
   add(type: EngineEvent['type'], action: string, actor: string, attributes: Record<string, string> = {}): void {
-    const now = BigInt(Date.now()) * 1_000_000n + process.hrtime.bigint() % 1_000_000n;
+    const now = BigInt(Date.now()) * 1_000_000n;
     const r = this.db.prepare('INSERT INTO events (time_ns, type, action, actor, attributes) VALUES (?, ?, ?, ?, ?)').run(now, type, action, actor, JSON.stringify(attributes));
     if (Number(r.lastInsertRowid) % 1000 === 0) this.db.prepare('DELETE FROM events WHERE seq <= ?').run(Number(r.lastInsertRowid) - KEEP);
   }
