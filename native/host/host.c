@@ -376,6 +376,94 @@ static napi_value js_setxattr(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+/* lgetxattr(path, name): the value, or null when the file has no such
+ * attribute. Never follows the last component; a caller reaching a file
+ * through /proc/self/fd/N of an O_PATH fd passes that path (the magic link is
+ * the file itself, not followed on). */
+static napi_value js_getxattr(napi_env env, napi_callback_info info) {
+  napi_value argv[2], out = NULL;
+  args_of(env, info, 2, argv);
+  char *path = string_arg(env, argv[0]);
+  char *name = string_arg(env, argv[1]);
+  char *buf = NULL;
+  if (!path || !name) {
+    throw_bad_args(env, "getxattr");
+    goto done;
+  }
+  for (;;) {
+    ssize_t n = lgetxattr(path, name, NULL, 0);
+    if (n < 0) {
+      if (errno == ENODATA || errno == ENOTSUP) napi_get_null(env, &out);
+      else throw_errno(env, errno, name);
+      goto done;
+    }
+    free(buf);
+    buf = malloc(n ? (size_t)n : 1);
+    if (!buf) {
+      throw_errno(env, ENOMEM, name);
+      goto done;
+    }
+    ssize_t got = lgetxattr(path, name, buf, (size_t)n);
+    if (got >= 0) {
+      void *data;
+      napi_create_buffer_copy(env, (size_t)got, buf, &data, &out);
+      goto done;
+    }
+    /* ERANGE: it grew between the two calls; ask again. */
+    if (errno != ERANGE) {
+      if (errno == ENODATA) napi_get_null(env, &out);
+      else throw_errno(env, errno, name);
+      goto done;
+    }
+  }
+done:
+  free(buf);
+  free(name);
+  free(path);
+  return out;
+}
+
+/* llistxattr(path): the names of a file's attributes (those this process may
+ * see), never following the last component. */
+static napi_value js_listxattr(napi_env env, napi_callback_info info) {
+  napi_value argv[1], out = NULL;
+  args_of(env, info, 1, argv);
+  char *path = string_arg(env, argv[0]);
+  char *buf = NULL;
+  if (!path) return throw_bad_args(env, "listxattr");
+  for (;;) {
+    ssize_t n = llistxattr(path, NULL, 0);
+    if (n < 0) {
+      if (errno == ENOTSUP) napi_create_array(env, &out);
+      else throw_errno(env, errno, path);
+      break;
+    }
+    free(buf);
+    buf = malloc(n ? (size_t)n : 1);
+    if (!buf) {
+      throw_errno(env, ENOMEM, path);
+      break;
+    }
+    ssize_t got = llistxattr(path, buf, (size_t)n);
+    if (got < 0 && errno == ERANGE) continue;
+    if (got < 0) {
+      throw_errno(env, errno, path);
+      break;
+    }
+    napi_create_array(env, &out);
+    uint32_t i = 0;
+    for (ssize_t off = 0; off < got; off += (ssize_t)strlen(buf + off) + 1) {
+      napi_value v;
+      napi_create_string_utf8(env, buf + off, strlen(buf + off), &v);
+      napi_set_element(env, out, i++, v);
+    }
+    break;
+  }
+  free(buf);
+  free(path);
+  return out;
+}
+
 struct mount_call {
   char *source, *target, *fstype, *data, *cwd;
   unsigned long flags;
@@ -647,6 +735,8 @@ static napi_value init(napi_env env, napi_value exports) {
       {"reap", NULL, js_reap, NULL, NULL, NULL, napi_enumerable, NULL},
       {"mknodat", NULL, js_mknodat, NULL, NULL, NULL, napi_enumerable, NULL},
       {"setxattr", NULL, js_setxattr, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"getxattr", NULL, js_getxattr, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"listxattr", NULL, js_listxattr, NULL, NULL, NULL, napi_enumerable, NULL},
       {"mount", NULL, js_mount, NULL, NULL, NULL, napi_enumerable, NULL},
       {"umount2", NULL, js_umount2, NULL, NULL, NULL, napi_enumerable, NULL},
       {"flock", NULL, js_flock, NULL, NULL, NULL, napi_enumerable, NULL},

@@ -37,6 +37,10 @@ export interface HostCalls {
   mknodat(dirfd: number, name: string, mode: number, major: number, minor: number): void;
   /** fsetxattr(2) on an open fd, or setxattr(2) on a path (for /proc/self/fd/N of an O_PATH fd). */
   setxattr(target: number | string, name: string, value: Buffer): void;
+  /** lgetxattr(2): the value, or null if the file has none of that name (or its filesystem no xattrs). */
+  getxattr(path: string, name: string): Buffer | null;
+  /** llistxattr(2): the attribute names this process may see ([] where the filesystem has no xattrs). */
+  listxattr(path: string): string[];
   /** mount(2); relative paths in data resolve against cwd ("" for the process's own). */
   mount(source: string, target: string, fstype: string, flags: number, data: string, cwd: string): void;
   umount2(target: string, flags: number): void;
