@@ -25,8 +25,8 @@ let proxy: Proxy;
 let big: BuiltImage;
 const tmp = mkdtempSync(join(tmpdir(), 'berth-cli-'));
 
-function berth(root: string, args: string[], host = reg.host): { code: number; stdout: string; stderr: string } {
-  const r = spawnSync(BERTH, ['--root', root, '--insecure-registry', host, ...args], { encoding: 'utf8', timeout: 60_000 });
+function berth(root: string, args: string[]): { code: number; stdout: string; stderr: string } {
+  const r = spawnSync(BERTH, ['--root', root, ...args], { encoding: 'utf8', timeout: 60_000 });
   return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -131,7 +131,7 @@ describe('berth CLI', () => {
     proxy.faults = [{ match: `/blobs/${noise}`, throttle: 128 << 10 }];
     // script(1) runs berth on a pseudo-terminal and copies what it drew to our pipe.
     const onTty = async (root: string, ...flags: string[]): Promise<string> => {
-      const r = await runAsync('script', ['-qec', [BERTH, '--root', root, '--insecure-registry', proxy.host, 'pull', ...flags, name].join(' '), '/dev/null']);
+      const r = await runAsync('script', ['-qec', [BERTH, '--root', root, 'pull', ...flags, name].join(' '), '/dev/null']);
       assert.equal(r.code, 0, r.stdout + r.stderr);
       return r.stdout;
     };
@@ -143,7 +143,7 @@ describe('berth CLI', () => {
       assert.match(drawn, /\x1b\[2A/, 'bars are redrawn in place');
       assert.ok(drawn.endsWith(`${name}: pulled ${big.digest}\r\n`));
       assert.equal(await onTty(join(tmp, 'r7'), '-q'), `${name}\r\n`);
-      const piped = await runAsync(BERTH, ['--root', join(tmp, 'r8'), '--insecure-registry', proxy.host, 'pull', name]);
+      const piped = await runAsync(BERTH, ['--root', join(tmp, 'r8'), 'pull', name]);
       assert.equal(piped.code, 0, piped.stderr);
       assert.equal(piped.stderr, '');
       assert.equal(piped.stdout, `${name}: pulled ${big.digest}\n`);
@@ -176,7 +176,7 @@ describe('berth CLI', () => {
     const layer = big.manifest.layers[1];
     proxy.faults = [{ match: `/blobs/${layer.digest}`, throttle: 64 << 10 }];
     proxy.bytesSent.clear();
-    const child = spawn(BERTH, ['--root', root, '--insecure-registry', proxy.host, 'pull', '-q', `${proxy.host}/cli/big:v1`], { stdio: 'ignore' });
+    const child = spawn(BERTH, ['--root', root, 'pull', '-q', `${proxy.host}/cli/big:v1`], { stdio: 'ignore' });
     while ((proxy.bytesSent.get(`/blobs/${layer.digest}`) ?? 0) < 1 << 20) await sleep(20);
     child.kill('SIGKILL');
     await new Promise((r) => child.once('exit', r));
@@ -189,7 +189,7 @@ describe('berth CLI', () => {
     proxy.faults = [];
     proxy.seen = [];
     // Asynchronously: the proxy lives in this process and must keep serving.
-    const rerun = spawn(BERTH, ['--root', root, '--insecure-registry', proxy.host, 'pull', '-q', `${proxy.host}/cli/big:v1`], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const rerun = spawn(BERTH, ['--root', root, 'pull', '-q', `${proxy.host}/cli/big:v1`], { stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';
     rerun.stderr.on('data', (d) => (stderr += d));
     assert.equal(await new Promise((r) => rerun.once('exit', r)), 0, stderr);

@@ -22,7 +22,7 @@ const roots: string[] = [];
 function service(snapshotter: 'overlay' | 'copy' = 'overlay'): ImageService {
   const root = mkdtempSync(join(tmpdir(), 'berth-pull-'));
   roots.push(root);
-  return new ImageService(root, { snapshotter, registry: { hosts: { [reg.host]: { plainHttp: true } }, backoffMs: 10 } });
+  return new ImageService(root, { snapshotter, registry: { backoffMs: 10 } });
 }
 
 const LAYERS = [

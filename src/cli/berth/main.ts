@@ -38,7 +38,8 @@ global options:
   --root DIR                  store root (default: "/var/lib/berth")
   --run-root DIR              runtime state and monitors, forgotten at reboot (default: "/run/berth")
   --snapshotter NAME          overlay, copy or auto (default: auto)
-  --insecure-registry HOST    speak plain HTTP to HOST (repeatable)
+  --insecure-registry HOST    speak plain HTTP to HOST (repeatable; a registry on 127.0.0.0/8
+                              or localhost does without it, unless given --registry-ca)
   --registry-ca HOST=FILE     trust the PEM CA in FILE for HOST (repeatable)
   --mirror [HOST=]URL         try URL before HOST (default docker.io) when pulling (repeatable)
   --auth-file FILE            docker config.json with credentials (default: ~/.docker/config.json)

@@ -1,6 +1,7 @@
 // A distribution-spec client: manifests and blobs, pull and push, with the
 // auth challenge flow, retries with backoff, resumable blob reads and mirrors.
 
+import { isIPv4 } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Readable } from 'node:stream';
 import { INDEX_TYPES, MANIFEST_TYPES, MediaType } from '../../oci/image-spec.ts';
@@ -11,7 +12,11 @@ import { basicHeader, credentialsFromDockerConfig, fetchToken, parseChallenges, 
 import { discard, readBody, send, type Response, type TlsOptions } from './http.ts';
 
 export interface HostOptions {
-  /** Speak plain HTTP (a registry on localhost, or docker's insecure-registries). */
+  /**
+   * Speak plain HTTP (docker's insecure-registries). Unset, a loopback
+   * registry (see plainByDefault) speaks it unless it has TLS options; false
+   * asks for HTTPS there too.
+   */
   plainHttp?: boolean;
   tls?: TlsOptions;
   credentials?: Credentials;
@@ -29,6 +34,22 @@ export interface ClientOptions {
   authFile?: string;
   retries?: number;
   backoffMs?: number;
+}
+
+/**
+ * Docker's default insecure range: a registry on 127.0.0.0/8, or named
+ * localhost (taken as loopback, as it resolves there, without asking the
+ * resolver), is this machine's own and speaks plain HTTP without a flag.
+ * Any other host needs --insecure-registry (plainHttp).
+ */
+export function plainByDefault(registry: string): boolean {
+  let host: string;
+  try {
+    host = new URL(`http://${registry}`).hostname;
+  } catch {
+    return false;
+  }
+  return host === 'localhost' || (isIPv4(host) && host.split('.')[0] === '127');
 }
 
 export const MANIFEST_ACCEPT = [...MANIFEST_TYPES, ...INDEX_TYPES].join(', ');
@@ -75,7 +96,9 @@ export class RegistryClient {
 
   base(registry: string): string {
     if (registry === 'docker.io') return 'https://registry-1.docker.io';
-    return `${this.host(registry).plainHttp ? 'http' : 'https'}://${registry}`;
+    const h = this.host(registry);
+    const plain = h.plainHttp ?? (!h.tls && plainByDefault(registry));
+    return `${plain ? 'http' : 'https'}://${registry}`;
   }
 
   private async call(c: Call): Promise<Response> {
