@@ -124,3 +124,17 @@ export class LimitError extends ImageError {
     this.limit = limit;
   }
 }
+
+/** A --change (Dockerfile instruction) for import or commit that does not parse or is not supported. */
+export class InvalidChangeError extends ImageError {
+  constructor(change: string, why: string) {
+    super('EINVAL', `change ${JSON.stringify(change)}: ${why}`);
+  }
+}
+
+/** A container's changes that cannot be read as a layer (an overlay feature that keeps data elsewhere). */
+export class DiffError extends ImageError {
+  constructor(path: string, why: string) {
+    super('EDIFF', `${path}: ${why}`);
+  }
+}

@@ -2,7 +2,7 @@
 // run: the index's entry for the platform, its config, its layer chain.
 
 import type { Descriptor, ImageConfig, Manifest, Platform } from '../oci/image-spec.ts';
-import { INDEX_TYPES } from '../oci/image-spec.ts';
+import { INDEX_TYPES, MANIFEST_TYPES } from '../oci/image-spec.ts';
 import { chainIds, isDigest } from './digest.ts';
 import { ImageNotFoundError, ManifestError } from './errors.ts';
 import { isImageManifest, parseConfig, parseManifestOrIndex, selectPlatform } from './manifest.ts';
@@ -42,7 +42,23 @@ export function findRecord(svc: ImageService, name: string): ImageRecord {
     const hit = all.find((r) => r.target.digest === name);
     if (hit) return hit;
   }
+  // docker's image ID is the config's digest: what import and commit print.
+  if (/^(sha256:)?[a-f0-9]{4,64}$/.test(name)) {
+    const hits = all.filter((r) => configDigest(svc, r)?.startsWith(id));
+    if (hits.length > 0 && new Set(hits.map((h) => h.target.digest)).size === 1) return hits[0];
+  }
   throw new ImageNotFoundError(name);
+}
+
+/** The config digest of a record naming an image manifest (not an index), if its blob is here. */
+function configDigest(svc: ImageService, r: ImageRecord): string | undefined {
+  if (!MANIFEST_TYPES.includes(r.target.mediaType) || !svc.content.has(r.target.digest)) return undefined;
+  try {
+    const p = parseManifestOrIndex(svc.content.readSync(r.target.digest), r.target.mediaType, r.name);
+    return p.kind === 'manifest' ? p.manifest.config.digest : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** Descends an index to the platform's manifest; a manifest stands for itself. */
