@@ -14,6 +14,8 @@ const VERBS: Record<string, () => Promise<{ default: Command }>> = {
   push: () => import('./push.ts'),
   save: () => import('./save.ts'),
   load: () => import('./load.ts'),
+  import: () => import('./import.ts'),
+  history: () => import('./history.ts'),
 };
 
 export default async function (ctx: Context, args: string[]): Promise<number> {

@@ -26,12 +26,14 @@ const COMMANDS: Record<string, () => Promise<{ default: Command }>> = {
   rmi: () => import('./rmi.ts'),
   save: () => import('./save.ts'),
   load: () => import('./load.ts'),
+  import: () => import('./import.ts'),
+  history: () => import('./history.ts'),
 };
 
 const USAGE = `usage: berth [global options] command [arguments...]
 
 commands: ${Object.keys(COMMANDS).join(', ')}
-  image {ls|inspect|prune|rm|tag|pull|push|save|load}
+  image {ls|inspect|prune|rm|tag|pull|push|save|load|import|history}
   container {ls|run|create|start|stop|restart|kill|rm|wait|logs|inspect}
 
 global options:
