@@ -273,21 +273,19 @@ export function* layerEntries(src: DiffSource, maker: EntryMaker): Generator<Wri
 }
 
 /**
- * The diff source of the active snapshot `key` in this service's snapshotter,
- * from its layout on disk (active/<key>/upper over layers/<chain>/fs, or the
- * copy at rootfs over its parent's fs).
+ * The diff source of the writable snapshot `key` in this service's
+ * snapshotter: its changes directory over the layer directories of the
+ * chain it was prepared on (overlay), or over that chain's full tree (copy).
  */
-export function diffSource(svc: ImageService, key: string, rootfs: string): DiffSource {
+export function diffSource(svc: ImageService, key: string): DiffSource {
   const snaps = svc.snapshots;
-  const active = activeDir(snaps.root, key);
   let parent: string;
   try {
-    parent = readFileSync(join(active, 'parent'), 'utf8');
+    parent = readFileSync(join(activeDir(snaps.root, key), 'parent'), 'utf8');
   } catch {
-    throw new SnapshotError(key, 'no active snapshot with this key');
+    throw new SnapshotError(key, 'no such active snapshot');
   }
-  if (!parent) throw new SnapshotError(key, 'no active snapshot with this key');
   const layer = (c: string): string => join(snaps.root, 'layers', parseDigest(c).encoded, 'fs');
-  if (snaps.kind === 'overlay') return { kind: 'overlay', upper: join(active, 'upper'), lowers: snaps.chain(parent).map(layer) };
-  return { kind: 'copy', rootfs, base: layer(parent) };
+  if (snaps.kind === 'overlay') return { kind: 'overlay', upper: snaps.changesDir(key), lowers: snaps.chain(parent).map(layer) };
+  return { kind: 'copy', rootfs: snaps.changesDir(key), base: layer(parent) };
 }

@@ -97,7 +97,7 @@ for (const kind of ['overlay', 'copy'] as const) {
       const root = await mount(svc, 'c1', 'example.com/base:v1');
       const before = snapshotTree(root);
       change(root);
-      const src = diffSource(svc, 'c1', root);
+      const src = diffSource(svc, 'c1');
       assert.equal(src.kind, kind);
       if (src.kind === 'overlay') assert.equal(hostCalls().getxattr(join(src.upper, 'opq'), 'trusted.overlay.opaque')?.toString(), 'y', 'overlay made opq opaque');
       assert.equal(formatChanges(listChanges(src)), EXPECTED);
