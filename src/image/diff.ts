@@ -228,6 +228,11 @@ export function formatChanges(changes: Change[]): string {
   return changes.map((c) => `${c.kind} ${c.path}\n`).join('');
 }
 
+/** A container's own file named ".wh.X" would read as a deletion of X in a layer. */
+function checkName(parts: string[]): void {
+  if (parts[parts.length - 1].startsWith(WH)) throw new DiffError(pathOf(parts), `a name starting with "${WH}" would mean a deletion in a layer; rename it to commit`);
+}
+
 function whiteout(parts: string[], base: string, mtime: number): WriteEntry {
   return { name: [...parts, base].join('/'), type: 'file', mode: 0o600, mtime, size: 0, data: Buffer.alloc(0) };
 }
@@ -247,6 +252,7 @@ export function* layerEntries(src: DiffSource, maker: EntryMaker): Generator<Wri
         continue;
       }
       checkReadable(n.at, n.parts);
+      checkName(n.parts);
       const e = maker.make(n.at, n.parts.join('/'));
       if (!e) continue;
       yield e;
@@ -261,6 +267,7 @@ export function* layerEntries(src: DiffSource, maker: EntryMaker): Generator<Wri
       yield whiteout(parts.slice(0, -1), `${WH}${last}`, now);
       continue;
     }
+    checkName(parts);
     const dir = openParent(src.rootfs, parts);
     if (dir === null) continue;
     try {

@@ -5,7 +5,7 @@
 // entries are not judged here: the unpacker refuses what is unsafe (names
 // leaving the root, devices...) when the image is used, as for any layer.
 
-import { createReadStream } from 'node:fs';
+import { createReadStream, openSync } from 'node:fs';
 import type { ImageConfig, Platform } from '../oci/image-spec.ts';
 import { storeImage, writeLayer, type NewImage } from './build.ts';
 import { applyChanges } from './changes.ts';
@@ -33,6 +33,14 @@ export interface ImportOptions {
   unpack?: boolean;
 }
 
+function openInput(path: string): AsyncIterable<Buffer> {
+  try {
+    return createReadStream('', { fd: openSync(path, 'r') });
+  } catch (e) {
+    throw new ArchiveError(path, `cannot be read: ${(e as Error).message}`);
+  }
+}
+
 /** Imports the tarball at path ("-": stdin), or the bytes of a stream (named "-" in history). */
 export async function importImage(svc: ImageService, input: string | AsyncIterable<Buffer>, opts: ImportOptions = {}): Promise<NewImage> {
   const source = typeof input === 'string' ? input : '-';
@@ -42,7 +50,7 @@ export async function importImage(svc: ImageService, input: string | AsyncIterab
   const runConfig = applyChanges({}, opts.changes ?? []);
   const platform = opts.platform ?? hostPlatform();
   const limits = svc.unpackLimits(opts.limits);
-  const src: AsyncIterable<Buffer> = input === '-' ? process.stdin : typeof input === 'string' ? createReadStream(input) : input;
+  const src: AsyncIterable<Buffer> = input === '-' ? process.stdin : typeof input === 'string' ? openInput(input) : input;
 
   let bytes = 0;
   const counted = async function* (): AsyncGenerator<Buffer> {

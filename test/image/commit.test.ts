@@ -152,6 +152,16 @@ describe('diff refusals', () => {
     hostCalls().setxattr(join(upper, 'moved'), 'trusted.overlay.redirect', Buffer.from('/orig'));
     assert.throws(() => listChanges({ kind: 'overlay', upper, lowers: [] }), (e: Error & { code?: string }) => e.code === 'EDIFF' && e.message.includes('/moved') && e.message.includes('redirect'));
   });
+
+  it('refuses to commit a file whose name would read as a whiteout in the layer', async () => {
+    const svc = new ImageService(join(tmp, 'store-wh'), { snapshotter: 'overlay' });
+    await storeBuilt(svc, 'example.com/base:v1', base);
+    const root = await mount(svc, 'w1', 'example.com/base:v1');
+    writeFileSync(join(root, 'data/.wh.a'), 'not a deletion');
+    await assert.rejects(commitImage(svc, { base: 'example.com/base:v1', changes: diffSource(svc, 'w1') }),
+      (e: Error & { code?: string }) => e.code === 'EDIFF' && e.message.includes('/data/.wh.a'));
+    assert.equal(svc.images.list().length, 1);
+  });
 });
 
 describe('export', () => {
