@@ -27,7 +27,8 @@ function key(history: History, diffIds: string[]): string {
 
 export async function imageHistory(svc: ImageService, name: string): Promise<HistoryRow[]> {
   const img = await resolveImage(svc, name);
-  const history = img.config.history ?? [];
+  // An image without history (some old or hand-made ones) gets a row per layer.
+  const history: History = img.config.history?.length ? img.config.history : img.config.rootfs.diff_ids.map(() => ({ created: img.config.created }));
   const diffIds = img.config.rootfs.diff_ids;
   const local = new Map<string, string>();
   for (const r of svc.images.list()) {
