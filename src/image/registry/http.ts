@@ -2,8 +2,7 @@
 // fetches reuse connections) and an optional private CA. fetch() is not used
 // because it cannot take a CA per request.
 
-import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
-import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+import type { Agent as HttpAgent, IncomingMessage } from 'node:http';
 import type { Readable } from 'node:stream';
 import { RegistryError } from '../errors.ts';
 
@@ -32,12 +31,17 @@ export interface Response {
 
 const agents = new Map<string, HttpAgent>();
 
+// Loaded on first use: node:https brings node:tls, ~50 ms to load, and most
+// commands of a CLI process (a run of a local image) never speak HTTP.
+const http = () => process.getBuiltinModule('node:http');
+const https = () => process.getBuiltinModule('node:https');
+
 function agentFor(url: URL, tls?: TlsOptions): HttpAgent {
   const key = `${url.protocol}//${url.host}|${tls?.skipVerify ? 1 : 0}|${tls?.ca ? String(tls.ca).length + String(tls.ca).slice(-64) : ''}`;
   let a = agents.get(key);
   if (!a) {
     const opts = { keepAlive: true, maxSockets: 16, scheduling: 'lifo' as const };
-    a = url.protocol === 'https:' ? new HttpsAgent({ ...opts, ca: tls?.ca, rejectUnauthorized: !tls?.skipVerify }) : new HttpAgent(opts);
+    a = url.protocol === 'https:' ? new (https().Agent)({ ...opts, ca: tls?.ca, rejectUnauthorized: !tls?.skipVerify }) : new (http().Agent)(opts);
     agents.set(key, a);
   }
   return a;
@@ -51,7 +55,7 @@ export function closeAgents(): void {
 
 export function send(req: Request): Promise<Response> {
   const url = new URL(req.url);
-  const fn = url.protocol === 'https:' ? httpsRequest : httpRequest;
+  const fn = url.protocol === 'https:' ? https().request : http().request;
   return new Promise((resolve, reject) => {
     const r = fn(url, { method: req.method ?? 'GET', headers: req.headers, agent: agentFor(url, req.tls) }, (res) => {
       resolve({ status: res.statusCode ?? 0, headers: res.headers, body: res, url: req.url });

@@ -29,7 +29,8 @@ export class ImageStore {
   }
 
   list(): ImageRecord[] {
-    return Object.values(this.read()).sort((a, b) => a.name.localeCompare(b.name));
+    // By code unit, not localeCompare: its first call loads ICU's collator, ~20 ms of a CLI's run.
+    return Object.values(this.read()).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   }
 
   get(name: string): ImageRecord | undefined {
