@@ -2,7 +2,9 @@
 // type, since docker-archive and some registries label layers loosely.
 
 import { pipeline, Readable } from 'node:stream';
-import { constants, createGunzip, createGzip, createZstdCompress, createZstdDecompress } from 'node:zlib';
+
+// Loaded on use (a few ms): a CLI's run of an unpacked image never (de)compresses.
+const zlib = () => process.getBuiltinModule('node:zlib');
 
 export type Compression = 'gzip' | 'zstd' | 'none';
 
@@ -41,13 +43,13 @@ export async function* decompress(src: AsyncIterable<Buffer | Uint8Array> | Iter
     yield* all();
     return;
   }
-  const z = kind === 'gzip' ? createGunzip({ chunkSize: 1 << 17 }) : createZstdDecompress({ chunkSize: 1 << 17 });
+  const z = kind === 'gzip' ? zlib().createGunzip({ chunkSize: 1 << 17 }) : zlib().createZstdDecompress({ chunkSize: 1 << 17 });
   pipeline(Readable.from(all(), { objectMode: false }), z, () => undefined);
   for await (const c of z) yield c as Buffer;
 }
 
 export function compressor(kind: Compression): NodeJS.ReadWriteStream | undefined {
-  if (kind === 'gzip') return createGzip({ level: 6 });
-  if (kind === 'zstd') return createZstdCompress({ params: { [constants.ZSTD_c_compressionLevel]: 3 } });
+  if (kind === 'gzip') return zlib().createGzip({ level: 6 });
+  if (kind === 'zstd') return zlib().createZstdCompress({ params: { [zlib().constants.ZSTD_c_compressionLevel]: 3 } });
   return undefined;
 }

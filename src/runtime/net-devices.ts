@@ -4,7 +4,6 @@
 // an argv of names validation checked (oci/net-devices.ts), never a shell.
 // The runtime never moves an interface back: the namespace's end decides.
 
-import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { ConfigError } from '../oci/errors.ts';
 import type { NetDevice } from '../oci/spec.ts';
@@ -47,7 +46,8 @@ class Ip {
   /** Runs ip with args, in the network namespace of netnsPid when given; its error names the field. */
   run(args: string[], netnsPid?: number): string {
     const [cmd, argv] = netnsPid === undefined ? [this.ip, args] : [this.nsenter, [`--net=/proc/${netnsPid}/ns/net`, '--', this.ip, ...args]];
-    const r = spawnSync(cmd, argv, { encoding: 'utf8', env: {}, stdio: ['ignore', 'pipe', 'pipe'] });
+    // node:child_process on use: loading it costs every CLI process a few ms, and few containers move devices.
+    const r = process.getBuiltinModule('node:child_process').spawnSync(cmd, argv, { encoding: 'utf8', env: {}, stdio: ['ignore', 'pipe', 'pipe'] });
     if (r.status !== 0) throw new ConfigError(this.field, `ip ${args.join(' ')}: ${(r.stderr || r.error?.message || `status ${r.status}`).trim()}`);
     return r.stdout;
   }
