@@ -5,6 +5,8 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { ImageService, type ServiceOptions } from '../image/service.ts';
 import { Runtime } from '../runtime/runtime.ts';
+import { setFilterStore } from '../runtime/seccomp/compile.ts';
+import { diskFilterStore } from '../runtime/seccomp/disk-cache.ts';
 import { ContainerStore } from './store/containers.ts';
 import { type Db, openDb } from './store/db.ts';
 import { EventStore } from './store/events.ts';
@@ -43,6 +45,8 @@ export class EngineContext {
     this.containers = new ContainerStore(this.db);
     this.events = new EventStore(this.db);
     this.images = new ImageService(this.root, { warn: this.warn, ...opts.images });
+    // Each CLI process would compile the default seccomp profile anew (~20 ms cold).
+    setFilterStore(diskFilterStore(join(this.runRoot, 'seccomp')));
     this.runtime = new Runtime({ root: join(this.runRoot, 'runtime'), cgroupParent: '/berth', warn: this.warn });
     this.berthCommand = [...berthCommand, '--root', this.root, '--run-root', this.runRoot];
   }

@@ -334,6 +334,19 @@ export function compileSeccomp(sc: LinuxSeccomp, native: string | undefined = na
 const cache = new Map<string, SeccompFilter>();
 const CACHE_SIZE = 8;
 
+/** Compiled filters kept beyond this process (disk-cache.ts), by the same key as the cache. */
+export interface FilterStore {
+  get(key: string): SeccompFilter | undefined;
+  set(key: string, filter: SeccompFilter): void;
+}
+
+let store: FilterStore | undefined;
+
+/** Where compileSeccompCached also looks, and keeps what it compiles: none by default. */
+export function setFilterStore(s: FilterStore | undefined): void {
+  store = s;
+}
+
 /** compileSeccomp, remembered by the profile's content: an engine's containers mostly share a profile. */
 export function compileSeccompCached(sc: LinuxSeccomp, native: string | undefined = nativeArch()): SeccompFilter {
   const k = `${native} ${JSON.stringify(sc, (_k, v) => (typeof v === 'bigint' ? v.toString() : v))}`;
@@ -343,7 +356,11 @@ export function compileSeccompCached(sc: LinuxSeccomp, native: string | undefine
     cache.set(k, hit);
     return hit;
   }
-  const filter = compileSeccomp(sc, native);
+  let filter = store?.get(k);
+  if (!filter) {
+    filter = compileSeccomp(sc, native);
+    store?.set(k, filter);
+  }
   cache.set(k, filter);
   if (cache.size > CACHE_SIZE) cache.delete(cache.keys().next().value!);
   return filter;
