@@ -1,9 +1,12 @@
 // stop, kill, wait: signals through the runtime, the exit awaited on the
 // database row and the monitor's exit file (whichever moves first).
 
+import { existsSync, type FSWatcher, watch } from 'node:fs';
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { withLock } from '../../image/store/lock.ts';
 import { parseSignal } from '../../oci/linux.ts';
+import { EXIT_FILE } from '../../runtime/monitor.ts';
 import type { EngineContext } from '../context.ts';
 import { ConflictError, InvalidArgumentError } from '../errors.ts';
 import type { ContainerRow } from '../store/containers.ts';
@@ -83,6 +86,32 @@ export async function waitContainer(ctx: EngineContext, id: string): Promise<num
     if (!row) throw new ConflictError(`container ${id} was removed while waited for`);
     if (row.state === 'created' || row.state === 'exited' || row.state === 'dead') return row.exitCode ?? 0;
     if (isLive(row) && hasExited(ctx, row)) await cleanup(ctx, id);
-    else await sleep(POLL_MS * 5);
+    else await exitFileOrTimeout(ctx.monitorDir(id), POLL_MS * 5);
   }
+}
+
+/** Resolves once the monitor's exit file is in dir, or after ms: a waiter hears of
+ * the exit at once instead of at its next poll (a library's run+wait took a poll
+ * period longer than the container). */
+function exitFileOrTimeout(dir: string, ms: number): Promise<void> {
+  return new Promise((resolve) => {
+    let watcher: FSWatcher | undefined;
+    const done = () => {
+      clearTimeout(timer);
+      watcher?.close();
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    try {
+      watcher = watch(dir, (_, name) => {
+        if (name === EXIT_FILE) done();
+      });
+      watcher.on('error', done);
+    } catch {
+      // No monitor directory (a restart's back-off): the timeout polls.
+      return;
+    }
+    // Written before the watch began.
+    if (existsSync(join(dir, EXIT_FILE))) done();
+  });
 }
