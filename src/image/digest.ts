@@ -1,7 +1,15 @@
 // Content digests (image-spec "digests"): algorithm:encoded, sha256 and sha512.
 
-import { createHash, type Hash } from 'node:crypto';
+import type { Hash } from 'node:crypto';
 import { InvalidDigestError } from './errors.ts';
+import { sha256Hex } from './sha256.ts';
+
+// node:crypto is loaded on first use (10-20 ms): a berth command that only
+// reads a manifest and a config from the store hashes them in TypeScript.
+const crypto = () => process.getBuiltinModule('node:crypto');
+
+/** Up to this many bytes, sha256 is computed in TypeScript (sha256.ts). */
+const SMALL = 64 << 10;
 
 const ENCODED: Record<string, RegExp> = {
   sha256: /^[a-f0-9]{64}$/,
@@ -36,11 +44,15 @@ export function isDigest(s: string): boolean {
 }
 
 export function hasher(algorithm: Algorithm = 'sha256'): Hash {
-  return createHash(algorithm);
+  return crypto().createHash(algorithm);
 }
 
 export function digestOf(data: Uint8Array | string, algorithm: Algorithm = 'sha256'): string {
-  return `${algorithm}:${createHash(algorithm).update(data).digest('hex')}`;
+  if (algorithm === 'sha256') {
+    const bytes = typeof data === 'string' ? Buffer.from(data) : data;
+    if (bytes.length <= SMALL) return `sha256:${sha256Hex(bytes)}`;
+  }
+  return `${algorithm}:${crypto().createHash(algorithm).update(data).digest('hex')}`;
 }
 
 /** The image-spec chain ID of a layer stack: each layer's identity includes all below it. */

@@ -1,6 +1,5 @@
 // Container names: Docker's pattern, and a generated adjective_noun when none is given.
 
-import { randomInt } from 'node:crypto';
 import { InvalidArgumentError } from '../errors.ts';
 
 const NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
@@ -13,6 +12,9 @@ export function checkName(name: string): string {
   if (!NAME.test(n) || n.length > 128) throw new InvalidArgumentError('--name', `"${name}" is not a valid container name: use [a-zA-Z0-9][a-zA-Z0-9_.-]*, at most 128 characters`);
   return n;
 }
+
+// A name needs no secrecy, only a retry when taken: Math.random spares loading node:crypto.
+const randomInt = (n: number): number => Math.floor(Math.random() * n);
 
 export function generateName(taken: (name: string) => boolean): string {
   for (;;) {
