@@ -17,7 +17,6 @@ import {
   closeSync, constants, fchmodSync, fchownSync, futimesSync, linkSync, lchownSync, lstatSync, lutimesSync, mkdirSync, openSync,
   readdirSync, readlinkSync, rmSync, chmodSync, symlinkSync, writeSync, ftruncateSync, type Stats,
 } from 'node:fs';
-import { open } from 'node:fs/promises';
 import { join } from 'node:path';
 import { hostCalls } from '../native/host.ts';
 import { hasher } from './digest.ts';
@@ -384,7 +383,7 @@ const myGid = process.getgid?.() ?? -1;
 
 /** Each call is a thread-pool round trip, so the ones that would change nothing are skipped. */
 async function writeSmall(path: string, h: TarHeader, body: Buffer, attrs: Xattrs): Promise<void> {
-  const fh = await open(path, 'wx', h.mode & 0o777);
+  const fh = await process.getBuiltinModule('node:fs/promises').open(path, 'wx', h.mode & 0o777);
   try {
     let off = 0;
     while (off < body.length) off += (await fh.write(body, off, body.length - off)).bytesWritten;

@@ -32,7 +32,10 @@ export async function foreground(berth: Berth, id: string, a: Attached, stdin: b
   const raw = tty && process.stdin.isTTY;
   if (raw) process.stdin.setRawMode(true);
   const resize = () => a.resize(process.stdout.rows ?? 24, process.stdout.columns ?? 80);
-  if (tty && process.stdout.isTTY) {
+  // process.stdin and process.stdout are touched only when used: making them loads
+  // streams, a few ms of a run whose container reads nothing and writes little.
+  const resizing = tty && process.stdout.isTTY;
+  if (resizing) {
     resize();
     process.stdout.on('resize', resize);
   }
@@ -58,9 +61,11 @@ export async function foreground(berth: Berth, id: string, a: Attached, stdin: b
   } finally {
     for (const s of signals) process.off(s, proxy);
     if (raw) process.stdin.setRawMode(false);
-    process.stdout.off('resize', resize);
-    process.stdin.pause();
-    process.stdin.unref?.();
+    if (resizing) process.stdout.off('resize', resize);
+    if (stdin || raw) {
+      process.stdin.pause();
+      process.stdin.unref?.();
+    }
     a.socket.destroy();
   }
 }

@@ -5,8 +5,7 @@
 // connection, a killed process) leaves its partial data in ingest/ to be
 // resumed from its length; any other failure removes it.
 
-import { createReadStream, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmdirSync, rmSync, statSync } from 'node:fs';
-import { open, readFile } from 'node:fs/promises';
+import { createReadStream, existsSync, mkdirSync, readdirSync, readFile, readFileSync, renameSync, rmdirSync, rmSync, statSync } from 'node:fs';
 import { once } from 'node:events';
 import { join } from 'node:path';
 import { Readable, type Writable } from 'node:stream';
@@ -15,6 +14,10 @@ import type { Descriptor } from '../../oci/image-spec.ts';
 import { digestOf, hasher, parseDigest } from '../digest.ts';
 import { asStorageError, BlobNotFoundError, DigestMismatchError, SizeMismatchError } from '../errors.ts';
 import { tryLock, unlock, type Lock } from './lock.ts';
+
+// node:fs/promises is loaded on use: it brings streams and readline (a few ms),
+// which a command that only reads a manifest and a config never needs.
+const open: typeof import('node:fs/promises').open = (...args) => process.getBuiltinModule('node:fs/promises').open(...args);
 
 export interface Expected {
   digest: string;
@@ -65,7 +68,7 @@ export class ContentStore {
     let data: Buffer;
     try {
       if (statSync(path).size > maxSize) throw new SizeMismatchError(`blob ${digest}`, maxSize, statSync(path).size);
-      data = await readFile(path);
+      data = await new Promise<Buffer>((resolve, reject) => readFile(path, (e, d) => (e ? reject(e) : resolve(d))));
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new BlobNotFoundError(digest);
       throw e;
