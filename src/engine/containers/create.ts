@@ -39,7 +39,7 @@ export async function createContainer(ctx: EngineContext, config: ContainerConfi
       const dir = ctx.containerDir(id);
       mkdirSync(dir, { mode: 0o700 });
       await ctx.images.snapshots.prepare(id, chainId);
-      mountRootfs(ctx, id);
+      mountRootfs(ctx, id, { volatile: config.autoRemove });
       const mounts = resolveMounts(ctx, id, config.mounts ?? [], image.config);
       const spec = buildSpec({
         id, config: stored, image: image.config, imageName: image.record.name, imageDigest: image.manifestDesc.digest,

@@ -23,7 +23,7 @@ export async function startLocked(ctx: EngineContext, row: ContainerRow, hooks: 
   if (row.state !== 'created' && row.state !== 'exited' && row.state !== 'restarting') throw new ConflictError(`container ${row.name} is ${row.state}: it cannot be started`);
   const { id, config } = row;
   const dir = ctx.containerDir(id);
-  mountRootfs(ctx, id);
+  mountRootfs(ctx, id, { volatile: config.autoRemove });
   // What a previous run left: its runtime container, if its cleanup never came (a killed monitor).
   await deleteRuntimeContainer(ctx, row, true);
   rmSync(ctx.monitorDir(id), { recursive: true, force: true });
