@@ -21,20 +21,16 @@
 // dir and one dir under /run, removed at the end; the run fails if anything
 // is left behind.
 
-import { type SpawnSyncReturns, spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Berth } from '../../src/engine/berth.ts';
-import { hostHierarchies } from '../../src/runtime/cgroups/hierarchy.ts';
-import { type Containerd, startContainerd } from '../../test/helpers/containerd.ts';
 import { startImages } from '../../test/helpers/engine.ts';
 import { jsonOut, ratio, option, stats, type Stats, table } from '../common.ts';
+import { BERTH, type Engine, type Skipped, sh, startEngines, stopEngines } from '../engines.ts';
 
-const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const BERTH = join(REPO, 'build/berth');
 const RUNS = option('runs', 20, 1);
 const WARMUP = option('warmup', 2);
 const GAP = option('gap', 50);
@@ -53,23 +49,6 @@ if (!existsSync(BERTH)) {
 const TMP = mkdtempSync(join(tmpdir(), 'berth-bench-run-'));
 // Short, on tmpfs: monitor sockets and runtime state live under it.
 const RUN = mkdtempSync('/run/bbr-');
-const hadRunContainers = existsSync('/run/containers');
-const hadLibpodParent = hostHierarchies().some((h) => existsSync(join(h.mountPoint, 'libpod_parent')));
-
-function sh(cmd: string, args: string[], timeout = 120_000): SpawnSyncReturns<string> {
-  return spawnSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout });
-}
-
-function must(r: SpawnSyncReturns<string>, what: string): string {
-  if (r.error) throw new Error(`${what}: ${r.error.message}`);
-  if (r.status !== 0) throw new Error(`${what}: exit ${r.status ?? r.signal}: ${(r.stderr || r.stdout).trim()}`);
-  return r.stdout;
-}
-
-function onPath(cmd: string): string | undefined {
-  for (const d of (process.env.PATH ?? '').split(':').concat(['/usr/sbin', '/usr/bin', '/sbin'])) if (d && existsSync(join(d, cmd))) return join(d, cmd);
-  return undefined;
-}
 
 /** Wall time of one spawned command, in ms; it must exit 0. */
 function timed(cmd: string, args: string[], what: string): number {
@@ -80,8 +59,8 @@ function timed(cmd: string, args: string[], what: string): number {
   return t;
 }
 
-/** Daemons this run started: their command lines name our dirs too, and they stay. */
-const daemons = new Set<number>();
+/** Daemons the engines keep: their command lines name our dirs too, and they stay. */
+let daemons = new Set<number>();
 
 /** Pids of processes (other than ours and the daemons) whose command line names one of our dirs. */
 function stragglers(): number[] {
@@ -109,26 +88,9 @@ interface Row {
   once(i: number): Promise<number>;
 }
 
-interface Peer {
-  name: string;
-  rows: Row[];
-  version?: string;
-  teardown(): Promise<void> | void;
-}
+// ---- the library and the runtime library -----------------------------------
 
-interface Skipped {
-  name: string;
-  why: string;
-}
-
-// ---- berth (CLI and library) and the runtime library ---------------------
-
-async function berthPeers(image: string, registryHost: string): Promise<Peer[]> {
-  const cliRoot = join(TMP, 'berth-cli');
-  const cliRun = join(RUN, 'c');
-  const cli = (args: string[]): [string, string[]] => [BERTH, ['--root', cliRoot, '--run-root', cliRun, ...args]];
-  must(sh(...cli(['--insecure-registry', registryHost, 'pull', '-q', image])), 'berth pull');
-
+async function libraryRows(image: string, registryHost: string): Promise<{ rows: Row[]; stop(): Promise<void> }> {
   const lib = new Berth({ root: join(TMP, 'berth-lib'), runRoot: join(RUN, 'l'), images: { registry: { hosts: { [registryHost]: { plainHttp: true } } } } });
   await lib.ready();
   // The runtime library's reference: the container berth would make, prepared once (created, not started).
@@ -139,12 +101,7 @@ async function berthPeers(image: string, registryHost: string): Promise<Peer[]> 
   spec.root.path = join(lib.ctx.containerDir(proto), 'rootfs');
   writeFileSync(join(bundle, 'config.json'), JSON.stringify(spec));
   const rt = lib.ctx.runtime;
-
   const rows: Row[] = [
-    {
-      name: 'berth run --rm (CLI)',
-      once: async () => timed(...cli(['run', '--rm', image, 'true']), 'berth run'),
-    },
     {
       name: 'library run+wait+remove',
       async once() {
@@ -184,149 +141,25 @@ async function berthPeers(image: string, registryHost: string): Promise<Peer[]> 
       },
     },
   ];
-  return [
-    {
-      name: 'berth',
-      rows,
-      async teardown() {
-        await lib.remove(proto, { force: true });
-        for (const r of await lib.list({ all: true })) await lib.remove(r.id, { force: true });
-        for (const id of readdirSync(join(RUN, 'l/runtime')).filter((d) => !d.startsWith('.'))) await rt.delete(id, true).catch(() => {});
-        lib.close();
-        const ids = sh(...cli(['ps', '-aq', '--no-trunc'])).stdout.split('\n').filter(Boolean);
-        if (ids.length) sh(...cli(['rm', '-f', ...ids]));
-      },
-    },
-  ];
-}
-
-// ---- podman ----------------------------------------------------------------
-
-function podmanPeer(image: string): Peer | Skipped {
-  if (!onPath('podman')) return { name: 'podman', why: 'podman not installed (Debian: apt-get install podman)' };
-  if (!onPath('runc')) return { name: 'podman', why: 'runc not installed (Debian: apt-get install runc)' };
-  const base = [
-    '--root', join(TMP, 'podman/storage'), '--runroot', join(RUN, 'p'), '--tmpdir', join(TMP, 'podman/tmp'),
-    '--cgroup-manager', 'cgroupfs', '--events-backend', 'none', '--runtime', 'runc',
-  ];
-  const podman = (args: string[]): [string, string[]] => ['podman', [...base, ...args]];
-  must(sh(...podman(['pull', '-q', '--tls-verify=false', image])), 'podman pull');
   return {
-    name: 'podman',
-    version: sh('podman', ['--version']).stdout.trim(),
-    rows: [{
-      name: 'podman run --rm',
-      // Podman's default rlimits exceed this host's hard limits; --network none as berth's default.
-      once: async () => timed(...podman(['run', '--rm', '--network', 'none', '--ulimit', 'nofile=1024:1024', '--ulimit', 'nproc=1024:1024', image, 'true']), 'podman run'),
-    }],
-    async teardown() {
-      for (const id of sh(...podman(['ps', '-aq'])).stdout.split('\n').filter(Boolean)) sh(...podman(['rm', '-f', '-t', '0', id]));
-      sh(...podman(['rmi', '-a', '-f']));
-      sh(...podman(['system', 'reset', '-f']));
-      if (!hadLibpodParent)
-        for (const h of hostHierarchies()) {
-          const parent = join(h.mountPoint, 'libpod_parent');
-          if (!existsSync(parent)) continue;
-          for (const d of readdirSync(parent, { withFileTypes: true })) if (d.isDirectory()) await removeCgroup(join(parent, d.name));
-          await removeCgroup(parent);
-        }
-      if (!hadRunContainers) rmSync('/run/containers', { recursive: true, force: true });
+    rows,
+    async stop() {
+      for (const r of await lib.list({ all: true })) await lib.remove(r.id, { force: true });
+      for (const id of readdirSync(join(RUN, 'l/runtime')).filter((d) => d.startsWith(PREFIX))) await rt.delete(id, true).catch(() => {});
+      lib.close();
     },
   };
 }
 
-/** rmdir, retried while a process on its way out still holds the cgroup. */
-async function removeCgroup(dir: string): Promise<void> {
-  for (let tries = 0; ; tries++) {
-    try {
-      return rmdirSync(dir);
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'EBUSY' || tries === 500) throw e;
-      await sleep(10);
-    }
-  }
-}
+const ROW_NAMES: Record<Engine['name'], string> = {
+  berth: 'berth run --rm (CLI)',
+  podman: 'podman run --rm',
+  containerd: 'ctr run --rm',
+  docker: 'docker run --rm',
+};
 
-// ---- containerd (ctr) and docker -------------------------------------------
-
-async function containerdPeer(image: string): Promise<{ peer: Peer | Skipped; containerd?: Containerd }> {
-  for (const bin of ['containerd', 'ctr', 'containerd-shim-runc-v2'])
-    if (!onPath(bin)) return { peer: { name: 'containerd', why: `${bin} not installed (Debian: apt-get install containerd)` } };
-  const dir = join(TMP, 'containerd');
-  mkdirSync(dir);
-  const containerd = await startContainerd(dir);
-  for (const p of pidsOf('containerd', dir)) daemons.add(p);
-  must(withCode(containerd.ctr('bench', ['images', 'pull', '--plain-http', image])), 'ctr pull');
-  return {
-    containerd,
-    peer: {
-      name: 'containerd',
-      version: sh('containerd', ['--version']).stdout.trim(),
-      rows: [{ name: 'ctr run --rm', once: async (i) => timed('ctr', ['--address', containerd.sock, '-n', 'bench', 'run', '--rm', image, `${PREFIX}-${i}`, 'true'], 'ctr run') }],
-      teardown() {
-        for (const c of containerd.ctr('bench', ['containers', 'ls', '-q']).stdout.split('\n').filter(Boolean)) {
-          containerd.ctr('bench', ['tasks', 'kill', '-s', 'SIGKILL', c]);
-          containerd.ctr('bench', ['tasks', 'delete', '-f', c]);
-          containerd.ctr('bench', ['containers', 'delete', c]);
-        }
-      },
-    },
-  };
-}
-
-function withCode(r: { code: number; stdout: string; stderr: string }): SpawnSyncReturns<string> {
-  return { status: r.code, stdout: r.stdout, stderr: r.stderr } as SpawnSyncReturns<string>;
-}
-
-function pidsOf(comm: string, arg: string): number[] {
-  const out: number[] = [];
-  for (const p of readdirSync('/proc')) {
-    try {
-      if (readFileSync(`/proc/${p}/comm`, 'utf8').trim() === comm && readFileSync(`/proc/${p}/cmdline`, 'utf8').includes(arg)) out.push(Number(p));
-    } catch {
-      // gone
-    }
-  }
-  return out;
-}
-
-async function dockerPeer(image: string, containerd: Containerd | undefined): Promise<Peer | Skipped> {
-  const dockerd = onPath('dockerd');
-  if (!dockerd) return { name: 'docker', why: 'dockerd not installed (Debian: apt-get install docker.io)' };
-  if (!containerd) return { name: 'docker', why: 'no containerd to run dockerd on' };
-  // Debian's client, which matches its daemon (another docker may come first on PATH).
-  const client = existsSync('/usr/bin/docker') ? '/usr/bin/docker' : onPath('docker');
-  if (!client) return { name: 'docker', why: 'docker client not installed (Debian: apt-get install docker.io)' };
-  const sock = join(RUN, 'docker.sock');
-  const child = spawn(dockerd, [
-    '--data-root', join(TMP, 'docker'), '--exec-root', join(RUN, 'd'), '--pidfile', join(RUN, 'docker.pid'), '-H', `unix://${sock}`,
-    '--containerd', containerd.sock, '--bridge', 'none', '--iptables=false', '--ip-masq=false', '--storage-driver', 'overlay2',
-  ], { stdio: ['ignore', 'ignore', 'pipe'] });
-  let log = '';
-  child.stderr!.on('data', (d) => (log += d));
-  const exited = new Promise((r) => child.once('exit', r));
-  daemons.add(child.pid!);
-  const docker = (args: string[]): [string, string[]] => [client, ['-H', `unix://${sock}`, ...args]];
-  for (let i = 0; sh(...docker(['version'])).status !== 0; i++) {
-    if (child.exitCode !== null || i > 300) {
-      child.kill('SIGTERM');
-      return { name: 'docker', why: `dockerd did not start: ${log.trim().split('\n').slice(-2).join(' | ')}` };
-    }
-    await sleep(50);
-  }
-  must(sh(...docker(['pull', '-q', image])), 'docker pull');
-  return {
-    name: 'docker',
-    version: sh(...docker(['version', '--format', '{{.Server.Version}}'])).stdout.trim(),
-    rows: [{ name: 'docker run --rm', once: async () => timed(...docker(['run', '--rm', '--network', 'none', image, 'true']), 'docker run') }],
-    async teardown() {
-      const ids = sh(...docker(['ps', '-aq'])).stdout.split('\n').filter(Boolean);
-      if (ids.length) sh(...docker(['rm', '-f', ...ids]));
-      sh(...docker(['rmi', '-f', image]));
-      child.kill('SIGTERM');
-      await exited;
-    },
-  };
+function engineRow(e: Engine): Row {
+  return { name: ROW_NAMES[e.name], once: async (i) => timed(...e.run('rm', `${PREFIX}-${i}`, ['true']), e.name) };
 }
 
 // ---- the run ----------------------------------------------------------------
@@ -352,38 +185,25 @@ function ourMounts(): string[] {
   return readFileSync('/proc/self/mountinfo', 'utf8').split('\n').map((l) => l.split(' ')[4]).filter((m) => m && (m.startsWith(`${TMP}/`) || m.startsWith(`${RUN}/`))).reverse();
 }
 
-const peers: Peer[] = [];
-const skipped: Skipped[] = [];
-let containerd: Containerd | undefined;
+let engines: Engine[] = [];
+let skipped: Skipped[] = [];
+let library: Awaited<ReturnType<typeof libraryRows>> | undefined;
 let results = new Map<Row, number[]>();
 let left: string[] = [];
 const images = await startImages();
 const image = images.busybox;
 try {
-  process.stderr.write(`image ${image}; setting up the peers\n`);
-  peers.push(...(await berthPeers(image, images.registry.host)));
-  const p = podmanPeer(image);
-  if ('rows' in p) peers.push(p);
-  else skipped.push(p);
-  const c = await containerdPeer(image);
-  containerd = c.containerd;
-  if ('rows' in c.peer) peers.push(c.peer);
-  else skipped.push(c.peer);
-  const d = await dockerPeer(image, containerd);
-  if ('rows' in d) peers.push(d);
-  else skipped.push(d);
-  results = await interleave(peers.flatMap((x) => x.rows));
+  process.stderr.write(`image ${image}; setting up the engines\n`);
+  ({ engines, skipped } = await startEngines({ tmp: TMP, run: RUN, image, registryHost: images.registry.host }));
+  daemons = new Set(engines.flatMap((e) => e.daemons()));
+  library = await libraryRows(image, images.registry.host);
+  results = await interleave([...engines.map(engineRow), ...library.rows]);
 } finally {
   await settle();
-  for (const p of peers.reverse()) {
-    try {
-      await p.teardown();
-    } catch (e) {
-      process.stderr.write(`teardown of ${p.name}: ${(e as Error).message}\n`);
-    }
-  }
-  await containerd?.stop();
+  await library?.stop().catch((e) => process.stderr.write(`library: ${(e as Error).message}\n`));
+  await stopEngines(engines);
   await images.stop();
+  daemons.clear();
   await settle();
   left = [...ourMounts(), ...stragglers().map((p) => `process ${p}`)];
   for (const m of ourMounts()) sh('umount', ['-l', m]);
@@ -399,7 +219,7 @@ const load = readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join('
 console.log(`busybox true from a local image, ${RUNS} runs each (after ${WARMUP} warm-up), interleaved, ${GAP} ms idle gap; load ${load}`);
 console.log(table([['path', 'median ms', 'p90', 'min'], ...Object.entries(figures).map(([n, s]) => [n, f(s.median), f(s.p90), f(s.min)])]));
 for (const s of skipped) console.log(`skipped ${s.name}: ${s.why}`);
-for (const p of peers) if (p.version) console.log(`${p.name}: ${p.version}`);
+for (const e of engines) console.log(`${e.name}: ${e.version}`);
 const cli = med('berth run --rm (CLI)');
 const targets = [
   ['podman run / berth run (target >= 3x)', ratio(med('podman run --rm'), cli)],
@@ -409,5 +229,5 @@ const targets = [
   ['library / runtime library with monitor', ratio(med('library run+wait+remove'), med('runtime library run+exit+delete, monitor'))],
 ];
 console.log(`\n${table([['ratio', ''], ...targets])}`);
-if (JSON_OUT) writeFileSync(JSON_OUT, `${JSON.stringify({ runs: RUNS, warmup: WARMUP, gap: GAP, load, image, figures, ratios: Object.fromEntries(targets), skipped, versions: Object.fromEntries(peers.map((p) => [p.name, p.version ?? ''])) }, null, 2)}\n`);
+if (JSON_OUT) writeFileSync(JSON_OUT, `${JSON.stringify({ runs: RUNS, warmup: WARMUP, gap: GAP, load, image, figures, ratios: Object.fromEntries(targets), skipped, versions: Object.fromEntries(engines.map((e) => [e.name, e.version])) }, null, 2)}\n`);
 if (left.length) throw new Error(`left behind: ${left.join(' ')}`);
