@@ -47,7 +47,9 @@ export class EngineContext {
     this.images = new ImageService(this.root, { warn: this.warn, ...opts.images });
     // Each CLI process would compile the default seccomp profile anew (~20 ms cold).
     setFilterStore(diskFilterStore(join(this.runRoot, 'seccomp')));
-    this.runtime = new Runtime({ root: join(this.runRoot, 'runtime'), cgroupParent: '/berth', warn: this.warn });
+    // The /berth cgroups stay between containers, as Docker's /docker: making and removing
+    // them in every hierarchy cost each run and rm a few ms.
+    this.runtime = new Runtime({ root: join(this.runRoot, 'runtime'), cgroupParent: '/berth', keepCgroupParents: true, warn: this.warn });
     this.berthCommand = [...berthCommand, '--root', this.root, '--run-root', this.runRoot];
   }
 
