@@ -4,7 +4,6 @@
 // as separate invocations, each an argument vector (never a shell). Its state
 // lives under the engine's run root, one directory per runtime.
 
-import { execFileSync } from 'node:child_process';
 import { accessSync, constants, existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { basename, delimiter, isAbsolute, join } from 'node:path';
 import { createThroughRuntime, type MonitorOptions, type MonitorRecord, removeMonitor } from '../../runtime/monitor.ts';
@@ -45,7 +44,8 @@ export class BinaryRuntime implements ContainerRuntime {
 
   private run(args: string[]): string {
     try {
-      return execFileSync(this.path, [...this.globalArgs, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+      // node:child_process on use: loading it costs every berth process a few ms, and most containers run on runts.
+      return process.getBuiltinModule('node:child_process').execFileSync(this.path, [...this.globalArgs, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
     } catch (e) {
       const err = e as { stderr?: string; status?: number };
       throw new Error(`${this.name} ${args[0]}: ${(err.stderr ?? '').trim() || `exit status ${err.status}`}`, { cause: e });
