@@ -62,7 +62,7 @@ interface Result {
   perContainer: Memory;
   supervisorsTotal: Memory;
   daemons: Memory;
-  /** The supervisors' command names as found (the parent of each init). */
+  /** The command names of the inits' parents as found (runts-monitor's is its memfd's fd number). */
   found: string[];
 }
 
@@ -145,7 +145,7 @@ console.log(`${N} idle containers (busybox sleep) started one after another by e
 console.log(table([
   ['engine', 'supervisor', 'start total s', 'per start ms', 'rm all s', 'RSS', 'PSS', 'anon', 'sum RSS', 'daemons RSS'],
   ...results.map((r) => [
-    r.engine, r.found.join(','), s(r.startTotalMs), r.startMedianMs.toFixed(0), s(r.removeTotalMs),
+    r.engine, r.supervisor, s(r.startTotalMs), r.startMedianMs.toFixed(0), s(r.removeTotalMs),
     mib(r.perContainer.rss), mib(r.perContainer.pss), mib(r.perContainer.anon), mib(r.supervisorsTotal.rss), r.daemons.rss ? mib(r.daemons.rss) : '-',
   ]),
 ]));
