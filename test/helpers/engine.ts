@@ -4,7 +4,7 @@
 // busybox-static with every applet.
 
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { buildImage, pushImage } from '../image/helpers/images.ts';
@@ -72,8 +72,27 @@ export function testEngine(registryHost: string): TestEngine {
       for (const m of mounts.reverse()) spawnSync('umount', ['-l', m]);
       rmSync(root, { recursive: true, force: true });
       rmSync(runRoot, { recursive: true, force: true });
+      removeEngineCgroups();
     },
   };
+}
+
+/**
+ * The engine keeps its cgroup parents (/berth, and /berth-monitors) as Docker
+ * keeps /docker; the tests leave the host as they found it. One still in use
+ * by another test file's container is not empty, and stays.
+ */
+export function removeEngineCgroups(): void {
+  const points = readFileSync('/proc/self/mountinfo', 'utf8').split('\n').filter((l) => / - cgroup2? /.test(l)).map((l) => l.split(' ')[4]);
+  for (const p of points) {
+    for (const name of ['berth', 'berth-monitors']) {
+      try {
+        rmdirSync(join(p, name));
+      } catch {
+        // absent, or another test's container is in it
+      }
+    }
+  }
 }
 
 /**
