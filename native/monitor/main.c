@@ -21,9 +21,19 @@
  *   --exit-command PATH, --exit-arg ARG...
  *                   run once the exit is recorded, from /, as the monitor leaves
  *                   (the engine's restart policy and clean-up, as conmon's)
+ *   --timer-interval MS, --timer-first MS, --timer-command PATH, --timer-arg ARG...
+ *                   run every MS while the init runs, the first time MS (or
+ *                   --timer-first) after the init is known; from /, stdio on
+ *                   /dev/null, one at a time: a run still going when the next
+ *                   is due skips that turn (the engine's health checks)
+ *   --cgroup-procs PATH...
+ *                   join these cgroups (write "0" to each cgroup.procs file)
+ *                   before anything else: the monitor, and whatever it runs
+ *                   until the executor moves the init, live there
  *
  * Control socket, one line each:
  *   monitor -> starter   ERR <what> <errno> <detail>   set-up failed, nothing runs
+ *                                                      (what: log, attach, console, cgroup...)
  *                        MONITOR <pid>                 the monitor runs as pid
  *                        EXECUTOR <status>             the program exited
  *   starter -> monitor   INIT <pid>                    the container's init (0: none)
@@ -45,6 +55,7 @@
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
+#include <sys/timerfd.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -53,14 +64,22 @@
 
 extern char **environ;
 
+/* A command and its arguments, NULL-terminated; argv NULL: none. */
+struct command {
+  char **argv;
+  int argc;
+};
+
 struct opts {
   int ctl, exec_fd, stdin, terminal;
   int pass[MAX_PASS];
   int npass;
   const char *cwd, *pid_file;
   char **argv;
-  char **exit_argv; /* --exit-command and its --exit-args, NULL-terminated; NULL: none */
-  int exit_argc;
+  struct command exit, timer;
+  unsigned long long timer_interval, timer_first; /* ms; timer_first 0: the interval */
+  const char **cgroup_procs;
+  int ncgroups;
 };
 
 static int ctl_fd = -1;
@@ -115,6 +134,14 @@ static unsigned long long big_number(const char *s, const char *what) {
   return v;
 }
 
+/* --X-command starts a command, --X-arg adds to it: in that order, once. */
+static void command_word(struct command *c, int argc, const char *opt, const char *v) {
+  int is_command = strstr(opt, "-command") != NULL;
+  if (is_command != (c->argc == 0)) fail(opt + 2, EINVAL, "an -arg before its -command, or two commands");
+  if (!c->argv && !(c->argv = calloc((size_t)argc, sizeof *c->argv))) fail(opt + 2, ENOMEM, v);
+  c->argv[c->argc++] = (char *)v;
+}
+
 static void parse(int argc, char **argv, struct opts *o, struct crilog *log) {
   int i = 1;
   for (; i < argc; i++) {
@@ -134,10 +161,13 @@ static void parse(int argc, char **argv, struct opts *o, struct crilog *log) {
     else if (strcmp(a, "--exec-fd") == 0) o->exec_fd = number(v, "exec-fd"), i++;
     else if (strcmp(a, "--cwd") == 0) o->cwd = v, i++;
     else if (strcmp(a, "--pid-file") == 0) o->pid_file = v, i++;
-    else if (strcmp(a, "--exit-command") == 0 || strcmp(a, "--exit-arg") == 0) {
-      if ((a[7] == 'c') != (o->exit_argc == 0)) fail("exit-command", EINVAL, "--exit-arg before --exit-command, or two commands");
-      if (!o->exit_argv && !(o->exit_argv = calloc((size_t)argc, sizeof *o->exit_argv))) fail("exit-command", ENOMEM, v);
-      o->exit_argv[o->exit_argc++] = (char *)v, i++;
+    else if (strcmp(a, "--exit-command") == 0 || strcmp(a, "--exit-arg") == 0) command_word(&o->exit, argc, a, v), i++;
+    else if (strcmp(a, "--timer-command") == 0 || strcmp(a, "--timer-arg") == 0) command_word(&o->timer, argc, a, v), i++;
+    else if (strcmp(a, "--timer-interval") == 0) o->timer_interval = big_number(v, "timer-interval"), i++;
+    else if (strcmp(a, "--timer-first") == 0) o->timer_first = big_number(v, "timer-first"), i++;
+    else if (strcmp(a, "--cgroup-procs") == 0) {
+      if (!o->cgroup_procs && !(o->cgroup_procs = calloc((size_t)argc, sizeof *o->cgroup_procs))) fail("cgroup", ENOMEM, v);
+      o->cgroup_procs[o->ncgroups++] = v, i++;
     }
     else if (strcmp(a, "--pass-fd") == 0) {
       if (o->npass == MAX_PASS) fail("pass-fd", EMFILE, v);
@@ -145,7 +175,18 @@ static void parse(int argc, char **argv, struct opts *o, struct crilog *log) {
     } else fail("usage", EINVAL, a);
   }
   if (i >= argc) fail("usage", EINVAL, "no program");
+  if (!o->timer.argv != !o->timer_interval) fail("usage", EINVAL, "--timer-command and --timer-interval go together");
   o->argv = argv + i;
+}
+
+static int join_cgroup(const char *procs) {
+  int fd = open(procs, O_WRONLY | O_CLOEXEC);
+  if (fd < 0) return -1;
+  ssize_t w = write(fd, "0", 1);
+  int err = errno;
+  close(fd);
+  errno = err;
+  return w == 1 ? 0 : -1;
 }
 
 static int listen_console(void) {
@@ -233,6 +274,8 @@ struct monitor {
   int console_fd;
   pid_t child, init;
   int init_known; /* 0: not yet, 1: init, -1: none (the create failed or its starter went) */
+  int timer_fd, timer_armed;
+  pid_t timer_pid; /* the timer's command still running; 0: none */
   int child_done, init_done, init_status, all_gone;
   char exited_at[31];
   char ctlbuf[64];
@@ -260,6 +303,8 @@ static void reap(struct monitor *m) {
         m->init = status_code(st) == 0 ? read_pid_file(m->o->pid_file) : 0;
         m->init_known = m->init ? 1 : -1;
       }
+    } else if (m->timer_pid && p == m->timer_pid) {
+      m->timer_pid = 0;
     } else if (m->init_known > 0 && p == m->init) {
       m->init_done = 1;
       m->init_status = st;
@@ -333,6 +378,40 @@ static void drain(struct monitor *m) {
   for (int i = 0; i < 64 && m->err.fd >= 0 && pump(m, &m->err, FRAME_STDERR) && poll(&(struct pollfd){m->err.fd, POLLIN, 0}, 1, 0) > 0; i++) {}
 }
 
+/* Runs a command in a child of its own: from /, stdio on the monitor's /dev/null, nothing else of ours. */
+static pid_t spawn_command(struct command *c) {
+  pid_t p = fork();
+  if (p != 0) return p;
+  undo_monitor_settings();
+  syscall(SYS_close_range, 3U, ~0U, 0);
+  if (chdir("/") == 0) execve(c->argv[0], c->argv, environ);
+  _exit(127);
+}
+
+/* Starts the timer once the init is known: due first after --timer-first, then every interval. */
+static void arm_timer(struct monitor *m) {
+  m->timer_armed = 1;
+  unsigned long long every = m->o->timer_interval, first = m->o->timer_first ? m->o->timer_first : every;
+  struct itimerspec t = {
+    .it_interval = {(time_t)(every / 1000), (long)(every % 1000) * 1000000},
+    .it_value = {(time_t)(first / 1000), (long)(first % 1000) * 1000000},
+  };
+  timerfd_settime(m->timer_fd, 0, &t, NULL);
+}
+
+/* A turn of the timer: its command runs unless the last run is still going
+ * (the turn is skipped, never queued) or the init is gone, exited though its
+ * SIGCHLD may not be read yet (WNOWAIT leaves its status to reap). */
+static void timer_due(struct monitor *m) {
+  uint64_t turns;
+  if (read(m->timer_fd, &turns, sizeof turns) != sizeof turns) return;
+  if (m->timer_pid || m->init_done) return;
+  siginfo_t si = {0};
+  if (waitid(P_PID, (id_t)m->init, &si, WEXITED | WNOHANG | WNOWAIT) < 0 || si.si_pid != 0) return;
+  pid_t p = spawn_command(&m->o->timer);
+  if (p > 0) m->timer_pid = p;
+}
+
 /* The init has exited: what its processes wrote is taken, then its status is written. */
 static void finish(struct monitor *m) {
   drain(m);
@@ -351,12 +430,8 @@ static void finish(struct monitor *m) {
   attach_finish(&m->at, json, (size_t)n - 1);
   unlink("attach.sock");
   /* Forked, so the monitor is gone by the time it runs: the command may delete the container,
-   * which waits for the monitor to leave. */
-  if (m->o->exit_argv && fork() == 0) {
-    undo_monitor_settings();
-    if (chdir("/") == 0) execve(m->o->exit_argv[0], m->o->exit_argv, environ);
-    _exit(127);
-  }
+   * which waits for the monitor to leave. A timer command still running is left to finish. */
+  if (m->o->exit.argv) spawn_command(&m->o->exit);
   _exit(0);
 }
 
@@ -374,7 +449,8 @@ static void loop(struct monitor *m, int sfd) {
       close(ctl_fd);
       ctl_fd = -1;
     }
-    size_t need = 8 + m->at.n;
+    if (m->timer_fd >= 0 && !m->timer_armed && m->init_known > 0) arm_timer(m);
+    size_t need = 9 + m->at.n;
     if (need > pcap) {
       struct pollfd *np = realloc(p, need * sizeof *p);
       if (np) p = np, pcap = need;
@@ -389,6 +465,7 @@ static void loop(struct monitor *m, int sfd) {
     p[k++] = (struct pollfd){m->console_fd, POLLIN, 0};
     p[k++] = (struct pollfd){m->at.listen_fd, POLLIN, 0};
     p[k++] = (struct pollfd){waiting ? m->at.stdin_fd : -1, POLLOUT, 0};
+    p[k++] = (struct pollfd){m->timer_fd, POLLIN, 0};
     size_t first = k;
     for (size_t i = 0; i < m->at.n && k < pcap; i++) p[k++] = (struct pollfd){waiting ? -1 : m->at.clients[i].fd, POLLIN, 0};
     if (poll(p, k, -1) < 0) continue;
@@ -403,6 +480,7 @@ static void loop(struct monitor *m, int sfd) {
     if (p[4].revents) take_console(m);
     if (p[5].revents) attach_accept(&m->at);
     if (p[6].revents && m->at.pending) attach_flush_stdin(&m->at);
+    if (p[7].revents) timer_due(m);
     for (size_t i = first; i < k; i++)
       if (p[i].revents && m->at.clients[i - first].fd == p[i].fd && p[i].fd >= 0) attach_input(&m->at, i - first);
     attach_compact(&m->at);
@@ -411,16 +489,20 @@ static void loop(struct monitor *m, int sfd) {
 
 int main(int argc, char **argv) {
   struct opts o = {.ctl = -1, .exec_fd = -1};
-  struct monitor m = {.o = &o, .log = {.fd = -1, .max_files = 1}, .console_fd = -1};
+  struct monitor m = {.o = &o, .log = {.fd = -1, .max_files = 1}, .console_fd = -1, .timer_fd = -1};
   m.out = (struct stream){.fd = -1, .name = "stdout"};
   m.err = (struct stream){.fd = -1, .name = "stderr"};
   m.at = (struct attach){.listen_fd = -1, .stdin_fd = -1, .pty_fd = -1};
   parse(argc, argv, &o, &m.log);
+  /* First, so everything the monitor starts (the executor included, until it moves the init) is there too. */
+  for (int i = 0; i < o.ncgroups; i++)
+    if (join_cgroup(o.cgroup_procs[i]) < 0) fail("cgroup", errno, o.cgroup_procs[i]);
 
   /* What can fail is done before the fork, so the starter hears of it and nothing runs. */
   if (m.log.path && crilog_open(&m.log) < 0) fail("log", errno, m.log.path);
   if (attach_listen(&m.at, "attach.sock") < 0) fail("attach", errno, "attach.sock");
   if (o.terminal && (m.console_fd = listen_console()) < 0) fail("console", errno, "console.sock");
+  if (o.timer.argv && (m.timer_fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK)) < 0) fail("timer", errno, "timerfd");
   int devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
   if (devnull < 0) fail("dev-null", errno, "/dev/null");
   int fds[3 + MAX_PASS] = {devnull, devnull, devnull};

@@ -28,6 +28,22 @@ export interface MonitorOptions {
   /** Run once the exit is recorded, as the monitor leaves (an absolute path, then its
    * arguments; from /, with no environment): how a daemonless engine hears of an exit. */
   exitCommand?: string[];
+  /** A command run periodically while the init runs (the engine's health checks). */
+  timer?: MonitorTimer;
+  /** cgroup.procs files (absolute paths) the monitor joins before it starts anything, so that
+   * it lives in cgroups of the caller's choosing, not the caller's own (see src/engine/monitor-cgroup.ts). */
+  cgroupProcs?: string[];
+}
+
+/** Due every intervalMs from the moment the monitor knows the init (create), the first
+ * time after firstDelayMs (default intervalMs); a run still going when the next is due
+ * skips that turn; none starts once the init has exited (one still running then is left
+ * to finish). The command is an absolute path and its arguments, run as exitCommand is,
+ * with stdin, stdout and stderr on /dev/null. */
+export interface MonitorTimer {
+  intervalMs: number;
+  firstDelayMs?: number;
+  command: string[];
 }
 
 /** What the state record keeps of a container's monitor. */
@@ -74,12 +90,26 @@ export function checkMonitorOptions(opts: MonitorOptions): MonitorRecord {
     }
     if (isDirectory(logPath)) throw new OptionError('monitor.logPath', `${logPath} is a directory`);
   }
-  const cmd = opts.exitCommand;
-  if (cmd !== undefined && (!Array.isArray(cmd) || !cmd.length || cmd.some((a) => typeof a !== 'string' || a.includes('\0')) || !cmd[0].startsWith('/')))
-    throw new OptionError('monitor.exitCommand', 'must be an absolute path and its arguments, as strings without NUL');
+  if (opts.exitCommand !== undefined) checkCommand('monitor.exitCommand', opts.exitCommand);
   checkCount('monitor.logMaxSize', opts.logMaxSize, 0);
   checkCount('monitor.logMaxFiles', opts.logMaxFiles, 1);
+  const timer = opts.timer;
+  if (timer !== undefined) {
+    if (!timer || typeof timer !== 'object') throw new OptionError('monitor.timer', 'must be an object: { intervalMs, firstDelayMs?, command }');
+    if (timer.intervalMs === undefined) throw new OptionError('monitor.timer.intervalMs', 'is required');
+    checkCount('monitor.timer.intervalMs', timer.intervalMs, 1);
+    checkCount('monitor.timer.firstDelayMs', timer.firstDelayMs, 0);
+    checkCommand('monitor.timer.command', timer.command);
+  }
+  const procs = opts.cgroupProcs;
+  if (procs !== undefined && (!Array.isArray(procs) || procs.some((p) => typeof p !== 'string' || p.includes('\0') || !p.startsWith('/'))))
+    throw new OptionError('monitor.cgroupProcs', 'must be absolute paths of cgroup.procs files, as strings without NUL');
   return { dir, logPath, pid: 0, startTime: '' };
+}
+
+function checkCommand(option: string, cmd: unknown): void {
+  if (!Array.isArray(cmd) || !cmd.length || cmd.some((a) => typeof a !== 'string' || a.includes('\0')) || !cmd[0].startsWith('/'))
+    throw new OptionError(option, 'must be an absolute path and its arguments, as strings without NUL');
 }
 
 function checkCount(option: string, v: number | undefined, min: number): void {
@@ -149,6 +179,15 @@ export function startMonitor(rec: MonitorRecord, opts: MonitorOptions, program: 
     args.push('--exit-command', opts.exitCommand[0]);
     for (const a of opts.exitCommand.slice(1)) args.push('--exit-arg', a);
   }
+  if (opts.timer) {
+    const { intervalMs, firstDelayMs, command } = opts.timer;
+    args.push('--timer-interval', String(intervalMs));
+    // 0 means "the interval" to the monitor, which cannot arm a timer due at once: 1 ms is as soon.
+    if (firstDelayMs !== undefined) args.push('--timer-first', String(Math.max(firstDelayMs, 1)));
+    args.push('--timer-command', command[0]);
+    for (const a of command.slice(1)) args.push('--timer-arg', a);
+  }
+  for (const p of opts.cgroupProcs ?? []) args.push('--cgroup-procs', p);
   args.push('--', ...program.argv);
   let first: string;
   try {
@@ -207,6 +246,7 @@ function setupError(line: string, rec: MonitorRecord): RuntimeError {
   if (!e) return new RuntimeError('EMONITOR', `the monitor failed to start${line ? `: ${line}` : ''}`);
   const why = errnoName(Number(e[2]));
   if (e[1] === 'log') return new OptionError('monitor.logPath', `cannot open ${rec.logPath}: ${why}`);
+  if (e[1] === 'cgroup') return new OptionError('monitor.cgroupProcs', `cannot join ${e[3]}: ${why}`);
   if (e[1] === 'attach' || e[1] === 'console') return new OptionError('monitor.dir', `cannot listen on ${join(rec.dir, e[3])}: ${why}`);
   return new RuntimeError('EMONITOR', `the monitor failed to start: ${e[1]} ${e[3]}: ${why}`);
 }

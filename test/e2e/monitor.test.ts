@@ -112,6 +112,34 @@ describe('container monitor', () => {
     b.cleanup();
   });
 
+  it('runs the timer command while the container runs, one run at a time, none once it has exited', async () => {
+    const b = makeBundle(undefined, ['sleep', '100']);
+    const id = uniqueId('mon');
+    const runs = join(work, `timer-${n}`);
+    // Each run outlasts the interval: the turns due while it goes are skipped, never run beside it.
+    const script = 'echo "start $PPID $(pwd) $(readlink /proc/$$/fd/0) $(readlink /proc/$$/fd/1)" >> "$1"; sleep 0.2; echo end >> "$1"';
+    const timer = { intervalMs: 20, firstDelayMs: 0, command: ['/bin/sh', '-c', script, 'timer', runs] };
+    const c = await rt.run(id, { bundle: b.dir, monitor: { dir: monDir(), timer } });
+    const mon = c.monitor!;
+    const lines = () => (existsSync(runs) ? readFileSync(runs, 'utf8').split('\n').filter(Boolean) : []);
+    await waitFor(() => lines().filter((l) => l === 'end').length >= 3, 30_000);
+    rt.kill(id, 'SIGKILL');
+    await waitExitRecord(mon);
+    // The monitor leaves at once; a run going then (even one forked, not yet started) is left to
+    // finish: every such process names the file, the monitor's own command line included.
+    await waitFor(() => !processAlive(mon.pid, mon.startTime));
+    await waitFor(() => processesMentioning(runs).length === 0, 30_000);
+    const seen = lines();
+    // Run by the monitor, from /, stdio on /dev/null; a start, its end, the next start.
+    seen.forEach((l, i) => assert.equal(l, i % 2 ? 'end' : `start ${mon.pid} / /dev/null /dev/null`, `line ${i}: ${seen.join(' | ')}`));
+    // No monitor, no timer: nothing more comes (a wait that cannot make this pass by chance).
+    await new Promise((r) => setTimeout(r, 200));
+    assert.deepEqual(lines(), seen);
+    await deleteAndCheck(id, mon);
+    rmSync(runs);
+    b.cleanup();
+  });
+
   it('records 0 for a clean exit and 128+signal for a killed container', async () => {
     const b0 = makeBundle(undefined, ['true']);
     const id0 = uniqueId('mon');
@@ -392,6 +420,14 @@ describe('container monitor', () => {
       ['monitor.logMaxFiles', { dir: monDir(), logMaxFiles: 0 }],
       ['monitor.logMaxSize', { dir: monDir(), logMaxSize: -1 }],
       ['monitor', { dir: monDir() }, { stdio: ['ignore', 'ignore', 'ignore'] }],
+      ['monitor.timer', { dir: monDir(), timer: null as never }],
+      ['monitor.timer.intervalMs', { dir: monDir(), timer: { intervalMs: 0, command: ['/bin/true'] } }],
+      ['monitor.timer.intervalMs', { dir: monDir(), timer: { command: ['/bin/true'] } as never }],
+      ['monitor.timer.firstDelayMs', { dir: monDir(), timer: { intervalMs: 10, firstDelayMs: 1.5, command: ['/bin/true'] } }],
+      ['monitor.timer.command', { dir: monDir(), timer: { intervalMs: 10, command: ['true'] } }],
+      ['monitor.cgroupProcs', { dir: monDir(), cgroupProcs: ['cgroup.procs'] }],
+      // An absolute path the monitor cannot write to: it says so before it starts anything.
+      ['monitor.cgroupProcs', { dir: monDir(), cgroupProcs: [join(work, 'no-such-cgroup', 'cgroup.procs')] }],
     ];
     for (const [option, monitor, extra] of cases) {
       const id = uniqueId('mon');
@@ -399,12 +435,14 @@ describe('container monitor', () => {
         assert.ok(e instanceof OptionError, `${option}: ${e.message}`);
         assert.equal(e.option, option, e.message);
         if (monitor!.logPath === dangling) assert.match(e.message, /cannot open .*ENOENT/);
+        if (monitor!.cgroupProcs?.[0].startsWith('/')) assert.match(e.message, /cannot join .*no-such-cgroup.*ENOENT/);
         return true;
       });
       assert.ok(!existsSync(join(root, id)), `${option}: state directory left`);
       assert.deepEqual(cgroupDirsOf(id), [], `${option}: cgroups left`);
       if (monitor!.dir !== work) assert.ok(!existsSync(monitor!.dir), `${option}: monitor directory left`);
       if (monitor!.logPath) assert.deepEqual(processesMentioning(monitor!.logPath), [], `${option}: a monitor is left`);
+      assert.deepEqual(processesMentioning(monitor!.dir), [], `${option}: a process of the monitor is left`);
     }
     assert.ok(existsSync(work), 'an existing directory given as monitor.dir was removed');
     b.cleanup();
