@@ -20,6 +20,7 @@ import { statsChecks } from './guest/stats.ts';
 export type { CheckResult } from './guest/common.ts';
 import { resourceChecks } from './guest/resources.ts';
 import { apparmorChecks } from './guest/apparmor.ts';
+import { monitorCgroupChecks } from './guest/monitor-cgroup.ts';
 import { assertGone, CG, type Check, type CheckResult, cgroupDirs, type Ctx, mountAt, procsOf, runOnce, runProbe, underParent, until } from './guest/common.ts';
 
 const core: Check[] = [
@@ -441,7 +442,7 @@ const last: Check[] = [
 ];
 
 /** Every check, in the order the guest runs them; the last one checks that none left anything behind. */
-export const checks: Check[] = [...core, ...processFieldChecks, ...cveChecks, ...resourceChecks, ...apparmorChecks, ...statsChecks, ...last];
+export const checks: Check[] = [...core, ...processFieldChecks, ...cveChecks, ...resourceChecks, ...apparmorChecks, ...statsChecks, ...monitorCgroupChecks, ...last];
 
 async function main(resultsFile: string): Promise<void> {
   const ctx: Ctx = { runts: new Runts(), id: uniqueId('v2-detached'), pid: 0, before: cgroupDirs() };
