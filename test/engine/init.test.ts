@@ -3,18 +3,31 @@
 // inside the container, the command's exit status passed on.
 
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { INIT_PATH, initArgs, initBinary, initMount } from '../../src/engine/init.ts';
+import type { Spec } from '../../src/oci/spec.ts';
+import { attach } from '../../src/runtime/attach.ts';
+import { Runtime } from '../../src/runtime/runtime.ts';
 import { type Bundle, makeBundle, uniqueId } from '../helpers/bundle.ts';
 import { Runts, waitFor } from '../helpers/runts.ts';
 
 const runts = new Runts();
-after(() => runts.cleanup());
+const root = mkdtempSync(join(tmpdir(), 'runts-init-'));
+const work = mkdtempSync(join(tmpdir(), 'runts-init-mon-'));
+const rt = new Runtime({ root });
+after(async () => {
+  runts.cleanup();
+  for (const id of rt.store.ids()) await rt.delete(id, true).catch(() => {});
+  rmSync(root, { recursive: true, force: true });
+  rmSync(work, { recursive: true, force: true });
+});
 
-function initBundle(args: string[]): Bundle {
+function initBundle(args: string[], edit?: (spec: Spec) => void): Bundle {
   return makeBundle((spec) => {
+    edit?.(spec);
     spec.root!.readonly = false;
     spec.mounts!.push(initMount());
     spec.process!.args = initArgs(args);
@@ -93,11 +106,34 @@ describe('berth-init', () => {
       const done = runts.runAsync(['run', '--bundle', b.dir, id]);
       await waitFor(() => existsSync(join(b.rootfs, 'tmp', 'ready')), 30_000);
       if (from === 'the host') runts.ok(['kill', id, signal]);
-      else runts.ok(['exec', id, 'sh', '-c', `kill -${signal} 1`]);
+      else {
+        // The exec'd shell may be killed with the rest of the pid namespace once pid 1 has exited.
+        const k = runts.run(['exec', id, 'sh', '-c', `kill -${signal} 1`]);
+        assert.ok(k.code === 0 || k.code === 137, `exec kill: ${k.code} ${k.stderr}`);
+      }
       const r = await done;
       assert.equal(r.code, 7, r.stderr);
       assert.equal(readFileSync(join(b.rootfs, 'tmp', 'got'), 'utf8'), `${signal}\n`);
       b.cleanup();
     });
   }
+
+  it('on a terminal, makes the command the foreground group: ^C reaches it from the terminal', async () => {
+    // Fields 5 and 8 of /proc/<pid>/stat: the process group and the terminal's foreground group.
+    const script = 'trap "echo INT; exit 5" INT; set -- $(cat /proc/$$/stat); echo "pid $$ pgrp $5 fg $8"; sleep 100 & wait';
+    const b = initBundle(['sh', '-c', script], (spec) => (spec.process!.terminal = true));
+    const id = uniqueId('init');
+    const c = await rt.run(id, { bundle: b.dir, monitor: { dir: join(work, id), stdin: true } });
+    let out = '';
+    const a = await attach(c.monitor!.dir, (_, data) => (out += data.toString()));
+    await waitFor(() => out.includes('fg') || (existsSync(c.monitor!.logPath) && readFileSync(c.monitor!.logPath, 'utf8').includes(' fg ')), 30_000);
+    a.write('\x03');
+    const exit = await a.exit;
+    const text = out + readFileSync(c.monitor!.logPath, 'utf8');
+    assert.match(text, /pid 2 pgrp 2 fg 2/);
+    assert.match(text, /INT/);
+    assert.equal(exit?.status, 5);
+    await rt.delete(id);
+    b.cleanup();
+  });
 });
