@@ -6,9 +6,6 @@
 
 import { buildFile } from '../native/host.ts';
 import { withLock } from '../image/store/lock.ts';
-import { logFileNames, logLines, type LogLine, type LogQuery, selectLines } from '../runtime/cri-log.ts';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import type { ContainerConfig } from './config.ts';
 import { EngineContext, type EngineOptions } from './context.ts';
 import { createContainer, type CreateOptions } from './containers/create.ts';
@@ -16,14 +13,27 @@ import { cleanup } from './containers/exit.ts';
 import { inspectContainer, readSpec } from './containers/inspect.ts';
 import { reconcile } from './containers/reconcile.ts';
 import { removeContainer } from './containers/remove.ts';
-import { LOG_FILE, type StartHooks, startLocked } from './containers/start.ts';
+import { type StartHooks, startLocked } from './containers/start.ts';
 import { checkSignal, killContainer, stopContainer, stopSignalOf, waitContainer } from './containers/stop.ts';
 import type { ContainerRow } from './store/containers.ts';
+import { type AttachSession, attachContainer } from './containers/attach.ts';
+import { type CopyOptions, copyFromContainer, copyToContainer } from './containers/cp.ts';
+import { type ExecOptions, type ExecProcess, execInContainer } from './containers/exec.ts';
+import { containerLogs, type LogEntry, type LogOptions } from './containers/logs.ts';
+import { pauseContainer, unpauseContainer } from './containers/pause.ts';
+import { containerPorts, type PortBinding } from './containers/ports.ts';
+import { renameContainer } from './containers/rename.ts';
+import { type ContainerStats, type StatsOptions, statsRounds } from './containers/stats.ts';
+import { type TopResult, topContainer } from './containers/top.ts';
+import { type EventQuery, queryEvents } from './events.ts';
+import type { EngineEvent } from './store/events.ts';
 
 export type { ContainerConfig } from './config.ts';
 export type { ContainerRow, ContainerState } from './store/containers.ts';
 export type { EngineEvent } from './store/events.ts';
 export { ConflictError, EngineError, InvalidArgumentError, NotFoundError } from './errors.ts';
+export { ExecFailedError } from './containers/exec.ts';
+export type { AttachSession, ContainerStats, CopyOptions, EventQuery, ExecOptions, ExecProcess, LogEntry, LogOptions, PortBinding, StatsOptions, TopResult };
 
 export type BerthOptions = EngineOptions;
 
@@ -119,18 +129,89 @@ export class Berth {
     return inspectContainer(this.ctx, await this.get(ref));
   }
 
-  /** The container's log lines (CRI format on disk), selected as `docker logs` selects them. */
-  async logs(ref: string, query: LogQuery = {}): Promise<LogLine[]> {
-    const row = await this.get(ref);
-    const path = join(this.ctx.containerDir(row.id), LOG_FILE);
-    const contents = logFileNames(path, row.config.logMaxFiles ?? 1).map((f) => {
-      try {
-        return readFileSync(f, 'utf8');
-      } catch {
-        return ''; // not rotated that far, or nothing logged yet
-      }
-    });
-    return selectLines(logLines(contents), query);
+  /**
+   * The container's log (CRI format on disk), selected as `docker logs`
+   * selects it; with follow, new lines as they come until it stops.
+   *
+   *     for await (const l of berth.logs('web', { follow: true, tail: 10 })) process.stdout.write(l.output);
+   */
+  async *logs(ref: string, opts: LogOptions = {}): AsyncGenerator<LogEntry> {
+    yield* containerLogs(this.ctx, (await this.get(ref)).id, opts);
+  }
+
+  /**
+   * Another process in a running container. Its stdio are Node streams
+   * unless `stdio` gives fds; `exit` is its status. A command that cannot be
+   * started rejects with ExecFailedError (exitCode 127 not found, 126 otherwise).
+   *
+   *     const p = await berth.exec('web', { cmd: ['cat', '/etc/hostname'] });
+   *     p.stdout!.pipe(process.stdout);
+   *     const code = await p.exit;
+   */
+  async exec(ref: string, opts: ExecOptions): Promise<ExecProcess> {
+    return execInContainer(this.ctx, await this.get(ref), opts);
+  }
+
+  /** The running container's stdio as streams, through its monitor, from now on. */
+  async attach(ref: string): Promise<AttachSession> {
+    return attachContainer(this.ctx, await this.get(ref));
+  }
+
+  async pause(ref: string): Promise<void> {
+    await pauseContainer(this.ctx, (await this.get(ref)).id);
+  }
+
+  async unpause(ref: string): Promise<void> {
+    await unpauseContainer(this.ctx, (await this.get(ref)).id);
+  }
+
+  /** The container's processes as ps(1) shows them (psArgs, default -ef). */
+  async top(ref: string, psArgs: string[] = []): Promise<TopResult> {
+    return topContainer(this.ctx, await this.get(ref), psArgs);
+  }
+
+  /**
+   * Docker's figures (CPU %, memory, pids, block I/O) for the containers
+   * named (default: those running; with all, every one), a round at a time:
+   * one round, or one a second while `stream`.
+   */
+  async *stats(refs?: string[], opts: StatsOptions & { all?: boolean } = {}): AsyncGenerator<ContainerStats[]> {
+    await this.ready();
+    const ids = refs?.map((r) => this.ctx.containers.find(r).id);
+    const rows = ids
+      ? () => ids.flatMap((id) => this.ctx.containers.get(id) ?? [])
+      : () => this.ctx.containers.list().filter((r) => r.state !== 'creating' && (opts.all || r.state === 'running' || r.state === 'paused'));
+    yield* statsRounds(this.ctx, rows, opts);
+  }
+
+  /** cp CONTAINER:SRC DEST, resolving SRC inside the container's root. */
+  async copyFrom(ref: string, src: string, dest: string, opts: CopyOptions = {}): Promise<void> {
+    await copyFromContainer(this.ctx, await this.get(ref), src, dest, opts);
+  }
+
+  /** cp SRC CONTAINER:DEST, resolving DEST inside the container's root. */
+  async copyTo(src: string, ref: string, dest: string, opts: CopyOptions = {}): Promise<void> {
+    await copyToContainer(this.ctx, await this.get(ref), src, dest, opts);
+  }
+
+  /** Published ports (none until networking); a private port asked for that is not published is NotFound. */
+  async port(ref: string, privatePort?: string): Promise<PortBinding[]> {
+    return containerPorts(await this.get(ref), privatePort);
+  }
+
+  async rename(ref: string, newName: string): Promise<void> {
+    renameContainer(this.ctx, await this.get(ref), newName);
+  }
+
+  /**
+   * The event log: from `since` (default: from now), following new events
+   * until `until` or until the consumer stops (break, or `signal`).
+   *
+   *     for await (const e of berth.events({ filters: { event: ['die'] } })) console.log(e.actor, e.attributes.exitCode);
+   */
+  async *events(q: EventQuery = {}): AsyncGenerator<EngineEvent> {
+    await this.ready();
+    yield* queryEvents(this.ctx, q);
   }
 
   /** What the monitor's exit command runs: record the exit, restart or remove as the policy says. */

@@ -3,7 +3,7 @@
 
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { containerRows } from '../../src/cli/runts/ps.ts';
+import { containerRows } from '../../src/runtime/ps.ts';
 import { parseDuration } from '../../src/cli/duration.ts';
 
 describe('--interval: Go durations', () => {

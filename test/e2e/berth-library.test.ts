@@ -38,7 +38,7 @@ describe('the Berth library', () => {
   it('runs, waits, reads logs, inspects and removes', async () => {
     const id = await berth.run({ image: images.busybox, name: 'lib', cmd: ['sh', '-c', 'echo one; echo two >&2; exit 5'] });
     assert.equal(await berth.wait(id), 5);
-    const lines = await berth.logs('lib');
+    const lines = await Array.fromAsync(berth.logs('lib'));
     assert.deepEqual(lines.map((l) => [l.stream, l.text]).sort(), [['stderr', 'two'], ['stdout', 'one']]);
     const info = await berth.inspect(id) as { State: { ExitCode: number; Status: string } };
     assert.equal(info.State.Status, 'exited');

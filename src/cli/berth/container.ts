@@ -20,6 +20,15 @@ const SUB: Record<string, () => Promise<{ default: Command }>> = {
   wait: () => import('./wait.ts'),
   logs: () => import('./logs.ts'),
   inspect: () => import('./inspect.ts'),
+  exec: () => import('./exec.ts'),
+  attach: () => import('./attach.ts'),
+  pause: () => import('./pause.ts'),
+  unpause: () => import('./unpause.ts'),
+  top: () => import('./top.ts'),
+  stats: () => import('./stats.ts'),
+  cp: () => import('./cp.ts'),
+  port: () => import('./port.ts'),
+  rename: () => import('./rename.ts'),
 };
 
 export default async function (ctx: Context, args: string[]): Promise<number> {

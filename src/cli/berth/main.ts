@@ -16,6 +16,16 @@ const COMMANDS: Record<string, () => Promise<{ default: Command }>> = {
   wait: () => import('./wait.ts'),
   ps: () => import('./ps.ts'),
   logs: () => import('./logs.ts'),
+  exec: () => import('./exec.ts'),
+  attach: () => import('./attach.ts'),
+  pause: () => import('./pause.ts'),
+  unpause: () => import('./unpause.ts'),
+  top: () => import('./top.ts'),
+  stats: () => import('./stats.ts'),
+  cp: () => import('./cp.ts'),
+  port: () => import('./port.ts'),
+  rename: () => import('./rename.ts'),
+  events: () => import('./events.ts'),
   container: () => import('./container.ts'),
   pull: () => import('./pull.ts'),
   push: () => import('./push.ts'),
@@ -34,7 +44,7 @@ const USAGE = `usage: berth [global options] command [arguments...]
 
 commands: ${Object.keys(COMMANDS).join(', ')}
   image {ls|inspect|prune|rm|tag|pull|push|save|load|import|history}
-  container {ls|run|create|start|stop|restart|kill|rm|wait|logs|inspect}
+  container {ls|run|create|start|stop|restart|kill|rm|wait|logs|inspect|exec|attach|pause|unpause|top|stats|cp|port|rename}
 
 global options:
   --root DIR                  store root (default: "/var/lib/berth")

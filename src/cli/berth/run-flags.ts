@@ -89,7 +89,7 @@ function keyValues(flag: string, items: string[]): Record<string, string> {
 }
 
 /** -e K=V; a bare K takes the caller's value of K, as Docker's. */
-function envList(flags: Flags): string[] {
+export function envList(flags: Flags): string[] {
   const out: string[] = [];
   for (const file of multi(flags, 'env-file')) {
     let text: string;

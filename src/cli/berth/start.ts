@@ -2,8 +2,9 @@
 
 import { parseArgs } from '../args.ts';
 import { UsageError } from '../../oci/errors.ts';
-import { attach, type Attached } from '../../runtime/attach.ts';
-import { foreground } from './run.ts';
+import { type AttachSession, openAttach } from '../../engine/containers/attach.ts';
+import { DEFAULT_DETACH_KEYS, parseDetachKeys } from './detach-keys.ts';
+import { relay } from './relay.ts';
 import type { Context } from './context.ts';
 
 export default async function (ctx: Context, argv: string[]): Promise<number> {
@@ -25,9 +26,10 @@ export default async function (ctx: Context, argv: string[]): Promise<number> {
   if (flags.attach || flags.interactive) {
     if (args.length > 1) throw new UsageError('berth start: you cannot attach to more than one container');
     const row = await berth.get(args[0]);
-    let attached: Attached | undefined;
-    await berth.start(row.id, { created: async (dir) => void (attached = await attach(dir, (s, d) => (s === 'stdout' ? process.stdout : process.stderr).write(d))) });
-    return foreground(berth, row.id, attached!, !!flags.interactive && !!row.config.openStdin, !!row.config.tty);
+    let session: AttachSession | undefined;
+    await berth.start(row.id, { created: async (dir) => void (session = await openAttach(dir)) });
+    const stdin = !!flags.interactive && !!row.config.openStdin;
+    return relay(berth, row.id, session!, { stdin, tty: !!row.config.tty, ...(stdin && { detachKeys: parseDetachKeys(DEFAULT_DETACH_KEYS) }) });
   }
   let code = 0;
   for (const ref of args) {

@@ -11,6 +11,7 @@ import type { EngineContext } from '../context.ts';
 import { ConflictError, InvalidArgumentError } from '../errors.ts';
 import type { ContainerRow } from '../store/containers.ts';
 import { cleanup, hasExited } from './exit.ts';
+import { thawAfterSignal } from './pause.ts';
 
 const POLL_MS = 10;
 
@@ -49,6 +50,7 @@ export async function killContainer(ctx: EngineContext, row: ContainerRow, signa
   if (!isLive(row)) throw new ConflictError(`container ${row.name} is not running`);
   ctx.containers.update(row.id, { stoppedByUser: true });
   ctx.runtimeFor(row.config.runtime).kill(row.id, sig, true);
+  await thawAfterSignal(ctx, row);
   ctx.events.add('container', 'kill', row.id, { name: row.name, signal: String(sig) });
 }
 
@@ -68,6 +70,7 @@ export async function stopContainer(ctx: EngineContext, row: ContainerRow, timeo
   } catch {
     // already gone
   }
+  await thawAfterSignal(ctx, row);
   if (!(await awaitExit(ctx, row.id, timeoutS * 1000))) {
     try {
       ctx.runtimeFor(row.config.runtime).kill(row.id, 9, true);
