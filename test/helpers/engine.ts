@@ -3,7 +3,7 @@
 // registry (Debian's docker-registry on 127.0.0.1), built from Debian's
 // busybox-static with every applet.
 
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -12,7 +12,7 @@ import { busyboxBinary, dir, file, symlink } from '../image/helpers/layers.ts';
 import { startRegistry, type TestRegistry } from '../image/helpers/registry.ts';
 import type { ImageConfig } from '../../src/oci/image-spec.ts';
 import type { WriteEntry } from '../../src/image/tar/writer.ts';
-import { runCaptured, type Result } from './runts.ts';
+import { runCaptured, type Result, waitFor } from './runts.ts';
 
 export const BERTH = resolve(import.meta.dirname, '..', '..', 'bin', 'berth');
 
@@ -122,4 +122,19 @@ export function leftovers(e: TestEngine): string[] {
   const c = join(e.root, 'containers');
   if (existsSync(c)) out.push(...readdirSync(c).map((n) => `containers/${n}`));
   return out;
+}
+
+/** cmd on a terminal of its own (script(1)'s pty), typed into as it runs. */
+export function onTerminal(cmd: string) {
+  const child = spawn('script', ['-qec', cmd, '/dev/null'], { stdio: ['pipe', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout.on('data', (d: Buffer) => (out += d));
+  const exit = new Promise<number | null>((r) => child.on('close', (code) => r(code)));
+  return {
+    child,
+    exit,
+    output: () => out,
+    type: (s: string) => child.stdin.write(s),
+    waitFor: (re: RegExp) => waitFor(() => re.test(out), 20_000),
+  };
 }

@@ -33,7 +33,7 @@ export default async function (ctx: Context, argv: string[]): Promise<number> {
       env: envList(flags),
       user: flags.user as string | undefined,
       workdir: flags.workdir as string | undefined,
-      tty: !!flags.tty && !detach,
+      tty: !!flags.tty,
       privileged: !!flags.privileged,
       detach,
       stdio: [flags.interactive ? 'inherit' : 'ignore', 'inherit', 'inherit'],

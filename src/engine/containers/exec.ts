@@ -4,7 +4,7 @@
 // holds) or fds of this process, as a CLI passes its own; -t without a
 // console socket is the executor's terminal relay.
 
-import { closeSync } from 'node:fs';
+import { closeSync, readFileSync } from 'node:fs';
 import { Socket } from 'node:net';
 import type { Readable, Writable } from 'node:stream';
 import { StepError } from '../../oci/errors.ts';
@@ -93,10 +93,17 @@ export function execProcess(ctx: EngineContext, row: ContainerRow, opts: ExecOpt
     }
   }
   if (opts.privileged) {
-    const all = CAPABILITIES.slice(0, (kernelLastCap() ?? CAPABILITIES.length - 1) + 1);
+    const all = grantable();
     proc.capabilities = { bounding: [...all], effective: [...all], permitted: [...all] };
   }
   return proc;
+}
+
+/** Every capability the kernel has and this process may hand on (its bounding set: a host may withhold some even from root). */
+function grantable(): string[] {
+  const bnd = /^CapBnd:\s*([0-9a-f]+)$/m.exec(readFileSync('/proc/self/status', 'utf8'));
+  const mask = bnd ? BigInt(`0x${bnd[1]}`) : -1n;
+  return CAPABILITIES.slice(0, (kernelLastCap() ?? CAPABILITIES.length - 1) + 1).filter((_, i) => (mask >> BigInt(i)) & 1n);
 }
 
 export async function execInContainer(ctx: EngineContext, row: ContainerRow, opts: ExecOptions): Promise<ExecProcess> {

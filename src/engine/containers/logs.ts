@@ -2,6 +2,7 @@
 // any berth), read back as `docker logs` selects it; following polls the
 // files until the container stops, picking up where the last read ended.
 
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { formatLine, type LogLine, logFileNames, logLines, selectLines } from '../../runtime/cri-log.ts';
@@ -30,7 +31,14 @@ export interface LogEntry extends LogLine {
 
 function readLines(ctx: EngineContext, id: string): LogLine[] {
   const row = ctx.containers.get(id);
-  return logLines(logFileNames(join(ctx.containerDir(id), LOG_FILE), row?.config.logMaxFiles ?? 1));
+  const names = logFileNames(join(ctx.containerDir(id), LOG_FILE), row?.config.logMaxFiles ?? 1);
+  return logLines(names.map((n) => {
+    try {
+      return readFileSync(n, 'utf8');
+    } catch {
+      return ''; // not rotated that far yet, or removed with the container
+    }
+  }));
 }
 
 function isUp(ctx: EngineContext, id: string): boolean {
