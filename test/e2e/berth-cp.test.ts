@@ -1,0 +1,137 @@
+// berth cp both ways, Docker's placement rules, and the canary: symlinks in
+// the container (to /, to ../../, to a host path) never let cp read or write
+// a host file; device nodes and setuid bits do not come out.
+
+import assert from 'node:assert/strict';
+import { lstatSync, mkdirSync, mkdtempSync, readFileSync, readlinkSync, rmSync, statSync, writeFileSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { type EngineImages, startImages, type TestEngine, testEngine } from '../helpers/engine.ts';
+
+let images: EngineImages;
+let e: TestEngine;
+let work: string;
+let canary: string;
+
+before(async () => {
+  images = await startImages();
+  e = testEngine(images.registry.host);
+  work = mkdtempSync(join(tmpdir(), 'berth-cp-'));
+  // Host files at paths the container's symlinks name: cp must never reach them.
+  canary = mkdtempSync(join(tmpdir(), 'berth-canary-'));
+  writeFileSync(join(canary, 'secret'), 'HOST SECRET\n');
+  writeFileSync(join(canary, 'target'), 'host original\n');
+  ok(['run', '-d', '--name', 'box', images.busybox, 'sleep', '600']);
+  ok(['exec', 'box', 'sh', '-c', [
+    `mkdir -p /data/sub ${canary}`,
+    'echo inside > /data/file', 'echo deep > /data/sub/deep', 'echo suid > /data/suid', 'chmod 4755 /data/suid',
+    'ln -s / /escape', 'ln -s ../../ /data/up', `ln -s ${canary}/target /data/hostlink`, 'ln -s /etc/passwd /data/link',
+    `echo container secret > ${canary}/secret`, 'mknod /data/null c 1 3',
+  ].join(' && ')]);
+});
+
+after(async () => {
+  e?.cleanup();
+  await images?.stop();
+  rmSync(work, { recursive: true, force: true });
+  rmSync(canary, { recursive: true, force: true });
+});
+
+function ok(args: string[]): string {
+  const r = e.berth(args);
+  assert.equal(r.code, 0, `${args.join(' ')}: ${r.stderr}`);
+  return r.stdout;
+}
+
+function hostUntouched(): void {
+  assert.equal(readFileSync(join(canary, 'secret'), 'utf8'), 'HOST SECRET\n');
+  assert.equal(readFileSync(join(canary, 'target'), 'utf8'), 'host original\n');
+  assert.equal(existsSync(join(canary, 'written')), false);
+}
+
+describe('berth cp out of a container', () => {
+  it('copies a directory as a new one: files, modes, symlinks as symlinks; no device, no setuid', () => {
+    const r = e.berth(['cp', 'box:/data', join(work, 'data-copy')]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stderr, /skipped "null": not a regular file, directory or symlink/);
+    const d = join(work, 'data-copy');
+    assert.equal(readFileSync(join(d, 'file'), 'utf8'), 'inside\n');
+    assert.equal(readFileSync(join(d, 'sub', 'deep'), 'utf8'), 'deep\n');
+    assert.equal(readlinkSync(join(d, 'link')), '/etc/passwd');
+    assert.equal(readlinkSync(join(d, 'up')), '../../');
+    assert.equal(existsSync(join(d, 'null')), false);
+    assert.equal(statSync(join(d, 'suid')).mode & 0o7777, 0o755);
+    // Into an existing directory: by its name; SRC/. copies the contents.
+    ok(['cp', 'box:/data/sub', join(d, 'sub')]);
+    assert.equal(readFileSync(join(d, 'sub', 'sub', 'deep'), 'utf8'), 'deep\n');
+    mkdirSync(join(work, 'contents'));
+    ok(['cp', 'box:/data/sub/.', join(work, 'contents')]);
+    assert.equal(readFileSync(join(work, 'contents', 'deep'), 'utf8'), 'deep\n');
+  });
+
+  it('resolves symlinks inside the container: / and ../../ are its root, a host path is its own', () => {
+    ok(['cp', `box:/escape${canary}/secret`, join(work, 'via-root')]);
+    assert.equal(readFileSync(join(work, 'via-root'), 'utf8'), 'container secret\n');
+    ok(['cp', `box:/data/up/data/up${canary}/secret`, join(work, 'via-dotdot')]);
+    assert.equal(readFileSync(join(work, 'via-dotdot'), 'utf8'), 'container secret\n');
+    // The symlink itself, not followed; followed (-L) it names a file the container does not have.
+    ok(['cp', 'box:/data/hostlink', join(work, 'link-itself')]);
+    assert.equal(lstatSync(join(work, 'link-itself')).isSymbolicLink(), true);
+    const followed = e.berth(['cp', '-L', 'box:/data/hostlink', join(work, 'followed')]);
+    assert.equal(followed.code, 1);
+    assert.match(followed.stderr, /no such file or directory in container box: \/data\/hostlink/);
+    assert.equal(existsSync(join(work, 'followed')), false);
+    hostUntouched();
+  });
+
+  it('refuses what Docker refuses', () => {
+    assert.match(e.berth(['cp', 'box:/nope', work]).stderr, /no such file or directory in container box: \/nope/);
+    assert.match(e.berth(['cp', 'box:/data/file/', work]).stderr, /not a directory/);
+    assert.match(e.berth(['cp', 'box:/data', join(work, 'via-root')]).stderr, /cannot copy a directory to a file/);
+    assert.match(e.berth(['cp', 'box:/data/file', join(work, 'missing-dir') + '/']).stderr, /no such directory/);
+    assert.match(e.berth(['cp', 'box:/data/file', '-']).stderr, /tar streams/);
+    assert.match(e.berth(['cp', join(work, 'a'), join(work, 'b')]).stderr, /exactly one of the two paths is in a container/);
+    assert.match(e.berth(['cp', 'nosuch:/x', work]).stderr, /no such container: nosuch/);
+  });
+});
+
+describe('berth cp into a container', () => {
+  it('copies files and directories by Docker\'s rules', () => {
+    const src = join(work, 'in');
+    mkdirSync(join(src, 'nested'), { recursive: true });
+    writeFileSync(join(src, 'a.txt'), 'A\n', { mode: 0o640 });
+    writeFileSync(join(src, 'nested', 'b.txt'), 'B\n');
+    ok(['cp', join(src, 'a.txt'), 'box:/tmp/renamed.txt']);
+    ok(['cp', join(src, 'a.txt'), 'box:/tmp']);
+    ok(['cp', src, 'box:/data']);
+    ok(['cp', `${src}/.`, 'box:/fresh']);
+    const out = ok(['exec', 'box', 'sh', '-c', 'cat /tmp/renamed.txt /tmp/a.txt /data/in/nested/b.txt /fresh/a.txt /fresh/nested/b.txt; stat -c "%a %u" /tmp/a.txt']);
+    assert.equal(out, 'A\nA\nB\nA\nB\n640 0\n');
+    // Over an existing file.
+    writeFileSync(join(src, 'a.txt'), 'A2\n');
+    ok(['cp', join(src, 'a.txt'), 'box:/tmp/renamed.txt']);
+    assert.equal(ok(['exec', 'box', 'cat', '/tmp/renamed.txt']), 'A2\n');
+    assert.match(e.berth(['cp', join(src, 'a.txt'), 'box:/no/such/dir/']).stderr, /no such file or directory/);
+    assert.match(e.berth(['cp', join(src, 'nope'), 'box:/tmp']).stderr, /SRC: .*nope: no such file or directory/);
+  });
+
+  it('writes through the container\'s symlinks inside its root, never onto the host', () => {
+    const f = join(work, 'payload');
+    writeFileSync(f, 'payload\n');
+    ok(['cp', f, `box:/escape${canary}/written`]);
+    ok(['cp', f, 'box:/data/hostlink']);
+    ok(['cp', f, `box:/data/up${canary}/secret`]);
+    assert.equal(ok(['exec', 'box', 'cat', `${canary}/written`, `${canary}/target`, `${canary}/secret`]), 'payload\npayload\npayload\n');
+    hostUntouched();
+  });
+
+  it('works on a stopped container', () => {
+    ok(['run', '--name', 'done', images.busybox, 'sh', '-c', 'echo left > /left']);
+    ok(['cp', 'done:/left', join(work, 'left')]);
+    assert.equal(readFileSync(join(work, 'left'), 'utf8'), 'left\n');
+    ok(['cp', join(work, 'left'), 'done:/back']);
+    ok(['cp', 'done:/back', join(work, 'back')]);
+    assert.equal(readFileSync(join(work, 'back'), 'utf8'), 'left\n');
+  });
+});
