@@ -65,7 +65,7 @@ export class ExecFailedError extends InvalidArgumentError {
 
 /** The runtime's refusal in Docker's terms: which field was wrong and the exit code it means. */
 export function execFailure(e: StepError): ExecFailedError {
-  if (e.op === 'find-exec') return new ExecFailedError('cmd', e.message, e.errno === 2 ? 127 : 126);
+  if (e.op === 'find-exec' || e.op === 'exec') return new ExecFailedError('cmd', e.message, e.errno === 2 ? 127 : 126);
   if (e.op === 'chdir') return new ExecFailedError('workdir', e.message, 126);
   return new ExecFailedError('cmd', e.message, 126);
 }
