@@ -7,6 +7,7 @@ import { lstatSync, mkdirSync, mkdtempSync, readFileSync, readlinkSync, rmSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { Berth } from '../../src/engine/berth.ts';
 import { type EngineImages, startImages, type TestEngine, testEngine } from '../helpers/engine.ts';
 
 let images: EngineImages;
@@ -131,6 +132,17 @@ describe('berth cp into a container', () => {
     ok(['cp', 'done:/left', join(work, 'left')]);
     assert.equal(readFileSync(join(work, 'left'), 'utf8'), 'left\n');
     ok(['cp', join(work, 'left'), 'done:/back']);
+  });
+
+  it('refuses a container whose root filesystem is read-only', async () => {
+    const lib = new Berth({ root: e.root, runRoot: e.runRoot });
+    try {
+      await lib.create({ image: images.busybox, name: 'sealed', cmd: ['true'], readOnly: true });
+      await assert.rejects(lib.copyTo(join(work, 'left'), 'sealed', '/tmp'), /container sealed's root filesystem is read-only/);
+      await lib.remove('sealed');
+    } finally {
+      lib.close();
+    }
     ok(['cp', 'done:/back', join(work, 'back')]);
     assert.equal(readFileSync(join(work, 'back'), 'utf8'), 'left\n');
   });

@@ -209,6 +209,7 @@ export async function copyFromContainer(ctx: EngineContext, row: ContainerRow, s
 /** cp SRC CONTAINER:DEST */
 export async function copyToContainer(ctx: EngineContext, row: ContainerRow, src: string, dest: string, opts: CopyOptions = {}): Promise<void> {
   usable(row);
+  if (row.config.readOnly) throw new ConflictError(`container ${row.name}'s root filesystem is read-only (--read-only): nothing can be copied into it`);
   if (src === '-') throw new InvalidArgumentError('SRC', 'tar streams ("-") are not supported: give a host path');
   const side: Side = { stripSetId: false, keepOwner: !!opts.archive, warn: ctx.warn };
   const srcDir = hostParent(src, 'SRC');
