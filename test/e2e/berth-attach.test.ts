@@ -95,6 +95,23 @@ describe('berth attach', () => {
   });
 });
 
+describe('Berth.attach (library)', () => {
+  it('gives the container\'s stdio as streams and its status', async () => {
+    ok(['run', '-d', '-i', '--name', 'streamed', images.busybox, 'sh', '-c', 'while read l; do echo "out $l"; echo "err $l" >&2; done; exit 9']);
+    const s = await lib.attach('streamed');
+    let out = '';
+    let err = '';
+    s.stdout.on('data', (d: Buffer) => (out += d));
+    s.stderr.on('data', (d: Buffer) => (err += d));
+    s.stdin.write('one\n');
+    await waitFor(() => out.includes('out one') && err.includes('err one'), 20_000);
+    s.stdin.end('two\n');
+    assert.equal(await s.exit, 9);
+    assert.equal(out, 'out one\nout two\n');
+    assert.equal(err, 'err one\nerr two\n');
+  });
+});
+
 describe('Berth.logs (library)', () => {
   it('follows the log until the container stops, then ends', async () => {
     const id = ok(['run', '-d', '--name', 'counter', images.busybox, 'sh', '-c', 'for i in 1 2 3 4 5; do echo line $i; sleep 0.2; done; echo to-stderr >&2']).trim();
