@@ -31,6 +31,16 @@ int attach_listen(struct attach *a, const char *name) {
   return 0;
 }
 
+static int send_frame(int fd, int type, const char *buf, size_t n) {
+  unsigned char head[5] = {(unsigned char)type, (unsigned char)(n >> 24), (unsigned char)(n >> 16), (unsigned char)(n >> 8),
+                           (unsigned char)n};
+  struct iovec iov[2] = {{head, 5}, {(void *)buf, n}};
+  ssize_t w;
+  do w = writev(fd, iov, 2);
+  while (w < 0 && errno == EINTR);
+  return w == (ssize_t)(n + 5) ? 0 : -1;
+}
+
 void attach_accept(struct attach *a) {
   int fd = accept4(a->listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
   if (fd < 0) return;
@@ -42,6 +52,10 @@ void attach_accept(struct attach *a) {
       return;
     }
     a->clients = c, a->cap = cap;
+  }
+  if (send_frame(fd, FRAME_ATTACHED, NULL, 0) < 0) {
+    close(fd);
+    return;
   }
   a->clients[a->n++] = (struct client){.fd = fd};
 }
@@ -56,16 +70,6 @@ void attach_compact(struct attach *a) {
   for (size_t i = 0; i < a->n; i++)
     if (a->clients[i].fd >= 0) a->clients[j++] = a->clients[i];
   a->n = j;
-}
-
-static int send_frame(int fd, int type, const char *buf, size_t n) {
-  unsigned char head[5] = {(unsigned char)type, (unsigned char)(n >> 24), (unsigned char)(n >> 16), (unsigned char)(n >> 8),
-                           (unsigned char)n};
-  struct iovec iov[2] = {{head, 5}, {(void *)buf, n}};
-  ssize_t w;
-  do w = writev(fd, iov, 2);
-  while (w < 0 && errno == EINTR);
-  return w == (ssize_t)(n + 5) ? 0 : -1;
 }
 
 void attach_broadcast(struct attach *a, int type, const char *buf, size_t n) {

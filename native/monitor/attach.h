@@ -14,7 +14,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-enum { FRAME_STDIN = 0, FRAME_STDOUT = 1, FRAME_STDERR = 2, FRAME_EXIT = 3, FRAME_RESIZE = 4, FRAME_CLOSE_STDIN = 5 };
+/* FRAME_ATTACHED goes to a client once it is taken: all output from then on reaches it, so a client that
+ * starts the container after it misses none (a connect returns before the monitor accepts). */
+enum { FRAME_STDIN = 0, FRAME_STDOUT = 1, FRAME_STDERR = 2, FRAME_EXIT = 3, FRAME_RESIZE = 4, FRAME_CLOSE_STDIN = 5, FRAME_ATTACHED = 6 };
 
 struct client {
   int fd;

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import type { Socket } from 'node:net';
 import { ATTACH_SOCKET, type ExitRecord, parseExitRecord } from './monitor.ts';
 
-export const Frame = { STDIN: 0, STDOUT: 1, STDERR: 2, EXIT: 3, RESIZE: 4, CLOSE_STDIN: 5 } as const;
+export const Frame = { STDIN: 0, STDOUT: 1, STDERR: 2, EXIT: 3, RESIZE: 4, CLOSE_STDIN: 5, ATTACHED: 6 } as const;
 
 const HEAD = 5;
 
@@ -52,7 +52,12 @@ export interface Attached {
   exit: Promise<ExitRecord | undefined>;
 }
 
-/** Connects to a monitor's attach socket; output goes to onOutput as it comes. */
+/**
+ * Connects to a monitor's attach socket; output goes to onOutput as it
+ * comes. Resolves once the monitor has taken the client (its ATTACHED
+ * frame): a connect returns before the monitor accepts, and a container
+ * started in between would write output this client never gets.
+ */
 export async function attach(dir: string, onOutput: (stream: 'stdout' | 'stderr', data: Buffer) => void): Promise<Attached> {
   const { connect } = await import('node:net');
   // Through the directory's fd: a socket path is limited to 107 bytes.
@@ -68,17 +73,22 @@ export async function attach(dir: string, onOutput: (stream: 'stdout' | 'stderr'
     closeSync(dirFd);
   }
   const decoder = new FrameDecoder();
+  let taken!: () => void;
+  const attached = new Promise<void>((res) => (taken = res));
   const exit = new Promise<ExitRecord | undefined>((resolveExit) => {
     socket.on('data', (chunk: Buffer) => {
       for (const f of decoder.push(chunk)) {
         if (f.type === Frame.STDOUT) onOutput('stdout', f.payload);
         else if (f.type === Frame.STDERR) onOutput('stderr', f.payload);
         else if (f.type === Frame.EXIT) resolveExit(parseExitRecord(f.payload.toString()));
+        else if (f.type === Frame.ATTACHED) taken();
       }
     });
     socket.on('close', () => resolveExit(undefined));
     socket.on('error', () => {});
   });
+  // A monitor that closes before taking the client (its container gone) ends the session at once.
+  await Promise.race([attached, exit]);
   return {
     socket,
     write: (data) => socket.write(encodeFrame(Frame.STDIN, data)),
