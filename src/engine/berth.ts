@@ -17,6 +17,7 @@ import { type StartHooks, startLocked } from './containers/start.ts';
 import { checkSignal, killContainer, stopContainer, stopSignalOf, waitContainer } from './containers/stop.ts';
 import type { ContainerRow } from './store/containers.ts';
 import { type AttachSession, attachContainer } from './containers/attach.ts';
+import { type Change, type CommitOptions, commitContainer, containerChanges, exportContainer } from './containers/changes.ts';
 import { type CopyOptions, copyFromContainer, copyToContainer } from './containers/cp.ts';
 import { type ExecOptions, type ExecProcess, execInContainer } from './containers/exec.ts';
 import { containerLogs, type LogEntry, type LogOptions } from './containers/logs.ts';
@@ -27,13 +28,15 @@ import { type ContainerStats, type StatsOptions, statsRounds } from './container
 import { type TopResult, topContainer } from './containers/top.ts';
 import { type EventQuery, queryEvents } from './events.ts';
 import type { EngineEvent } from './store/events.ts';
+import type { NewImage } from '../image/build.ts';
+import type { Writable } from 'node:stream';
 
 export type { ContainerConfig } from './config.ts';
 export type { ContainerRow, ContainerState } from './store/containers.ts';
 export type { EngineEvent } from './store/events.ts';
 export { ConflictError, EngineError, InvalidArgumentError, NotFoundError } from './errors.ts';
 export { ExecFailedError } from './containers/exec.ts';
-export type { AttachSession, ContainerStats, CopyOptions, EventQuery, ExecOptions, ExecProcess, LogEntry, LogOptions, PortBinding, StatsOptions, TopResult };
+export type { AttachSession, Change, CommitOptions, ContainerStats, CopyOptions, EventQuery, ExecOptions, ExecProcess, LogEntry, LogOptions, PortBinding, StatsOptions, TopResult };
 
 export type BerthOptions = EngineOptions;
 
@@ -201,6 +204,26 @@ export class Berth {
 
   async rename(ref: string, newName: string): Promise<void> {
     renameContainer(this.ctx, await this.get(ref), newName);
+  }
+
+  /** What the container changed in its filesystem, as `docker diff` lists it (A added, C changed, D deleted). */
+  async diff(ref: string): Promise<Change[]> {
+    return containerChanges(this.ctx, await this.get(ref));
+  }
+
+  /** The container's filesystem as a tar, written to out (which is ended). */
+  async export(ref: string, out: Writable): Promise<void> {
+    await exportContainer(this.ctx, await this.get(ref), out);
+  }
+
+  /**
+   * The container's changes as a new image over its own (paused meanwhile unless pause is false):
+   * its ID, manifest and name.
+   *
+   *     const img = await berth.commit('web', { ref: 'localhost:5000/web:patched', message: 'hotfix' });
+   */
+  async commit(ref: string, opts: CommitOptions = {}): Promise<NewImage> {
+    return commitContainer(this.ctx, await this.get(ref), opts);
   }
 
   /**

@@ -29,6 +29,9 @@ const SUB: Record<string, () => Promise<{ default: Command }>> = {
   cp: () => import('./cp.ts'),
   port: () => import('./port.ts'),
   rename: () => import('./rename.ts'),
+  diff: () => import('./diff.ts'),
+  export: () => import('./export.ts'),
+  commit: () => import('./commit.ts'),
 };
 
 export default async function (ctx: Context, args: string[]): Promise<number> {

@@ -26,6 +26,9 @@ const COMMANDS: Record<string, () => Promise<{ default: Command }>> = {
   port: () => import('./port.ts'),
   rename: () => import('./rename.ts'),
   events: () => import('./events.ts'),
+  diff: () => import('./diff.ts'),
+  export: () => import('./export.ts'),
+  commit: () => import('./commit.ts'),
   container: () => import('./container.ts'),
   pull: () => import('./pull.ts'),
   push: () => import('./push.ts'),
@@ -44,7 +47,7 @@ const USAGE = `usage: berth [global options] command [arguments...]
 
 commands: ${Object.keys(COMMANDS).join(', ')}
   image {ls|inspect|prune|rm|tag|pull|push|save|load|import|history}
-  container {ls|run|create|start|stop|restart|kill|rm|wait|logs|inspect|exec|attach|pause|unpause|top|stats|cp|port|rename}
+  container {ls|run|create|start|stop|restart|kill|rm|wait|logs|inspect|exec|attach|pause|unpause|top|stats|cp|port|rename|diff|export|commit}
 
 global options:
   --root DIR                  store root (default: "/var/lib/berth")
