@@ -17,6 +17,7 @@ import { resolveMounts } from './mounts.ts';
 import { checkName, generateName } from './names.ts';
 import { mountRootfs, rootfsPath } from './rootfs.ts';
 import { discardContainer } from './discard.ts';
+import { failpoint } from '../failpoint.ts';
 
 export interface CreateOptions {
   pull?: PullPolicy;
@@ -35,11 +36,14 @@ export async function createContainer(ctx: EngineContext, config: ContainerConfi
   // The lock first: reconciliation takes a "creating" row whose lock is free for a create that died.
   await withLock(ctx.lockPath(id), async () => {
     ctx.containers.insert({ id, name, image: config.image, imageId: image.manifestDesc.digest, config: stored, createdAt: new Date().toISOString() });
+    failpoint('create-after-insert');
     try {
       const dir = ctx.containerDir(id);
       mkdirSync(dir, { mode: 0o700 });
       await ctx.images.snapshots.prepare(id, chainId);
+      failpoint('create-after-snapshot');
       mountRootfs(ctx, id, { volatile: config.autoRemove });
+      failpoint('create-after-mount');
       const mounts = resolveMounts(ctx, id, config.mounts ?? [], image.config);
       const spec = buildSpec({
         id, config: stored, image: image.config, imageName: image.record.name, imageDigest: image.manifestDesc.digest,
@@ -47,6 +51,7 @@ export async function createContainer(ctx: EngineContext, config: ContainerConfi
       });
       const valid = validateSpec(JSON.parse(JSON.stringify(spec)));
       writeFileSync(join(dir, 'config.json'), JSON.stringify(valid, null, 2));
+      failpoint('create-after-bundle');
       ctx.containers.update(id, { state: 'created' });
       ctx.events.add('container', 'create', id, { name, image: config.image });
     } catch (e) {

@@ -7,12 +7,18 @@ import { existsSync, rmSync } from 'node:fs';
 import type { EngineContext } from '../context.ts';
 import type { ContainerRow } from '../store/containers.ts';
 import { unmountRootfs } from './rootfs.ts';
+import { failpoint } from '../failpoint.ts';
 
 export async function discardContainer(ctx: EngineContext, id: string): Promise<void> {
   const row = ctx.containers.get(id);
   if (row) await deleteRuntimeContainer(ctx, row, true);
+  // A monitor directory the runtime no longer knows of (its state went first).
+  rmSync(ctx.monitorDir(id), { recursive: true, force: true });
+  failpoint('discard-after-runtime');
   unmountRootfs(ctx, id);
+  failpoint('discard-after-unmount');
   ctx.images.snapshots.removeActive(id);
+  failpoint('discard-after-snapshot');
   const dir = ctx.containerDir(id);
   if (existsSync(dir)) rmSync(dir, { recursive: true, force: true });
   ctx.containers.delete(id);

@@ -66,16 +66,28 @@ export async function cleanup(ctx: EngineContext, id: string): Promise<void> {
   const { restartInMs } = await withLock(ctx.lockPath(id), () => cleanupLocked(ctx, id));
   if (restartInMs === undefined) return;
   await sleep(restartInMs);
-  await withLock(ctx.lockPath(id), async () => {
-    const row = ctx.containers.get(id);
-    if (row?.state !== 'restarting') return;
-    try {
-      await startLocked(ctx, row);
-      ctx.events.add('container', 'restart', id, { name: row.name });
-    } catch (e) {
-      ctx.containers.update(id, { state: 'exited', error: `restart failed: ${(e as Error).message}` });
-    }
-  });
+  await withLock(ctx.lockPath(id), () => restartLocked(ctx, id));
+}
+
+/**
+ * The restart a policy asked for, if the container still waits for it (a
+ * stop meanwhile made it "exited"); the caller holds the lock. A restart
+ * that fails is recorded on the container, not thrown: the caller is an
+ * exit command or another command's reconciliation, which has work of its own.
+ */
+export async function restartLocked(ctx: EngineContext, id: string): Promise<void> {
+  const row = ctx.containers.get(id);
+  if (row?.state !== 'restarting') return;
+  if (row.stoppedByUser) {
+    ctx.containers.update(id, { state: 'exited' });
+    return;
+  }
+  try {
+    await startLocked(ctx, row);
+    ctx.events.add('container', 'restart', id, { name: row.name });
+  } catch (e) {
+    ctx.containers.update(id, { state: 'exited', error: `restart failed: ${(e as Error).message}` });
+  }
 }
 
 export function shouldRestart(row: ContainerRow): boolean {

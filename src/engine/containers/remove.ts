@@ -5,6 +5,7 @@ import { withLock } from '../../image/store/lock.ts';
 import type { EngineContext } from '../context.ts';
 import { ConflictError } from '../errors.ts';
 import { discardContainer } from './discard.ts';
+import { failpoint } from '../failpoint.ts';
 
 export async function removeContainer(ctx: EngineContext, id: string, force: boolean): Promise<void> {
   await withLock(ctx.lockPath(id), async () => {
@@ -13,6 +14,7 @@ export async function removeContainer(ctx: EngineContext, id: string, force: boo
     if ((row.state === 'running' || row.state === 'paused' || row.state === 'restarting') && !force)
       throw new ConflictError(`container ${row.name} is ${row.state}: stop it before removing it, or force the removal (-f)`);
     ctx.containers.update(id, { state: 'removing' });
+    failpoint('rm-after-mark');
     await discardContainer(ctx, id);
     ctx.events.add('container', 'destroy', id, { name: row.name, image: row.image });
   });

@@ -10,6 +10,7 @@ import { ConflictError } from '../errors.ts';
 import type { ContainerRow } from '../store/containers.ts';
 import { deleteRuntimeContainer } from './discard.ts';
 import { mountRootfs } from './rootfs.ts';
+import { failpoint } from '../failpoint.ts';
 
 export const LOG_FILE = 'container.log';
 
@@ -36,6 +37,7 @@ export async function startLocked(ctx: EngineContext, row: ContainerRow, hooks: 
     stdin: config.openStdin ?? false,
     exitCommand: [...ctx.berthCommand, 'container', 'cleanup', id],
   }, config.tty ?? false);
+  failpoint('start-after-create');
   try {
     await hooks.created?.(ctx.monitorDir(id));
     await runtime.start(id);
@@ -43,6 +45,7 @@ export async function startLocked(ctx: EngineContext, row: ContainerRow, hooks: 
     await runtime.delete(id, true);
     throw e;
   }
+  failpoint('start-after-start');
   const pid = runtime.status(id)?.pid ?? 0;
   ctx.containers.update(id, { state: 'running', pid, startedAt: new Date().toISOString(), finishedAt: undefined, exitCode: undefined, error: undefined, stoppedByUser: false });
   ctx.events.add('container', 'start', id, { name: row.name, image: row.image });

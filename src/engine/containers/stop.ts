@@ -47,23 +47,31 @@ export async function awaitExit(ctx: EngineContext, id: string, timeoutMs: numbe
 
 export async function killContainer(ctx: EngineContext, row: ContainerRow, signal: string | number = 'SIGKILL'): Promise<void> {
   const sig = checkSignal(signal);
-  if (!isLive(row)) throw new ConflictError(`container ${row.name} is not running`);
-  ctx.containers.update(row.id, { stoppedByUser: true });
+  if (!(await markStopped(ctx, row.id))) throw new ConflictError(`container ${row.name} is not running`);
   ctx.runtimeFor(row.config.runtime).kill(row.id, sig, true);
   await thawAfterSignal(ctx, row);
   ctx.events.add('container', 'kill', row.id, { name: row.name, signal: String(sig) });
 }
 
+/**
+ * Marks a stop by the user, under the lock so that no exit's cleanup decides
+ * on a restart in between: a container waiting out its back-off is left
+ * exited at once (false: nothing to signal), a live one is marked (true).
+ */
+async function markStopped(ctx: EngineContext, id: string): Promise<boolean> {
+  return withLock(ctx.lockPath(id), () => {
+    const row = ctx.containers.get(id);
+    if (row?.state === 'restarting') ctx.containers.update(id, { state: 'exited', stoppedByUser: true });
+    if (!isLive(row)) return false;
+    ctx.containers.update(id, { stoppedByUser: true });
+    return true;
+  });
+}
+
 /** Docker's stop: the stop signal, then SIGKILL after timeoutS; a stopped container is left as it is. */
 export async function stopContainer(ctx: EngineContext, row: ContainerRow, timeoutS: number, signal: string): Promise<void> {
   const sig = checkSignal(signal);
-  if (row.state === 'restarting') {
-    // Waiting out its back-off: it stays down.
-    await withLock(ctx.lockPath(row.id), () => ctx.containers.update(row.id, { state: 'exited', stoppedByUser: true }));
-    return;
-  }
-  if (!isLive(row)) return;
-  ctx.containers.update(row.id, { stoppedByUser: true });
+  if (!(await markStopped(ctx, row.id))) return;
   try {
     // The init alone, as Docker: it may pass the signal on to its own.
     ctx.runtimeFor(row.config.runtime).kill(row.id, sig, false);
