@@ -3,11 +3,11 @@
 // container, and berth run asynchronously, many at once.
 
 import { spawn, spawnSync } from 'node:child_process';
-import { closeSync, mkdtempSync, openSync, readFileSync, rmdirSync, rmSync } from 'node:fs';
+import { closeSync, existsSync, mkdtempSync, openSync, readdirSync, readFileSync, rmdirSync, rmSync } from 'node:fs';
 import { constants, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ContainerRecord } from '../../src/runtime/state-store.ts';
-import { BERTH, type TestEngine } from './engine.ts';
+import { BERTH, leftovers, type TestEngine } from './engine.ts';
 import { cgroupDirsOf, type Result } from './runts.ts';
 
 export interface Inspected {
@@ -99,4 +99,21 @@ export function berthAsync(e: TestEngine, args: string[], env: NodeJS.ProcessEnv
       resolve(r);
     });
   });
+}
+
+/** After a command: everything of a store's containers that should be gone once they are: rows, and leftovers() with active snapshots and mounts. */
+export function storeLeftovers(e: TestEngine): string[] {
+  // ps first: as any command, it reconciles the store.
+  const ps = e.berth(['ps', '-aq', '--no-trunc']);
+  if (ps.code !== 0) throw new Error(`ps: ${ps.stderr}`);
+  const out = leftovers(e);
+  out.push(...ps.stdout.split('\n').filter(Boolean).map((id) => `row ${id}`));
+  const snaps = join(e.root, 'snapshots');
+  for (const kind of existsSync(snaps) ? readdirSync(snaps) : []) {
+    const active = join(snaps, kind, 'active');
+    if (existsSync(active)) out.push(...readdirSync(active).map((k) => `snapshots/${kind}/active/${k}`));
+  }
+  const mounts = readFileSync('/proc/self/mountinfo', 'utf8').split('\n').map((l) => l.split(' ')[4]);
+  out.push(...mounts.filter((m) => m && (m.startsWith(`${e.root}/`) || m.startsWith(`${e.runRoot}/`))).map((m) => `mount ${m}`));
+  return out;
 }
