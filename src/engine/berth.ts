@@ -15,7 +15,8 @@ import { reconcile } from './containers/reconcile.ts';
 import { removeContainer } from './containers/remove.ts';
 import { type StartHooks, startLocked } from './containers/start.ts';
 import { checkSignal, killContainer, stopContainer, stopSignalOf, waitContainer } from './containers/stop.ts';
-import type { ContainerRow } from './store/containers.ts';
+import type { ContainerRow, HealthState } from './store/containers.ts';
+import { runHealthcheck } from './health/probe.ts';
 import { type AttachSession, attachContainer } from './containers/attach.ts';
 import { type Change, type CommitOptions, commitContainer, containerChanges, exportContainer } from './containers/changes.ts';
 import { type CopyOptions, copyFromContainer, copyToContainer } from './containers/cp.ts';
@@ -32,7 +33,7 @@ import type { NewImage } from '../image/build.ts';
 import type { Writable } from 'node:stream';
 
 export type { ContainerConfig } from './config.ts';
-export type { ContainerRow, ContainerState } from './store/containers.ts';
+export type { ContainerRow, ContainerState, HealthState } from './store/containers.ts';
 export type { EngineEvent } from './store/events.ts';
 export { ConflictError, EngineError, InvalidArgumentError, NotFoundError } from './errors.ts';
 export { ExecFailedError } from './containers/exec.ts';
@@ -235,6 +236,11 @@ export class Berth {
   async *events(q: EventQuery = {}): AsyncGenerator<EngineEvent> {
     await this.ready();
     yield* queryEvents(this.ctx, q);
+  }
+
+  /** Runs the container's health check once and records the result (what the monitor's timer runs); the health after it. */
+  async healthcheck(ref: string): Promise<HealthState> {
+    return runHealthcheck(this.ctx, await this.get(ref));
   }
 
   /** What the monitor's exit command runs: record the exit, restart or remove as the policy says. */

@@ -83,6 +83,18 @@ export interface ImageRunConfig {
   Labels?: Record<string, string>;
   StopSignal?: string;
   ArgsEscaped?: boolean;
+  /** Docker's field (not in the OCI spec, but in the configs Docker and BuildKit write). */
+  Healthcheck?: ImageHealthcheck;
+}
+
+/** Docker's HEALTHCHECK: Test as ["CMD", ...], ["CMD-SHELL", script], ["NONE"], or [] (inherit); durations in nanoseconds, 0 for the default. */
+export interface ImageHealthcheck {
+  Test?: string[];
+  Interval?: number;
+  Timeout?: number;
+  StartPeriod?: number;
+  StartInterval?: number;
+  Retries?: number;
 }
 
 export interface ImageConfig {

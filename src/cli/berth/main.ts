@@ -30,6 +30,7 @@ const COMMANDS: Record<string, () => Promise<{ default: Command }>> = {
   export: () => import('./export.ts'),
   commit: () => import('./commit.ts'),
   container: () => import('./container.ts'),
+  healthcheck: () => import('./healthcheck.ts'),
   pull: () => import('./pull.ts'),
   push: () => import('./push.ts'),
   images: () => import('./images.ts'),

@@ -192,12 +192,16 @@ function positiveInt(flag: string, text: string): number {
   return Number(text);
 }
 
+/** A Go duration, 0 or more (Docker refuses a negative health interval, timeout or start period). */
 function durationMs(flag: string, text: string): number {
+  let ms: number;
   try {
-    return parseDuration(text, flag);
+    ms = parseDuration(text, flag);
   } catch (e) {
     throw new InvalidArgumentError(flag, (e as Error).message.replace(`${flag}: `, ''));
   }
+  if (ms < 0) throw new InvalidArgumentError(flag, `"${text}" is negative`);
+  return ms;
 }
 
 export function parseRunArgs(argv: string[]): RunRequest {
@@ -253,6 +257,7 @@ export function parseRunArgs(argv: string[]): RunRequest {
   if (str(flags, 'health-timeout') !== undefined) health.timeoutMs = durationMs('--health-timeout', str(flags, 'health-timeout')!);
   if (str(flags, 'health-start-period') !== undefined) health.startPeriodMs = durationMs('--health-start-period', str(flags, 'health-start-period')!);
   if (str(flags, 'health-retries') !== undefined) health.retries = positiveInt('--health-retries', str(flags, 'health-retries')!);
+  if (flags['no-healthcheck'] && (str(flags, 'health-cmd') !== undefined || Object.keys(health).length > 1)) throw new InvalidArgumentError('--no-healthcheck', 'conflicts with --health-* options');
   if (health.test.length || Object.keys(health).length > 1) c.health = health;
   // Declared (so they parse and are named) but not yet carried into the spec: refused rather than dropped.
   for (const f of ['memory', 'memory-swap', 'cpus', 'cpu-shares', 'cpuset-cpus', 'pids-limit', 'device', 'cap-add', 'cap-drop', 'privileged', 'read-only', 'security-opt', 'ulimit', 'sysctl', 'shm-size', 'init']) {

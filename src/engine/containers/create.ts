@@ -18,6 +18,7 @@ import { checkName, generateName } from './names.ts';
 import { mountRootfs, rootfsPath } from './rootfs.ts';
 import { discardContainer } from './discard.ts';
 import { failpoint } from '../failpoint.ts';
+import { checkHealth, imageHealth, mergeHealth } from '../health/config.ts';
 
 export interface CreateOptions {
   pull?: PullPolicy;
@@ -28,11 +29,14 @@ export interface CreateOptions {
 export async function createContainer(ctx: EngineContext, config: ContainerConfig, opts: CreateOptions = {}): Promise<string> {
   if (typeof config.image !== 'string' || !config.image) throw new InvalidArgumentError('image', 'is required');
   const name = config.name !== undefined ? checkName(config.name) : generateName((n) => exists(ctx, n));
+  if (config.health !== undefined) checkHealth(config.health);
   // A runtime binary that is not there fails the create before anything is made.
   ctx.runtimeFor(config.runtime);
   const { image, chainId } = await imageForContainer(ctx, config.image, opts.pull ?? 'missing', config.platform, opts.onPull);
   const id = newId();
-  const stored: ContainerConfig = { ...config, name };
+  // Docker's: the container keeps the image's health check, under its own settings.
+  const health = mergeHealth(config.health, imageHealth(image.config.config?.Healthcheck));
+  const stored: ContainerConfig = { ...config, name, ...(health && { health }) };
   // The lock first: reconciliation takes a "creating" row whose lock is free for a create that died.
   await withLock(ctx.lockPath(id), async () => {
     ctx.containers.insert({ id, name, image: config.image, imageId: image.manifestDesc.digest, config: stored, createdAt: new Date().toISOString() });

@@ -12,6 +12,8 @@ import type { EngineContext } from '../context.ts';
 import type { ContainerRow } from '../store/containers.ts';
 import { deleteRuntimeContainer, discardContainer } from './discard.ts';
 import { cleanupLocked, hasExited, restartLocked } from './exit.ts';
+import { healthEnabled } from '../health/config.ts';
+import { initialHealth } from '../health/state.ts';
 
 /** A restart left waiting longer than the longest back-off lost its sleeper. */
 const RESTART_LOST_MS = 65_000;
@@ -70,7 +72,10 @@ async function finishStart(ctx: EngineContext, row: ContainerRow): Promise<void>
   const started = status && (status.status === 'running' || status.status === 'paused');
   const live: ContainerRow = { ...row, state: 'running' };
   if (started || hasExitRecord(ctx, row.id)) {
-    ctx.containers.update(row.id, { state: 'running', pid: status?.pid ?? 0, startedAt: new Date().toISOString(), finishedAt: undefined, exitCode: undefined, error: undefined, stoppedByUser: false });
+    ctx.containers.update(row.id, {
+      state: 'running', pid: status?.pid ?? 0, startedAt: new Date().toISOString(), finishedAt: undefined, exitCode: undefined, error: undefined, stoppedByUser: false,
+      health: healthEnabled(row.config.health) ? initialHealth() : undefined,
+    });
     ctx.events.add('container', 'start', row.id, { name: row.name, image: row.image });
     if (hasExited(ctx, live)) {
       const { restartInMs } = await cleanupLocked(ctx, row.id);

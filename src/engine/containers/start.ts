@@ -11,6 +11,8 @@ import type { ContainerRow } from '../store/containers.ts';
 import { deleteRuntimeContainer } from './discard.ts';
 import { mountRootfs } from './rootfs.ts';
 import { failpoint } from '../failpoint.ts';
+import { healthEnabled } from '../health/config.ts';
+import { initialHealth } from '../health/state.ts';
 
 export const LOG_FILE = 'container.log';
 
@@ -47,6 +49,9 @@ export async function startLocked(ctx: EngineContext, row: ContainerRow, hooks: 
   }
   failpoint('start-after-start');
   const pid = runtime.status(id)?.pid ?? 0;
-  ctx.containers.update(id, { state: 'running', pid, startedAt: new Date().toISOString(), finishedAt: undefined, exitCode: undefined, error: undefined, stoppedByUser: false });
+  ctx.containers.update(id, {
+    state: 'running', pid, startedAt: new Date().toISOString(), finishedAt: undefined, exitCode: undefined, error: undefined, stoppedByUser: false,
+    health: healthEnabled(config.health) ? initialHealth() : undefined,
+  });
   ctx.events.add('container', 'start', id, { name: row.name, image: row.image });
 }
