@@ -63,31 +63,23 @@ async function ifUnlocked(ctx: EngineContext, id: string, fn: (now: ContainerRow
 
 /**
  * Completes or undoes a start that died midway: a container the runtime
- * started (running, or exited since, its exit recorded by the monitor) is
- * adopted as running, and its exit, if any, cleaned up as any other; one
- * made but never started is deleted with its monitor.
+ * started (running, or exited since) is adopted as running, and its exit, if
+ * any, cleaned up as any other; one made but never started is deleted with
+ * its monitor.
  */
 async function finishStart(ctx: EngineContext, row: ContainerRow): Promise<void> {
   const status = ctx.runtimeFor(row.config.runtime).status(row.id);
-  const started = status && (status.status === 'running' || status.status === 'paused');
-  const live: ContainerRow = { ...row, state: 'running' };
-  if (started || hasExitRecord(ctx, row.id)) {
-    ctx.containers.update(row.id, {
-      state: 'running', pid: status?.pid ?? 0, startedAt: new Date().toISOString(), finishedAt: undefined, exitCode: undefined, error: undefined, stoppedByUser: false,
-      health: healthEnabled(row.config.health) ? initialHealth() : undefined,
-    });
-    ctx.events.add('container', 'start', row.id, { name: row.name, image: row.image });
-    if (hasExited(ctx, live)) {
-      const { restartInMs } = await cleanupLocked(ctx, row.id);
-      if (restartInMs !== undefined) await restartLocked(ctx, row.id);
-    }
+  const started = status ? status.status !== 'created' && status.status !== 'creating' : readExitRecord(ctx.monitorDir(row.id)) !== undefined;
+  if (!started) {
+    await deleteRuntimeContainer(ctx, row, true);
+    rmSync(ctx.monitorDir(row.id), { recursive: true, force: true });
     return;
   }
-  await deleteRuntimeContainer(ctx, row, true);
-  rmSync(ctx.monitorDir(row.id), { recursive: true, force: true });
+  ctx.containers.update(row.id, {
+    state: 'running', pid: status?.pid ?? 0, startedAt: new Date().toISOString(), finishedAt: undefined, exitCode: undefined, error: undefined, stoppedByUser: false,
+    health: healthEnabled(row.config.health) ? initialHealth() : undefined,
+  });
+  ctx.events.add('container', 'start', row.id, { name: row.name, image: row.image });
+  const { restartInMs } = await cleanupLocked(ctx, row.id);
+  if (restartInMs !== undefined) await restartLocked(ctx, row.id);
 }
-
-function hasExitRecord(ctx: EngineContext, id: string): boolean {
-  return readExitRecord(ctx.monitorDir(id)) !== undefined;
-}
-
