@@ -12,6 +12,7 @@ import { after, before, describe, it } from 'node:test';
 import { Berth } from '../../src/engine/berth.ts';
 import { type EngineImages, startImages, type TestEngine, testEngine } from '../helpers/engine.ts';
 import { inspectOf, storeLeftovers } from '../helpers/engine-state.ts';
+import { waitFor } from '../helpers/runts.ts';
 
 let images: EngineImages;
 let e: TestEngine;
@@ -75,6 +76,17 @@ describe('berth health checks', () => {
     }
     ok(['rm', '-f', id]);
     rmSync(join(probeDir, 'ok'));
+  });
+
+  it("is run by the container's monitor on its interval, with no berth command asked", async () => {
+    const flag = join(probeDir, 'timer-ok');
+    const id = ok(['run', '-d', '-v', `${probeDir}:/probe`, '--health-cmd', 'test -f /probe/timer-ok', '--health-interval', '200ms', '--health-retries', '2', images.busybox, 'sleep', '1000']);
+    await waitFor(() => inspectOf(e, id).State.Health?.Status === 'unhealthy', 30_000);
+    writeFileSync(flag, '');
+    await waitFor(() => inspectOf(e, id).State.Health?.Status === 'healthy', 30_000);
+    assert.match(psStatus(id), /\(healthy\)$/);
+    ok(['rm', '-f', id]);
+    rmSync(flag);
   });
 
   it('keeps the last five results, each output cut at 4096 bytes as Docker cuts it', () => {

@@ -1,6 +1,7 @@
 // berth start: the runtime container made under a monitor of its own, which
 // outlives this process, logs the container's output and runs
-// `berth container cleanup ID` when it exits (exit.ts). Called with the
+// `berth container cleanup ID` when it exits (exit.ts) and, with a health
+// check, `berth healthcheck run ID` on its interval. Called with the
 // container's lock held.
 
 import { rmSync } from 'node:fs';
@@ -13,6 +14,7 @@ import { mountRootfs } from './rootfs.ts';
 import { failpoint } from '../failpoint.ts';
 import { healthEnabled } from '../health/config.ts';
 import { initialHealth } from '../health/state.ts';
+import { healthTimer } from '../health/timer.ts';
 
 export const LOG_FILE = 'container.log';
 
@@ -31,6 +33,8 @@ export async function startLocked(ctx: EngineContext, row: ContainerRow, hooks: 
   await deleteRuntimeContainer(ctx, row, true);
   rmSync(ctx.monitorDir(id), { recursive: true, force: true });
   const runtime = ctx.runtimeFor(config.runtime);
+  // The health check's schedule is the monitor's: it runs `berth healthcheck run ID` on the interval.
+  const timer = runtime.name === 'runts' ? healthTimer(ctx.berthCommand, id, config.health) : undefined;
   await runtime.create(id, dir, {
     dir: ctx.monitorDir(id),
     logPath: join(dir, LOG_FILE),
@@ -38,6 +42,7 @@ export async function startLocked(ctx: EngineContext, row: ContainerRow, hooks: 
     ...(config.logMaxFiles !== undefined && { logMaxFiles: config.logMaxFiles }),
     stdin: config.openStdin ?? false,
     exitCommand: [...ctx.berthCommand, 'container', 'cleanup', id],
+    ...(timer && { timer }),
   }, config.tty ?? false);
   failpoint('start-after-create');
   try {
