@@ -31,10 +31,16 @@ import { type EventQuery, queryEvents } from './events.ts';
 import type { EngineEvent } from './store/events.ts';
 import type { NewImage } from '../image/build.ts';
 import type { Writable } from 'node:stream';
+import { removeImages } from './images.ts';
+import { diskUsage, type DiskUsage, pruneContainers, pruneSystem, type SystemPruneResult } from './system.ts';
+import { Volumes } from './volumes/api.ts';
 
 export type { ContainerConfig } from './config.ts';
 export type { ContainerRow, ContainerState, HealthState } from './store/containers.ts';
 export type { EngineEvent } from './store/events.ts';
+export type { DiskUsage, SystemPruneResult } from './system.ts';
+export type { VolumeInfo } from './volumes/api.ts';
+export type { VolumeCreateOptions } from './volumes/service.ts';
 export { ConflictError, EngineError, InvalidArgumentError, NotFoundError } from './errors.ts';
 export { ExecFailedError } from './containers/exec.ts';
 export type { AttachSession, Change, CommitOptions, ContainerStats, CopyOptions, EventQuery, ExecOptions, ExecProcess, LogEntry, LogOptions, PortBinding, StatsOptions, TopResult };
@@ -43,10 +49,13 @@ export type BerthOptions = EngineOptions;
 
 export class Berth {
   readonly ctx: EngineContext;
+  /** Volumes (Docker's local driver): create, list, get, inspect, remove, prune. */
+  readonly volumes: Volumes;
   private reconciled?: Promise<void>;
 
   constructor(opts: BerthOptions = {}) {
     this.ctx = new EngineContext(opts, opts.berthCommand ?? [buildFile('berth', 'BERTH_CLI')]);
+    this.volumes = new Volumes(this.ctx, () => this.ready());
   }
 
   /** Brings the database in line with what is running; every call below does it once first. */
@@ -90,7 +99,7 @@ export class Berth {
     try {
       await this.start(id, opts);
     } catch (e) {
-      await removeContainer(this.ctx, id, true);
+      await removeContainer(this.ctx, id, true, true);
       throw e;
     }
     return id;
@@ -118,10 +127,34 @@ export class Berth {
     await this.start(ref);
   }
 
-  /** With volumes, the container's anonymous volumes go too (today they live in its directory, so always). */
+  /** With volumes, the container's anonymous volumes go too (rm -v). */
   async remove(ref: string, opts: { force?: boolean; volumes?: boolean } = {}): Promise<void> {
     const row = await this.get(ref);
-    await removeContainer(this.ctx, row.id, opts.force ?? false);
+    await removeContainer(this.ctx, row.id, opts.force ?? false, opts.volumes ?? false);
+  }
+
+  /** Every container not running; their IDs and the bytes of their writable layers. */
+  async pruneContainers(): Promise<{ removed: string[]; bytes: number }> {
+    await this.ready();
+    return pruneContainers(this.ctx);
+  }
+
+  /** Removes image names as `rmi`: refused (ConflictError) for an image a container uses, unless forced; always while one runs on it. */
+  async removeImages(names: string[], opts: { force?: boolean } = {}): Promise<string[]> {
+    await this.ready();
+    return (await removeImages(this.ctx, names, opts.force ?? false)).removed;
+  }
+
+  /** `system df`: images, containers' writable layers, local volumes, with sizes. */
+  async diskUsage(): Promise<DiskUsage> {
+    await this.ready();
+    return diskUsage(this.ctx);
+  }
+
+  /** `system prune`: stopped containers, dangling (with all: unused) images, with volumes unused anonymous volumes. */
+  async prune(opts: { all?: boolean; volumes?: boolean } = {}): Promise<SystemPruneResult> {
+    await this.ready();
+    return pruneSystem(this.ctx, opts);
   }
 
   /** The exit code, once the container is not running. */

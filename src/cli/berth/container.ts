@@ -32,6 +32,7 @@ const SUB: Record<string, () => Promise<{ default: Command }>> = {
   diff: () => import('./diff.ts'),
   export: () => import('./export.ts'),
   commit: () => import('./commit.ts'),
+  prune: () => import('./container-prune.ts'),
 };
 
 export default async function (ctx: Context, args: string[]): Promise<number> {

@@ -58,3 +58,15 @@ export function render(format: string | undefined, columns: [string, string][], 
   for (const l of lines) l.forEach((c, i) => (widths[i] = Math.max(widths[i] ?? 0, c.length)));
   return lines.map((l) => `${l.map((c, i) => (i === l.length - 1 ? c : c.padEnd(widths[i] + 3))).join('')}\n`).join('');
 }
+
+/** Docker's go-units HumanSize: decimal units, four significant digits (0B, 512B, 1.235MB). */
+export function humanSize(bytes: number): string {
+  const units = ['B', 'kB', 'MB', 'GB', 'TB', 'PB'];
+  let v = bytes;
+  let i = 0;
+  while (v >= 1000 && i < units.length - 1) {
+    v /= 1000;
+    i++;
+  }
+  return `${Number(v.toPrecision(4))}${units[i]}`;
+}

@@ -31,6 +31,8 @@ const COMMANDS: Record<string, () => Promise<{ default: Command }>> = {
   commit: () => import('./commit.ts'),
   container: () => import('./container.ts'),
   healthcheck: () => import('./healthcheck.ts'),
+  volume: () => import('./volume.ts'),
+  system: () => import('./system.ts'),
   pull: () => import('./pull.ts'),
   push: () => import('./push.ts'),
   images: () => import('./images.ts'),
@@ -48,7 +50,9 @@ const USAGE = `usage: berth [global options] command [arguments...]
 
 commands: ${Object.keys(COMMANDS).join(', ')}
   image {ls|inspect|prune|rm|tag|pull|push|save|load|import|history}
-  container {ls|run|create|start|stop|restart|kill|rm|wait|logs|inspect|exec|attach|pause|unpause|top|stats|cp|port|rename|diff|export|commit}
+  container {ls|run|create|start|stop|restart|kill|rm|wait|logs|inspect|exec|attach|pause|unpause|top|stats|cp|port|rename|diff|export|commit|prune}
+  volume {create|ls|inspect|rm|prune}
+  system {df|prune}
 
 global options:
   --root DIR                  store root (default: "/var/lib/berth")

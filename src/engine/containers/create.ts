@@ -41,6 +41,8 @@ export async function createContainer(ctx: EngineContext, config: ContainerConfi
   await withLock(ctx.lockPath(id), async () => {
     ctx.containers.insert({ id, name, image: config.image, imageId: image.manifestDesc.digest, config: stored, createdAt: new Date().toISOString() });
     failpoint('create-after-insert');
+    // Volumes this create made: a failed create removes them with the container.
+    const made: string[] = [];
     try {
       const dir = ctx.containerDir(id);
       mkdirSync(dir, { mode: 0o700 });
@@ -48,7 +50,7 @@ export async function createContainer(ctx: EngineContext, config: ContainerConfi
       failpoint('create-after-snapshot');
       mountRootfs(ctx, id, { volatile: config.autoRemove });
       failpoint('create-after-mount');
-      const mounts = resolveMounts(ctx, id, config.mounts ?? [], image.config);
+      const mounts = await resolveMounts(ctx, id, rootfsPath(ctx, id), config.mounts ?? [], image.config, made);
       const spec = buildSpec({
         id, config: stored, image: image.config, imageName: image.record.name, imageDigest: image.manifestDesc.digest,
         rootfs: rootfsPath(ctx, id), mounts,
@@ -59,7 +61,7 @@ export async function createContainer(ctx: EngineContext, config: ContainerConfi
       ctx.containers.update(id, { state: 'created' });
       ctx.events.add('container', 'create', id, { name, image: config.image });
     } catch (e) {
-      await discardContainer(ctx, id);
+      await discardContainer(ctx, id, { volumes: true, alsoRemove: made });
       throw e;
     }
   });

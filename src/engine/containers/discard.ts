@@ -1,15 +1,26 @@
 // Undoing a container wholly, whatever state it was left in: its runtime
 // container (killed), its rootfs mount and snapshot, its directory and its
-// row. Used by rm, by a failed create, and by reconciliation of a berth that
-// died midway; every step tolerates what is already gone.
+// row (and with it its volume links), its volumes' mounts that nothing else
+// holds, and, when asked, its anonymous volumes. Used by rm, by a failed
+// create, and by reconciliation of a berth that died midway; every step
+// tolerates what is already gone.
 
 import { existsSync, rmSync } from 'node:fs';
 import type { EngineContext } from '../context.ts';
 import type { ContainerRow } from '../store/containers.ts';
+import { releaseVolumes, removeUnused, volumeStore } from '../volumes/service.ts';
 import { unmountRootfs } from './rootfs.ts';
 import { failpoint } from '../failpoint.ts';
 
-export async function discardContainer(ctx: EngineContext, id: string): Promise<void> {
+export interface DiscardOptions {
+  /** Remove its anonymous volumes (rm -v, --rm, a failed or abandoned create). */
+  volumes?: boolean;
+  /** Volumes to remove as well if unused: those a failed create made. */
+  alsoRemove?: string[];
+}
+
+export async function discardContainer(ctx: EngineContext, id: string, opts: DiscardOptions = {}): Promise<void> {
+  const vols = volumeStore(ctx).of(id);
   const row = ctx.containers.get(id);
   if (row) await deleteRuntimeContainer(ctx, row, true);
   // A monitor directory the runtime no longer knows of (its state went first).
@@ -22,6 +33,8 @@ export async function discardContainer(ctx: EngineContext, id: string): Promise<
   const dir = ctx.containerDir(id);
   if (existsSync(dir)) rmSync(dir, { recursive: true, force: true });
   ctx.containers.delete(id);
+  await releaseVolumes(ctx, id, vols);
+  if (opts.volumes) await removeUnused(ctx, [...new Set([...vols.filter((v) => v.anonymous).map((v) => v.name), ...(opts.alsoRemove ?? [])])]);
 }
 
 /** Deletes the runtime's container and its monitor, if there are any. */

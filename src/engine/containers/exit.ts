@@ -9,6 +9,7 @@ import { withLock } from '../../image/store/lock.ts';
 import { readExitRecord } from '../../runtime/monitor.ts';
 import type { EngineContext } from '../context.ts';
 import type { ContainerRow } from '../store/containers.ts';
+import { releaseVolumes } from '../volumes/service.ts';
 import { deleteRuntimeContainer, discardContainer } from './discard.ts';
 import { startLocked } from './start.ts';
 
@@ -48,6 +49,7 @@ export async function cleanupLocked(ctx: EngineContext, id: string): Promise<{ r
     ...(!exit && { error: 'the exit status was lost: the container outlived its monitor, or the machine restarted' }),
   });
   ctx.events.add('container', 'die', id, { name: row.name, image: row.image, exitCode: String(exitCode) });
+  await releaseVolumes(ctx, id);
   const after = ctx.containers.get(id)!;
   if (shouldRestart(after)) {
     ctx.containers.update(id, { state: 'restarting', restartCount: after.restartCount + 1 });
@@ -55,7 +57,8 @@ export async function cleanupLocked(ctx: EngineContext, id: string): Promise<{ r
     return { restartInMs: ranMs >= 10_000 ? 100 : Math.min(100 * 2 ** Math.min(after.restartCount, 10), 60_000) };
   }
   if (after.config.autoRemove) {
-    await discardContainer(ctx, id);
+    // --rm takes the anonymous volumes with it, as Docker's.
+    await discardContainer(ctx, id, { volumes: true });
     ctx.events.add('container', 'destroy', id, { name: row.name });
   }
   return {};

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import type { Spec } from '../../oci/spec.ts';
 import type { EngineContext } from '../context.ts';
 import type { ContainerRow } from '../store/containers.ts';
+import { volumesDir } from '../volumes/local.ts';
 import { LOG_FILE } from './start.ts';
 
 const ZERO_TIME = '0001-01-01T00:00:00Z';
@@ -16,6 +17,15 @@ export function readSpec(ctx: EngineContext, id: string): Spec | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** The spec's binds of volume directories (named, anonymous and the image's), as Docker lists volume mounts. */
+function volumeMounts(ctx: EngineContext, spec: Spec | undefined): Record<string, unknown>[] {
+  const base = `${volumesDir(ctx)}/`;
+  return (spec?.mounts ?? []).filter((m) => m.source?.startsWith(base) && m.source.endsWith('/_data')).map((m) => ({
+    Type: 'volume', Name: m.source!.slice(base.length, -'/_data'.length), Source: m.source, Destination: m.destination, Driver: 'local',
+    Mode: '', RW: !(m.options ?? []).includes('ro'), Propagation: '',
+  }));
 }
 
 export function dockerStatus(row: ContainerRow): string {
@@ -76,7 +86,10 @@ export function inspectContainer(ctx: EngineContext, row: ContainerRow): Record<
       Runtime: c.runtime ?? 'runts',
       LogConfig: { Type: 'k8s-file', Config: { ...(c.logMaxSize !== undefined && { 'max-size': String(c.logMaxSize) }), ...(c.logMaxFiles !== undefined && { 'max-file': String(c.logMaxFiles) }) } },
     },
-    Mounts: (c.mounts ?? []).map((m) => ({ Type: m.type, Source: m.source ?? '', Destination: m.target, RW: !m.readonly })),
+    Mounts: [
+      ...(c.mounts ?? []).filter((m) => m.type !== 'volume').map((m) => ({ Type: m.type, Source: m.source ?? '', Destination: m.target, RW: !m.readonly })),
+      ...volumeMounts(ctx, spec),
+    ],
     Config: {
       Hostname: spec?.hostname ?? '',
       User: c.user ?? '',

@@ -32,7 +32,8 @@ async function reconcileOne(ctx: EngineContext, row: ContainerRow): Promise<void
   const { id } = row;
   if (row.state === 'creating' || row.state === 'removing') {
     await ifUnlocked(ctx, id, async (now) => {
-      if (now.state === 'creating' || now.state === 'removing') await discardContainer(ctx, id);
+      // An abandoned create's anonymous volumes are nobody's; an abandoned rm's may have been asked to stay.
+      if (now.state === 'creating' || now.state === 'removing') await discardContainer(ctx, id, { volumes: now.state === 'creating' });
     });
   } else if ((row.state === 'running' || row.state === 'paused') && hasExited(ctx, row)) {
     // No back-off here: this exit went unseen (a killed monitor, a reboot), and no command should sleep on it.

@@ -10,6 +10,7 @@ import type { EngineContext } from '../context.ts';
 import { ConflictError } from '../errors.ts';
 import type { ContainerRow } from '../store/containers.ts';
 import { deleteRuntimeContainer } from './discard.ts';
+import { releaseVolumes, withVolumesMounted } from '../volumes/service.ts';
 import { mountRootfs } from './rootfs.ts';
 import { failpoint } from '../failpoint.ts';
 import { healthEnabled } from '../health/config.ts';
@@ -35,7 +36,7 @@ export async function startLocked(ctx: EngineContext, row: ContainerRow, hooks: 
   const runtime = ctx.runtimeFor(config.runtime);
   // The health check's schedule is the monitor's: it runs `berth healthcheck run ID` on the interval.
   const timer = runtime.name === 'runts' ? healthTimer(ctx.berthCommand, id, config.health) : undefined;
-  await runtime.create(id, dir, {
+  await withVolumesMounted(ctx, id, () => runtime.create(id, dir, {
     dir: ctx.monitorDir(id),
     logPath: join(dir, LOG_FILE),
     ...(config.logMaxSize !== undefined && { logMaxSize: config.logMaxSize }),
@@ -43,13 +44,14 @@ export async function startLocked(ctx: EngineContext, row: ContainerRow, hooks: 
     stdin: config.openStdin ?? false,
     exitCommand: [...ctx.berthCommand, 'container', 'cleanup', id],
     ...(timer && { timer }),
-  }, config.tty ?? false);
+  }, config.tty ?? false));
   failpoint('start-after-create');
   try {
     await hooks.created?.(ctx.monitorDir(id));
     await runtime.start(id);
   } catch (e) {
     await runtime.delete(id, true);
+    await releaseVolumes(ctx, id);
     throw e;
   }
   failpoint('start-after-start');

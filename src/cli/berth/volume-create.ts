@@ -1,0 +1,41 @@
+// berth volume create [--driver local] [--opt K=V]... [--label K=V]... [NAME]
+
+import { parseArgs } from '../args.ts';
+import { UsageError } from '../../oci/errors.ts';
+import { InvalidArgumentError } from '../../engine/errors.ts';
+import type { Context } from './context.ts';
+
+function keyValues(flag: string, items: string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const kv of items) {
+    const eq = kv.indexOf('=');
+    if (eq === 0) throw new InvalidArgumentError(flag, `"${kv}" has no key`);
+    if (eq < 0) out[kv] = '';
+    else out[kv.slice(0, eq)] = kv.slice(eq + 1);
+  }
+  return out;
+}
+
+export default async function (ctx: Context, argv: string[]): Promise<number> {
+  const { flags, args } = parseArgs(argv, [
+    { name: 'driver', alias: 'd', type: 'string' },
+    { name: 'opt', alias: 'o', type: 'multi' },
+    { name: 'label', type: 'multi' },
+    { name: 'name', type: 'string' },
+  ]);
+  if (args.length > 1) throw new UsageError('usage: berth volume create [--driver local] [--opt type=T,device=D,o=O] [--label K=V] [NAME]');
+  const name = args[0] ?? (flags.name as string | undefined);
+  if (args[0] !== undefined && flags.name !== undefined && flags.name !== args[0]) throw new InvalidArgumentError('--name', `conflicts with the name given as an argument (${args[0]})`);
+  const opts = (flags.opt as string[] | undefined) ?? [];
+  // An option's value may hold commas (o=size=10m,uid=1000): each --opt is one KEY=VALUE.
+  for (const o of opts) if (!o.includes('=')) throw new InvalidArgumentError('--opt', `"${o}" is not KEY=VALUE`);
+  const berth = await ctx.engine();
+  const v = await berth.volumes.create({
+    ...(name !== undefined && { name }),
+    driver: (flags.driver as string | undefined) ?? 'local',
+    options: keyValues('--opt', opts),
+    labels: keyValues('--label', (flags.label as string[] | undefined) ?? []),
+  });
+  ctx.out(`${v.name}\n`);
+  return 0;
+}
