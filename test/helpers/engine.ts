@@ -4,9 +4,9 @@
 // busybox-static with every applet.
 
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmdirSync, rmSync } from 'node:fs';
+import { existsSync, lstatSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, realpathSync, rmdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { buildImage, pushImage } from '../image/helpers/images.ts';
 import { busyboxBinary, dir, file, symlink } from '../image/helpers/layers.ts';
 import { startRegistry, type TestRegistry } from '../image/helpers/registry.ts';
@@ -31,6 +31,64 @@ export function fullBusybox(): WriteEntry[] {
   ];
 }
 
+export interface ExtraImage {
+  repo: string;
+  layers: WriteEntry[][];
+  config: ImageConfig['config'];
+}
+
+/** The files a Debian package installed (dpkg -L). */
+function packageFiles(pkg: string): string[] {
+  return execFileSync('dpkg-query', ['-L', pkg], { encoding: 'utf8' }).split('\n').filter(Boolean);
+}
+
+/** The shared libraries a program loads, the dynamic loader included, as ldd resolves them on this host. */
+function sharedLibraries(program: string): string[] {
+  return execFileSync('ldd', [program], { encoding: 'utf8' }).split('\n').flatMap((l) => {
+    const m = /(?:=>\s*)?(\/\S+)\s+\(0x[0-9a-f]+\)/.exec(l);
+    return m ? [m[1]] : [];
+  });
+}
+
+/**
+ * A real server, as the official image lays it out: Debian's redis-server
+ * (/usr/bin/redis-server, a link to redis-check-rdb of redis-tools, the one
+ * multi-call binary) and redis-cli, with the shared libraries they load at
+ * the paths ldd finds them, on the busybox base; VOLUME /data, WORKDIR /data,
+ * CMD redis-server. scripts/setup installs the packages.
+ */
+export function redisImage(): ExtraImage {
+  const server = packageFiles('redis-server').find((f) => f === '/usr/bin/redis-server');
+  const cli = packageFiles('redis-tools').find((f) => f === '/usr/bin/redis-cli');
+  if (!server || !cli) throw new Error('redis-server and redis-tools are not installed: run scripts/setup');
+  const entries = new Map<string, WriteEntry>();
+  const addDirs = (path: string) => {
+    const parts = dirname(path).split('/').filter(Boolean);
+    for (let i = 1; i <= parts.length; i++) {
+      const d = parts.slice(0, i).join('/');
+      if (!entries.has(d)) entries.set(d, dir(d));
+    }
+  };
+  const addFile = (path: string) => {
+    addDirs(path);
+    // Each at the path the loader asks for, as a file: the host's merged /usr and its links are not the image's business.
+    entries.set(path.slice(1), file(path.slice(1), readFileSync(realpathSync(path)), statSync(path).mode & 0o7777));
+  };
+  const binary = realpathSync(server);
+  addFile(binary);
+  addFile(cli);
+  if (lstatSync(server).isSymbolicLink()) {
+    addDirs(server);
+    entries.set(server.slice(1), symlink(server.slice(1), readlinkSync(server)));
+  }
+  for (const lib of new Set([...sharedLibraries(binary), ...sharedLibraries(cli)])) addFile(lib);
+  return {
+    repo: 'test/redis',
+    layers: [[...entries.values(), dir('data')]],
+    config: { Cmd: ['redis-server'], WorkingDir: '/data', Volumes: { '/data': {} }, ExposedPorts: { '6379/tcp': {} } },
+  };
+}
+
 export interface EngineImages {
   registry: TestRegistry;
   /** host:port/test/busybox:latest, Cmd ["sh"]. */
@@ -38,7 +96,7 @@ export interface EngineImages {
   stop(): Promise<void>;
 }
 
-export async function startImages(extra: { repo: string; layers: WriteEntry[][]; config: ImageConfig['config'] }[] = []): Promise<EngineImages> {
+export async function startImages(extra: ExtraImage[] = []): Promise<EngineImages> {
   const registry = await startRegistry();
   const env = ['PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'];
   await pushImage(registry.url, 'test/busybox', 'latest', await buildImage([fullBusybox()], { config: { Cmd: ['sh'], Env: env } }));
