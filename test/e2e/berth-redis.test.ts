@@ -98,10 +98,9 @@ test('redis-server in a container: SET/GET from the host, SAVE into a named volu
   await waitUp(port2, 'redis2');
   assert.equal(await command(port2, ['GET', 'greeting']), 'hello from berth');
   assert.equal(await command(port2, ['DBSIZE']), ':201');
-  // The image's own client, from another container on the host's network.
-  r = e.berth(['run', '--rm', '--network', 'host', redis, 'redis-cli', '-p', String(port2), 'GET', 'k7']);
+  // The image's own client, from another container on the host's network (judged inside, by exit status).
+  r = e.berth(['run', '--rm', '--network', 'host', redis, 'sh', '-c', `test "$(redis-cli -p ${port2} GET k7)" = v7`]);
   assert.equal(r.code, 0, r.stderr);
-  assert.equal(r.stdout, 'v7\n');
   r = e.berth(['stop', 'redis2']);
   assert.equal(r.code, 0, r.stderr);
   assert.equal(e.berth(['rm', 'redis2']).code, 0);
