@@ -26,7 +26,8 @@ let big: BuiltImage;
 const tmp = mkdtempSync(join(tmpdir(), 'berth-cli-'));
 
 function berth(root: string, args: string[]): { code: number; stdout: string; stderr: string } {
-  const r = spawnSync(BERTH, ['--root', root, ...args], { encoding: 'utf8', timeout: 60_000 });
+  // A run root of the test's own: rmi opens the engine (it refuses images containers use), which makes one.
+  const r = spawnSync(BERTH, ['--root', root, '--run-root', join(tmp, 'run'), ...args], { encoding: 'utf8', timeout: 60_000 });
   return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
 }
 
