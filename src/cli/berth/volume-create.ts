@@ -26,8 +26,9 @@ export default async function (ctx: Context, argv: string[]): Promise<number> {
   if (args.length > 1) throw new UsageError('usage: berth volume create [--driver local] [--opt type=T,device=D,o=O] [--label K=V] [NAME]');
   const name = args[0] ?? (flags.name as string | undefined);
   if (args[0] !== undefined && flags.name !== undefined && flags.name !== args[0]) throw new InvalidArgumentError('--name', `conflicts with the name given as an argument (${args[0]})`);
-  const opts = (flags.opt as string[] | undefined) ?? [];
-  // An option's value may hold commas (o=size=10m,uid=1000): each --opt is one KEY=VALUE.
+  // Docker's form is one KEY=VALUE an --opt, and o's value holds commas (o=size=10m,uid=1000); a
+  // comma before another of the driver's keys also separates, so --opt type=tmpfs,device=tmpfs,o=size=10m is three.
+  const opts = ((flags.opt as string[] | undefined) ?? []).flatMap((o) => o.split(/,(?=(?:type|device|o)=)/));
   for (const o of opts) if (!o.includes('=')) throw new InvalidArgumentError('--opt', `"${o}" is not KEY=VALUE`);
   const berth = await ctx.engine();
   const v = await berth.volumes.create({
