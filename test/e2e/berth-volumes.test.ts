@@ -5,7 +5,7 @@
 // containers from a local registry; every check on the host or inside.
 
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -222,6 +222,11 @@ describe('volumes in containers', () => {
     assert.equal(e.berth(['stop', '-t', '1', 'tmpuser']).code, 0);
     assert.ok(!mountPoints().includes(data), 'unmounted once no container runs on it');
     assert.ok(!existsSync(join(data, 'f')));
+    // A mount left by a berth killed between mounting and starting: the next command's reconciliation takes it down.
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=1m', 'tmpfs', data]);
+    assert.ok(mountPoints().includes(data));
+    assert.equal(e.berth(['ps']).code, 0);
+    assert.ok(!mountPoints().includes(data), 'reconciliation unmounted the orphan');
     assert.equal(e.berth(['rm', 'tmpuser']).code, 0);
     assert.equal(e.berth(['volume', 'rm', 'tmpv']).code, 0);
   });

@@ -14,6 +14,7 @@ import { deleteRuntimeContainer, discardContainer } from './discard.ts';
 import { cleanupLocked, hasExited, restartLocked } from './exit.ts';
 import { healthEnabled } from '../health/config.ts';
 import { initialHealth } from '../health/state.ts';
+import { releaseOrphanMounts } from '../volumes/service.ts';
 
 /** A restart left waiting longer than the longest back-off lost its sleeper. */
 const RESTART_LOST_MS = 65_000;
@@ -26,6 +27,7 @@ export async function reconcile(ctx: EngineContext): Promise<void> {
       ctx.warn(`container ${row.name}: could not be reconciled (the next command tries again): ${(e as Error).message}`);
     }
   }
+  await releaseOrphanMounts(ctx);
 }
 
 async function reconcileOne(ctx: EngineContext, row: ContainerRow): Promise<void> {

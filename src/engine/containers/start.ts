@@ -10,7 +10,7 @@ import type { EngineContext } from '../context.ts';
 import { ConflictError } from '../errors.ts';
 import type { ContainerRow } from '../store/containers.ts';
 import { deleteRuntimeContainer } from './discard.ts';
-import { releaseVolumes, withVolumesMounted } from '../volumes/service.ts';
+import { withVolumesMounted } from '../volumes/service.ts';
 import { mountRootfs } from './rootfs.ts';
 import { failpoint } from '../failpoint.ts';
 import { healthEnabled } from '../health/config.ts';
@@ -36,29 +36,32 @@ export async function startLocked(ctx: EngineContext, row: ContainerRow, hooks: 
   const runtime = ctx.runtimeFor(config.runtime);
   // The health check's schedule is the monitor's: it runs `berth healthcheck run ID` on the interval.
   const timer = runtime.name === 'runts' ? healthTimer(ctx.berthCommand, id, config.health) : undefined;
-  await withVolumesMounted(ctx, id, () => runtime.create(id, dir, {
-    dir: ctx.monitorDir(id),
-    logPath: join(dir, LOG_FILE),
-    ...(config.logMaxSize !== undefined && { logMaxSize: config.logMaxSize }),
-    ...(config.logMaxFiles !== undefined && { logMaxFiles: config.logMaxFiles }),
-    stdin: config.openStdin ?? false,
-    exitCommand: [...ctx.berthCommand, 'container', 'cleanup', id],
-    ...(timer && { timer }),
-  }, config.tty ?? false));
-  failpoint('start-after-create');
-  try {
-    await hooks.created?.(ctx.monitorDir(id));
-    await runtime.start(id);
-  } catch (e) {
-    await runtime.delete(id, true);
-    await releaseVolumes(ctx, id);
-    throw e;
-  }
-  failpoint('start-after-start');
-  const pid = runtime.status(id)?.pid ?? 0;
-  ctx.containers.update(id, {
-    state: 'running', pid, startedAt: new Date().toISOString(), finishedAt: undefined, exitCode: undefined, error: undefined, stoppedByUser: false,
-    health: healthEnabled(config.health) ? initialHealth() : undefined,
+  // Its volumes' locks are held until the row says running: an exit of another container on them
+  // meanwhile would count no running user and unmount what this one is about to bind.
+  await withVolumesMounted(ctx, id, async () => {
+    await runtime.create(id, dir, {
+      dir: ctx.monitorDir(id),
+      logPath: join(dir, LOG_FILE),
+      ...(config.logMaxSize !== undefined && { logMaxSize: config.logMaxSize }),
+      ...(config.logMaxFiles !== undefined && { logMaxFiles: config.logMaxFiles }),
+      stdin: config.openStdin ?? false,
+      exitCommand: [...ctx.berthCommand, 'container', 'cleanup', id],
+      ...(timer && { timer }),
+    }, config.tty ?? false);
+    failpoint('start-after-create');
+    try {
+      await hooks.created?.(ctx.monitorDir(id));
+      await runtime.start(id);
+    } catch (e) {
+      await runtime.delete(id, true);
+      throw e;
+    }
+    failpoint('start-after-start');
+    const pid = runtime.status(id)?.pid ?? 0;
+    ctx.containers.update(id, {
+      state: 'running', pid, startedAt: new Date().toISOString(), finishedAt: undefined, exitCode: undefined, error: undefined, stoppedByUser: false,
+      health: healthEnabled(config.health) ? initialHealth() : undefined,
+    });
   });
   ctx.events.add('container', 'start', id, { name: row.name, image: row.image });
 }

@@ -43,6 +43,12 @@ function mountPoints(): string[] {
   return readFileSync('/proc/self/mountinfo', 'utf8').split('\n').filter(Boolean).map((l) => unescapeMountinfo(l.split(' ')[4]));
 }
 
+/** Mount points at or below dir. */
+export function mountPointsUnder(dir: string): string[] {
+  const d = resolve(dir);
+  return mountPoints().filter((m) => m === d || m.startsWith(`${d}/`));
+}
+
 export function isMounted(path: string): boolean {
   return mountPoints().includes(resolve(path));
 }
@@ -81,7 +87,7 @@ export function unmountVolume(ctx: EngineContext, name: string): void {
 export function removeDirs(ctx: EngineContext, name: string): void {
   unmountVolume(ctx, name);
   const dir = volumeDir(ctx, name);
-  const under = mountPoints().filter((m) => m === dir || m.startsWith(`${dir}/`));
+  const under = mountPointsUnder(dir);
   if (under.length) throw new Error(`volume ${name}: ${under.join(', ')} still mounted; not removing ${dir}`);
   rmSync(dir, { recursive: true, force: true });
 }

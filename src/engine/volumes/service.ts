@@ -8,7 +8,7 @@ import { withLock } from '../../image/store/lock.ts';
 import type { EngineContext } from '../context.ts';
 import { ConflictError, InvalidArgumentError, NotFoundError } from '../errors.ts';
 import { copyUp } from './copy-up.ts';
-import { dataPath, dataSize, makeDirs, mountVolume, removeDirs, unmountVolume } from './local.ts';
+import { dataPath, dataSize, makeDirs, mountPointsUnder, mountVolume, removeDirs, unmountVolume, volumesDir } from './local.ts';
 import { anonymousName, checkVolumeName } from './names.ts';
 import { checkOptions } from './options.ts';
 import { type VolumeRow, VolumeStore } from './store.ts';
@@ -171,7 +171,7 @@ export async function attachVolume(ctx: EngineContext, container: string, rootfs
   });
 }
 
-/** Runs fn (the runtime's create) with the container's volumes mounted and their locks held, so no exit unmounts one meanwhile. */
+/** Runs fn (the runtime's create and start) with the container's volumes mounted and their locks held; a failure unmounts what nothing else uses. */
 export async function withVolumesMounted<T>(ctx: EngineContext, container: string, fn: () => Promise<T>): Promise<T> {
   const vols = volumeStore(ctx).of(container);
   return withVolumeLocks(ctx, vols.map((v) => v.name), async () => {
@@ -202,6 +202,23 @@ export async function releaseVolumes(ctx: EngineContext, container: string, vols
   const mounted = vols.filter((v) => Object.keys(v.options).length);
   if (!mounted.length) return;
   await withVolumeLocks(ctx, mounted.map((v) => v.name), () => releaseLocked(ctx, container, mounted));
+}
+
+/**
+ * Unmounts option volumes left mounted with no running container on them
+ * (a berth killed between a mount and its container's start): part of
+ * reconciliation, so cheap when there is nothing to do.
+ */
+export async function releaseOrphanMounts(ctx: EngineContext): Promise<void> {
+  const withOptions = volumeStore(ctx).list().filter((v) => Object.keys(v.options).length);
+  if (!withOptions.length) return;
+  const mounted = new Set(mountPointsUnder(volumesDir(ctx)));
+  for (const v of withOptions) {
+    if (!mounted.has(dataPath(ctx, v.name))) continue;
+    await withVolumeLocks(ctx, [v.name], () => {
+      if (!volumeStore(ctx).liveUsers(v.name).length) unmountVolume(ctx, v.name);
+    });
+  }
 }
 
 /** Removes the named volumes nobody uses any more (a container's anonymous ones after rm -v); one in use is left. */
