@@ -7,6 +7,7 @@ import { ImageService, type ServiceOptions } from '../image/service.ts';
 import { Runtime } from '../runtime/runtime.ts';
 import { setFilterStore } from '../runtime/seccomp/compile.ts';
 import { diskFilterStore } from '../runtime/seccomp/disk-cache.ts';
+import { CGROUP_PARENT } from './spec/build.ts';
 import { ContainerStore } from './store/containers.ts';
 import { type Db, openDb } from './store/db.ts';
 import { EventStore } from './store/events.ts';
@@ -49,7 +50,7 @@ export class EngineContext {
     setFilterStore(diskFilterStore(join(this.runRoot, 'seccomp')));
     // The /berth cgroups stay between containers, as Docker's /docker: making and removing
     // them in every hierarchy cost each run and rm a few ms.
-    this.runtime = new Runtime({ root: join(this.runRoot, 'runtime'), cgroupParent: '/berth', keepCgroupParents: true, warn: this.warn });
+    this.runtime = new Runtime({ root: join(this.runRoot, 'runtime'), cgroupParent: CGROUP_PARENT, keepCgroupParents: true, warn: this.warn });
     this.berthCommand = [...berthCommand, '--root', this.root, '--run-root', this.runRoot];
   }
 

@@ -5,9 +5,11 @@
 import { readFileSync } from 'node:fs';
 import { type FlagSpec, type Flags, parseArgs } from '../args.ts';
 import { parseDuration } from '../duration.ts';
-import type { ContainerConfig, MountRequest, RestartPolicy } from '../../engine/config.ts';
+import type { ContainerConfig, DeviceRequest, MountRequest, Resources, RestartPolicy, SecurityOptions, Ulimit } from '../../engine/config.ts';
 import { InvalidArgumentError } from '../../engine/errors.ts';
 import { checkPullPolicy, type PullPolicy } from '../../engine/containers/image.ts';
+import { validPermissions } from '../../engine/spec/devices.ts';
+import { ULIMIT_NAMES } from '../../engine/spec/ulimits.ts';
 
 export const RUN_FLAGS: FlagSpec[] = [
   { name: 'detach', alias: 'd', type: 'bool' },
@@ -204,6 +206,88 @@ function durationMs(flag: string, text: string): number {
   return ms;
 }
 
+function wholeNumber(flag: string, text: string, min = 0): number {
+  if (!/^-?\d+$/.test(text.trim()) || Number(text) < min || !Number.isSafeInteger(Number(text))) throw new InvalidArgumentError(flag, `"${text}" is not a whole number${min < 0 ? ' (or -1)' : ''}`);
+  return Number(text);
+}
+
+/** --memory, --memory-swap (-1: unlimited), --cpus (decimal), --cpu-shares, --cpuset-cpus, --pids-limit (-1: unlimited). */
+export function parseResources(flags: Flags): Resources {
+  const r: Resources = {};
+  const m = str(flags, 'memory');
+  if (m !== undefined) r.memory = parseBytes('--memory', m);
+  const swap = str(flags, 'memory-swap');
+  if (swap !== undefined) r.memorySwap = swap.trim() === '-1' ? -1 : parseBytes('--memory-swap', swap);
+  const cpus = str(flags, 'cpus');
+  if (cpus !== undefined) {
+    if (!/^\d*\.?\d+$/.test(cpus.trim())) throw new InvalidArgumentError('--cpus', `"${cpus}" is not a number of CPUs (1.5)`);
+    r.nanoCpus = Math.round(Number(cpus) * 1e9);
+  }
+  const shares = str(flags, 'cpu-shares');
+  if (shares !== undefined) r.cpuShares = wholeNumber('--cpu-shares', shares);
+  const cpuset = str(flags, 'cpuset-cpus');
+  if (cpuset !== undefined) {
+    if (!/^\d+(-\d+)?(,\d+(-\d+)?)*$/.test(cpuset)) throw new InvalidArgumentError('--cpuset-cpus', `"${cpuset}" is not a list of CPUs and ranges (0-3,6)`);
+    r.cpusetCpus = cpuset;
+  }
+  const pids = str(flags, 'pids-limit');
+  if (pids !== undefined) r.pidsLimit = wholeNumber('--pids-limit', pids, -1);
+  return r;
+}
+
+/** --device HOST[:CONTAINER][:PERMS], Docker's reading: a second part of only r, w and m is the permissions. */
+export function parseDevice(text: string): DeviceRequest {
+  const parts = text.split(':');
+  if (parts.length > 3 || parts.some((p) => p === '')) throw new InvalidArgumentError('--device', `invalid device specification "${text}" (HOST[:CONTAINER][:PERMISSIONS])`);
+  const d: DeviceRequest = { hostPath: parts[0] };
+  if (parts.length === 3) {
+    d.containerPath = parts[1];
+    d.permissions = parts[2];
+  } else if (parts.length === 2) {
+    if (validPermissions(parts[1])) d.permissions = parts[1];
+    else d.containerPath = parts[1];
+  }
+  if (d.permissions !== undefined && !validPermissions(d.permissions)) throw new InvalidArgumentError('--device', `"${text}": "${d.permissions}" is not a combination of r, w and m`);
+  for (const p of [d.hostPath, d.containerPath]) if (p !== undefined && !p.startsWith('/')) throw new InvalidArgumentError('--device', `"${text}": "${p}" is not an absolute path`);
+  return d;
+}
+
+/** --security-opt seccomp=PROFILE|unconfined, no-new-privileges[:true|false], apparmor=PROFILE, label=...; Docker's old ":" separator too. */
+export function parseSecurityOpts(opts: string[]): SecurityOptions {
+  const s: SecurityOptions = {};
+  for (const o of opts) {
+    if (o === 'no-new-privileges') {
+      s.noNewPrivileges = true;
+      continue;
+    }
+    const sep = o.includes('=') ? '=' : ':';
+    const at = o.indexOf(sep);
+    const [k, v] = at < 0 ? [o, ''] : [o.slice(0, at), o.slice(at + 1)];
+    if (k === 'no-new-privileges') {
+      if (v !== 'true' && v !== 'false') throw new InvalidArgumentError('--security-opt', `"${o}": no-new-privileges takes true or false`);
+      s.noNewPrivileges = v === 'true';
+    } else if (k === 'seccomp' && v) s.seccomp = v;
+    else if (k === 'apparmor' && v) s.apparmor = v;
+    else if (k === 'label' && v) (s.label ??= []).push(v);
+    else throw new InvalidArgumentError('--security-opt', `"${o}" is not one of seccomp=PROFILE|unconfined, no-new-privileges[=true|false], apparmor=PROFILE, label=...`);
+  }
+  return s;
+}
+
+/** --ulimit NAME=SOFT[:HARD]: HARD defaults to SOFT; -1 or "unlimited" for no limit. */
+export function parseUlimit(text: string): Ulimit {
+  const m = /^([a-z]+)=([^:]+)(?::([^:]+))?$/.exec(text);
+  if (!m) throw new InvalidArgumentError('--ulimit', `invalid ulimit "${text}" (NAME=SOFT[:HARD])`);
+  if (!(m[1] in ULIMIT_NAMES)) throw new InvalidArgumentError('--ulimit', `"${text}": unknown limit "${m[1]}" (${Object.keys(ULIMIT_NAMES).join(', ')})`);
+  const value = (v: string) => (v === 'unlimited' ? -1 : wholeNumber('--ulimit', v, -1));
+  const soft = value(m[2]);
+  const hard = m[3] === undefined ? soft : value(m[3]);
+  const order = (n: number) => (n === -1 ? Infinity : n);
+  if (order(soft) > order(hard))
+    throw new InvalidArgumentError('--ulimit', `"${text}": the soft limit is above the hard limit`);
+  return { name: m[1], soft, hard };
+}
+
 export function parseRunArgs(argv: string[]): RunRequest {
   const { flags, args } = parseArgs(argv, RUN_FLAGS);
   if (args.length < 1) throw new InvalidArgumentError('IMAGE', 'an image is required: berth run [OPTIONS] IMAGE [COMMAND] [ARG...]');
@@ -259,10 +343,27 @@ export function parseRunArgs(argv: string[]): RunRequest {
   if (str(flags, 'health-retries') !== undefined) health.retries = positiveInt('--health-retries', str(flags, 'health-retries')!);
   if (flags['no-healthcheck'] && (str(flags, 'health-cmd') !== undefined || Object.keys(health).length > 1)) throw new InvalidArgumentError('--no-healthcheck', 'conflicts with --health-* options');
   if (health.test.length || Object.keys(health).length > 1) c.health = health;
-  // Declared (so they parse and are named) but not yet carried into the spec: refused rather than dropped.
-  for (const f of ['memory', 'memory-swap', 'cpus', 'cpu-shares', 'cpuset-cpus', 'pids-limit', 'device', 'cap-add', 'cap-drop', 'privileged', 'read-only', 'security-opt', 'ulimit', 'sysctl', 'shm-size', 'init']) {
-    const v = flags[f];
-    if (v !== undefined && !(Array.isArray(v) && v.length === 0)) throw new InvalidArgumentError(`--${f}`, 'is not supported yet');
+  const resources = parseResources(flags);
+  if (Object.keys(resources).length) c.resources = resources;
+  const devices = multi(flags, 'device').map(parseDevice);
+  if (devices.length) c.devices = devices;
+  if (multi(flags, 'cap-add').length) c.capAdd = multi(flags, 'cap-add');
+  if (multi(flags, 'cap-drop').length) c.capDrop = multi(flags, 'cap-drop');
+  if (flags.privileged) c.privileged = true;
+  if (flags['read-only']) c.readOnly = true;
+  const security = parseSecurityOpts(multi(flags, 'security-opt'));
+  if (Object.keys(security).length) c.security = security;
+  const ulimits = multi(flags, 'ulimit').map(parseUlimit);
+  if (ulimits.length) c.ulimits = ulimits;
+  for (const kv of multi(flags, 'sysctl')) if (!kv.includes('=')) throw new InvalidArgumentError('--sysctl', `"${kv}" is not KEY=VALUE`);
+  const sysctls = keyValues('--sysctl', multi(flags, 'sysctl'));
+  if (Object.keys(sysctls).length) c.sysctls = sysctls;
+  if (str(flags, 'shm-size') !== undefined) {
+    const shm = parseBytes('--shm-size', str(flags, 'shm-size')!);
+    if (shm <= 0) throw new InvalidArgumentError('--shm-size', `"${str(flags, 'shm-size')}" must be above 0`);
+    c.shmSize = shm;
   }
+  // Declared (so it parses and is named) but not yet carried into the spec: refused rather than dropped.
+  if (flags.init) throw new InvalidArgumentError('--init', 'is not supported yet');
   return { config: c, detach: !!flags.detach, pull: checkPullPolicy(str(flags, 'pull') ?? 'missing'), quiet: !!flags.quiet };
 }

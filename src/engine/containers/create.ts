@@ -4,14 +4,12 @@
 // what was made; a berth killed midway leaves a "creating" row that the next
 // command's reconciliation undoes (reconcile.ts).
 
-import { closeSync, mkdirSync, openSync, readSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { validateSpec } from '../../oci/validate.ts';
+import { closeSync, mkdirSync, openSync, readSync } from 'node:fs';
 import { withLock } from '../../image/store/lock.ts';
 import type { ContainerConfig } from '../config.ts';
 import type { EngineContext } from '../context.ts';
 import { InvalidArgumentError } from '../errors.ts';
-import { buildSpec } from '../spec/build.ts';
+import { prepareSpec } from '../spec/prepare.ts';
 import { type PullPolicy, imageForContainer } from './image.ts';
 import { resolveMounts } from './mounts.ts';
 import { checkName, generateName } from './names.ts';
@@ -51,12 +49,10 @@ export async function createContainer(ctx: EngineContext, config: ContainerConfi
       mountRootfs(ctx, id, { volatile: config.autoRemove });
       failpoint('create-after-mount');
       const mounts = await resolveMounts(ctx, id, rootfsPath(ctx, id), config.mounts ?? [], image.config, made);
-      const spec = buildSpec({
+      prepareSpec({
         id, config: stored, image: image.config, imageName: image.record.name, imageDigest: image.manifestDesc.digest,
-        rootfs: rootfsPath(ctx, id), mounts,
+        rootfs: rootfsPath(ctx, id), containerDir: dir, mounts, warn: ctx.warn,
       });
-      const valid = validateSpec(JSON.parse(JSON.stringify(spec)));
-      writeFileSync(join(dir, 'config.json'), JSON.stringify(valid, null, 2));
       failpoint('create-after-bundle');
       ctx.containers.update(id, { state: 'created' });
       ctx.events.add('container', 'create', id, { name, image: config.image });
