@@ -54,8 +54,8 @@ function capMaskOf(field: string): bigint {
 /** The kernel's device numbers from st_rdev (glibc's gnu_dev_major/minor). */
 export function deviceNumbers(rdev: bigint): { major: number; minor: number } {
   return {
-    major: Number(((rdev >> 8n) & 0xfffn) | ((rdev >> 32n) & ~0xfffn)),
-    minor: Number((rdev & 0xffn) | ((rdev >> 12n) & ~0xffn)),
+    major: Number(((rdev >> 8n) & 0xfffn) | ((rdev >> 32n) & 0xfffff000n)),
+    minor: Number((rdev & 0xffn) | ((rdev >> 12n) & 0xffffff00n)),
   };
 }
 
