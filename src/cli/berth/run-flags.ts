@@ -3,6 +3,7 @@
 // the config again as a library call's (spec/build.ts).
 
 import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { type FlagSpec, type Flags, parseArgs } from '../args.ts';
 import { parseDuration } from '../duration.ts';
 import type { ContainerConfig, DeviceRequest, MountRequest, Resources, RestartPolicy, SecurityOptions, Ulimit } from '../../engine/config.ts';
@@ -252,7 +253,8 @@ export function parseDevice(text: string): DeviceRequest {
   return d;
 }
 
-/** --security-opt seccomp=PROFILE|unconfined, no-new-privileges[:true|false], apparmor=PROFILE, label=...; Docker's old ":" separator too. */
+/** --security-opt seccomp=PROFILE|unconfined, no-new-privileges[:true|false], apparmor=PROFILE, label=...; Docker's old ":" separator too.
+ * A profile's path is made absolute: the engine reads it, maybe from another directory. */
 export function parseSecurityOpts(opts: string[]): SecurityOptions {
   const s: SecurityOptions = {};
   for (const o of opts) {
@@ -266,7 +268,7 @@ export function parseSecurityOpts(opts: string[]): SecurityOptions {
     if (k === 'no-new-privileges') {
       if (v !== 'true' && v !== 'false') throw new InvalidArgumentError('--security-opt', `"${o}": no-new-privileges takes true or false`);
       s.noNewPrivileges = v === 'true';
-    } else if (k === 'seccomp' && v) s.seccomp = v;
+    } else if (k === 'seccomp' && v) s.seccomp = v === 'unconfined' ? v : resolve(v);
     else if (k === 'apparmor' && v) s.apparmor = v;
     else if (k === 'label' && v) (s.label ??= []).push(v);
     else throw new InvalidArgumentError('--security-opt', `"${o}" is not one of seccomp=PROFILE|unconfined, no-new-privileges[=true|false], apparmor=PROFILE, label=...`);

@@ -26,6 +26,7 @@ export function devicesSpec(requests: DeviceRequest[], privileged: boolean, host
     for (const d of host.devices()) byPath.set(d.path, d);
     rules.push({ allow: true, access: 'rwm' });
   }
+  if (!Array.isArray(requests)) throw invalid('devices', '--device', 'must be a list');
   requests.forEach((req, i) => {
     const field = `devices[${i}]`;
     if (typeof req?.hostPath !== 'string' || !posix.isAbsolute(req.hostPath)) throw invalid(`${field}.hostPath`, '--device', `"${req?.hostPath ?? ''}" is not an absolute host path`);

@@ -6,7 +6,7 @@
 
 import { readFileSync } from 'node:fs';
 import { release } from 'node:os';
-import type { LinuxSeccomp, LinuxSyscall } from '../../oci/spec.ts';
+import type { LinuxSeccomp } from '../../oci/spec.ts';
 import { checkSeccomp } from '../../oci/seccomp.ts';
 import { parseJson } from '../../oci/validate.ts';
 import { PROFILE_ARCHES, type ProfileArch } from '../seccomp/default-profile.ts';
@@ -73,7 +73,7 @@ export function convertProfile(raw: unknown, ctx: ProfileContext): LinuxSeccomp 
   });
   if (syscalls.length) out.syscalls = syscalls;
   asInvalid(FIELD, FLAG, () => checkSeccomp(out, 'profile'));
-  return out as unknown as LinuxSeccomp & { syscalls?: LinuxSyscall[] };
+  return out as unknown as LinuxSeccomp;
 }
 
 export function loadProfile(path: string, ctx: ProfileContext): LinuxSeccomp {

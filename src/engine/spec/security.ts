@@ -19,6 +19,7 @@ export const DEFAULT_CAPABILITIES = [
 ];
 
 function normalizeCaps(list: string[] | undefined, field: string, flag: string): string[] {
+  if (list !== undefined && !Array.isArray(list)) throw invalid(field, flag, 'must be a list of capability names');
   return (list ?? []).map((c) => {
     if (typeof c !== 'string') throw invalid(field, flag, `${String(c)} is not a capability name`);
     const up = c.trim().toUpperCase();

@@ -22,6 +22,7 @@ const text = (n: bigint) => (n === UNLIMITED ? 'unlimited' : String(n));
 
 export function rlimitsSpec(ulimits: Ulimit[], host: HostFacts): Rlimit[] {
   const byType = new Map<string, Rlimit>();
+  if (!Array.isArray(ulimits)) throw invalid('ulimits', '--ulimit', 'must be a list');
   ulimits.forEach((u, i) => {
     const field = `ulimits[${i}]`;
     const type = ULIMIT_NAMES[u?.name];
