@@ -66,6 +66,9 @@ describe('placement', () => {
     assert.deepEqual(planPlacement(undefined, 'c1', v2, '/').parents, []);
     // cgroupsPath wins over the parent, as it does over /runts.
     assert.deepEqual(planPlacement('/x/c1', 'c1', v2, '/berth').dirs, ['/sys/fs/cgroup/x/c1']);
+    assert.deepEqual(planPlacement('/x/c1', 'c1', v2, '/berth').parents, []);
+    // One right under the parent shares it, so the last container to go takes it along.
+    assert.deepEqual(planPlacement('/berth/c1', 'c1', v2, '/berth').parents, ['/sys/fs/cgroup/berth']);
   });
 
   it('resolves a relative cgroupsPath under the caller\'s cgroup and keeps an absolute one', () => {

@@ -57,9 +57,13 @@ export function planPlacement(
   const parents: string[] = [];
   const onlyV2 = hierarchies.every((h) => h.version === 2);
   for (const h of hierarchies) {
-    const dir = hostDir(h, cgroupPathIn(h, cgroupsPath, id, parent), cgroupsPath);
+    const path = cgroupPathIn(h, cgroupsPath, id, parent);
+    const dir = hostDir(h, path, cgroupsPath);
     dirs.push(dir);
-    if (!cgroupsPath && dirname(dir) !== h.mountPoint) parents.push(dirname(dir));
+    // A cgroupsPath right under the runtime's parent (an engine's /berth/<id>) shares it as
+    // a container without one does: whichever container goes last takes the parent with it.
+    const inParent = !cgroupsPath || posix.dirname(path) === posix.normalize(parent);
+    if (inParent && dirname(dir) !== h.mountPoint) parents.push(dirname(dir));
     names.push(onlyV2 ? '' : h.version === 2 ? 'unified' : h.mountPoint.split('/').pop() ?? h.controllers.join(','));
   }
   return { dirs, created: [], names, parents };
