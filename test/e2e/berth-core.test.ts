@@ -4,7 +4,7 @@
 
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type EngineImages, leftovers, startImages, type TestEngine, testEngine } from '../helpers/engine.ts';
@@ -96,6 +96,33 @@ describe('berth run', () => {
     assert.equal(e.berth(['start', '-a', 'keep']).stdout, '');
     assert.equal(e.berth(['start', '-a', 'keep']).stdout, 'run\n');
     assert.equal(e.berth(['rm', id]).code, 0);
+  });
+});
+
+describe('--init and the monitors\' cgroup', () => {
+  it('--init runs berth-init as pid 1 with the command its child, and passes its status on', () => {
+    const r = e.berth(['run', '--rm', '--init', bb, 'sh', '-c', 'cat /proc/1/comm; echo $$; exit 4']);
+    assert.equal(r.code, 4, r.stderr);
+    assert.equal(r.stdout, 'berth-init\n2\n');
+  });
+
+  it('a detached container\'s monitor sits in /berth-monitors, its init in /berth/<id>', () => {
+    const id = e.berth(['run', '-d', bb, 'sleep', '1000']).stdout.trim();
+    try {
+      const monitor = readdirSync('/proc').filter((p) => /^\d+$/.test(p)).find((p) => {
+        try {
+          return readFileSync(`/proc/${p}/cmdline`, 'utf8').startsWith('runts-monitor') && readFileSync(`/proc/${p}/cmdline`, 'utf8').includes(id);
+        } catch {
+          return false;
+        }
+      });
+      assert.ok(monitor, 'the monitor runs');
+      assert.match(readFileSync(`/proc/${monitor}/cgroup`, 'utf8'), /:pids:\/berth-monitors\n/);
+      const pid = JSON.parse(e.berth(['inspect', id]).stdout)[0].State.Pid;
+      assert.match(readFileSync(`/proc/${pid}/cgroup`, 'utf8'), new RegExp(`:pids:/berth/${id}\n`));
+    } finally {
+      e.berth(['rm', '-f', id]);
+    }
   });
 });
 

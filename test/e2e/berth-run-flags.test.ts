@@ -192,7 +192,6 @@ describe('berth run flags', () => {
       [['--shm-size', '0'], /--shm-size: "0" must be above 0/],
       [['-w', '/etc/passwd'], /--workdir\b.*\/etc\/passwd is not a directory/],
       [['-u', 'nosuchuser'], /--user\b.*nosuchuser/],
-      [['--init'], /--init: is not supported yet/],
     ];
     if (noSysResource) cases.push([['--ulimit', 'nofile=1024:2000000'], /--ulimit\b.*CAP_SYS_RESOURCE/]);
     if (!existsSync('/sys/kernel/security/apparmor')) cases.push([['--security-opt', 'apparmor=berth-test'], /--security-opt apparmor\b.*not enabled/]);

@@ -366,6 +366,6 @@ export function parseRunArgs(argv: string[]): RunRequest {
     c.shmSize = shm;
   }
   // Declared (so it parses and is named) but not yet carried into the spec: refused rather than dropped.
-  if (flags.init) throw new InvalidArgumentError('--init', 'is not supported yet');
+  if (flags.init) c.init = true;
   return { config: c, detach: !!flags.detach, pull: checkPullPolicy(str(flags, 'pull') ?? 'missing'), quiet: !!flags.quiet };
 }

@@ -12,6 +12,7 @@ import type { ContainerRow } from '../store/containers.ts';
 import { deleteRuntimeContainer } from './discard.ts';
 import { withVolumesMounted } from '../volumes/service.ts';
 import { mountRootfs } from './rootfs.ts';
+import { monitorCgroupProcs } from '../monitor-cgroup.ts';
 import { failpoint } from '../failpoint.ts';
 import { healthEnabled } from '../health/config.ts';
 import { initialHealth } from '../health/state.ts';
@@ -47,6 +48,7 @@ export async function startLocked(ctx: EngineContext, row: ContainerRow, hooks: 
       stdin: config.openStdin ?? false,
       exitCommand: [...ctx.berthCommand, 'container', 'cleanup', id],
       ...(timer && { timer }),
+      ...monitorCgroup(ctx),
     }, config.tty ?? false);
     failpoint('start-after-create');
     try {
@@ -64,4 +66,19 @@ export async function startLocked(ctx: EngineContext, row: ContainerRow, hooks: 
     });
   });
   ctx.events.add('container', 'start', id, { name: row.name, image: row.image });
+}
+
+/**
+ * Monitors live in a cgroup of their own (/berth-monitors, as Podman keeps
+ * conmon apart), so the end of the session scope of the CLI that started one
+ * does not take it down. A rootless engine that may not make it does without.
+ */
+function monitorCgroup(ctx: EngineContext): { cgroupProcs?: string[] } {
+  if (ctx.runtime.rootless) return {};
+  try {
+    return { cgroupProcs: monitorCgroupProcs() };
+  } catch (e) {
+    ctx.warn(`monitors stay in berth's own cgroup: ${(e as Error).message}`);
+    return {};
+  }
 }

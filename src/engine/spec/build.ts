@@ -15,6 +15,7 @@ import { ImageError } from '../../image/errors.ts';
 import { resolveUser } from '../../image/user.ts';
 import type { ContainerConfig } from '../config.ts';
 import { InvalidArgumentError } from '../errors.ts';
+import { initArgs, initMount } from '../init.ts';
 import { asInvalid, invalid } from './check.ts';
 import { devicesSpec } from './devices.ts';
 import { etcMounts } from './etc-files.ts';
@@ -87,6 +88,7 @@ export function buildSpec(input: BuildInput): Spec {
   proc.terminal = c.tty ?? false;
   proc.args = processArgs(ic.Entrypoint, ic.Cmd, c);
   if (proc.args.length === 0) throw new InvalidArgumentError('command', `${input.imageName} has neither Entrypoint nor Cmd, and none was given`);
+  if (c.init) proc.args = initArgs(proc.args);
   proc.env = mergeEnv([DEFAULT_PATH], proc.terminal ? ['TERM=xterm'] : [], ic.Env, [`HOSTNAME=${hostname}`], c.env);
   proc.cwd = posix.normalize(c.workdir ?? (ic.WorkingDir || '/'));
   if (!proc.cwd.startsWith('/')) throw invalid('workdir', '--workdir', `"${proc.cwd}" is not an absolute path`);
@@ -128,7 +130,7 @@ export function buildSpec(input: BuildInput): Spec {
     if (c.privileged && (m.destination === '/sys' || m.destination === '/sys/fs/cgroup')) return { ...m, options: m.options!.map((o) => (o === 'ro' ? 'rw' : o)) };
     return m;
   });
-  spec.mounts = [...defaults, ...input.mounts, ...etcMounts(input.containerDir, userTargets, c.readOnly ?? false)];
+  spec.mounts = [...defaults, ...input.mounts, ...(c.init ? [initMount()] : []), ...etcMounts(input.containerDir, userTargets, c.readOnly ?? false)];
 
   // The image's labels and what image-spec's conversion.md carries over, then the user's.
   const annotations: Record<string, string> = { ...(ic.Labels ?? {}) };
