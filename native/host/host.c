@@ -600,6 +600,89 @@ static napi_value js_bpf_prog_attach(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+/* bpfProgDetach(progFd, targetFd, attachType): undoes one attachment of
+ * that program (with BPF_F_ALLOW_MULTI the program names which). */
+static napi_value js_bpf_prog_detach(napi_env env, napi_callback_info info) {
+  napi_value argv[3];
+  args_of(env, info, 3, argv);
+  union bpf_attr attr;
+  memset(&attr, 0, sizeof attr);
+  attr.attach_bpf_fd = (uint32_t)int_of(env, argv[0]);
+  attr.target_fd = (uint32_t)int_of(env, argv[1]);
+  attr.attach_type = (uint32_t)int_of(env, argv[2]);
+  if (syscall(SYS_bpf, BPF_PROG_DETACH, &attr, sizeof attr) < 0) return throw_errno(env, errno, "bpf(BPF_PROG_DETACH)");
+  return NULL;
+}
+
+/* bpfProgQuery(targetFd, attachType) -> the ids of the programs attached to
+ * the target itself (not those its ancestors attached), in run order. A
+ * cgroup holds at most 64 per type; ENOSPC says how many more there are. */
+static napi_value js_bpf_prog_query(napi_env env, napi_callback_info info) {
+  napi_value argv[2];
+  args_of(env, info, 2, argv);
+  uint32_t cap = 64, *ids = NULL;
+  union bpf_attr attr;
+  for (int tries = 0;; tries++) {
+    uint32_t *grown = realloc(ids, cap * sizeof *ids);
+    if (!grown) {
+      free(ids);
+      return throw_errno(env, ENOMEM, "bpf(BPF_PROG_QUERY)");
+    }
+    ids = grown;
+    memset(&attr, 0, sizeof attr);
+    attr.query.target_fd = (uint32_t)int_of(env, argv[0]);
+    attr.query.attach_type = (uint32_t)int_of(env, argv[1]);
+    attr.query.prog_ids = (uintptr_t)ids;
+    attr.query.prog_cnt = cap;
+    if (syscall(SYS_bpf, BPF_PROG_QUERY, &attr, sizeof attr) == 0) break;
+    int err = errno;
+    if (err == ENOSPC && tries < 4 && attr.query.prog_cnt > cap) {
+      cap = attr.query.prog_cnt;
+      continue;
+    }
+    free(ids);
+    return throw_errno(env, err, "bpf(BPF_PROG_QUERY)");
+  }
+  napi_value out;
+  napi_create_array_with_length(env, attr.query.prog_cnt, &out);
+  for (uint32_t i = 0; i < attr.query.prog_cnt; i++) {
+    napi_value id;
+    napi_create_uint32(env, ids[i], &id);
+    napi_set_element(env, out, i, id);
+  }
+  free(ids);
+  return out;
+}
+
+/* bpfProgGetFdById(id) -> a new fd (close-on-exec) of the loaded program. */
+static napi_value js_bpf_prog_get_fd_by_id(napi_env env, napi_callback_info info) {
+  uint32_t id = 0;
+  napi_get_value_uint32(env, first_arg(env, info), &id);
+  union bpf_attr attr;
+  memset(&attr, 0, sizeof attr);
+  attr.prog_id = id;
+  int fd = (int)syscall(SYS_bpf, BPF_PROG_GET_FD_BY_ID, &attr, sizeof attr);
+  if (fd < 0) return throw_errno(env, errno, "bpf(BPF_PROG_GET_FD_BY_ID)");
+  napi_value out;
+  napi_create_int32(env, fd, &out);
+  return out;
+}
+
+/* bpfProgId(progFd) -> the program's id (BPF_OBJ_GET_INFO_BY_FD). */
+static napi_value js_bpf_prog_id(napi_env env, napi_callback_info info) {
+  struct bpf_prog_info prog;
+  memset(&prog, 0, sizeof prog);
+  union bpf_attr attr;
+  memset(&attr, 0, sizeof attr);
+  attr.info.bpf_fd = (uint32_t)int_arg(env, info);
+  attr.info.info_len = sizeof prog;
+  attr.info.info = (uintptr_t)&prog;
+  if (syscall(SYS_bpf, BPF_OBJ_GET_INFO_BY_FD, &attr, sizeof attr) < 0) return throw_errno(env, errno, "bpf(BPF_OBJ_GET_INFO_BY_FD)");
+  napi_value out;
+  napi_create_uint32(env, prog.id, &out);
+  return out;
+}
+
 #ifndef SYS_pidfd_open
 #define SYS_pidfd_open 434
 #endif
@@ -742,6 +825,10 @@ static napi_value init(napi_env env, napi_value exports) {
       {"flock", NULL, js_flock, NULL, NULL, NULL, napi_enumerable, NULL},
       {"bpfProgLoad", NULL, js_bpf_prog_load, NULL, NULL, NULL, napi_enumerable, NULL},
       {"bpfProgAttach", NULL, js_bpf_prog_attach, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"bpfProgDetach", NULL, js_bpf_prog_detach, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"bpfProgQuery", NULL, js_bpf_prog_query, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"bpfProgGetFdById", NULL, js_bpf_prog_get_fd_by_id, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"bpfProgId", NULL, js_bpf_prog_id, NULL, NULL, NULL, napi_enumerable, NULL},
       {"pidfdOpen", NULL, js_pidfd_open, NULL, NULL, NULL, napi_enumerable, NULL},
       {"pidfdSendSignal", NULL, js_pidfd_send_signal, NULL, NULL, NULL, napi_enumerable, NULL},
       {"eventfd", NULL, js_eventfd, NULL, NULL, NULL, napi_enumerable, NULL},

@@ -50,6 +50,14 @@ export interface HostCalls {
   bpfProgLoad(type: number, insns: Buffer, license: string): number;
   /** bpf(BPF_PROG_ATTACH) of a loaded program to a target (a cgroup directory's fd). */
   bpfProgAttach(progFd: number, targetFd: number, attachType: number, flags: number): void;
+  /** bpf(BPF_PROG_DETACH) of one program attached to the target with BPF_F_ALLOW_MULTI. */
+  bpfProgDetach(progFd: number, targetFd: number, attachType: number): void;
+  /** bpf(BPF_PROG_QUERY): ids of the programs of that type attached to the target itself. */
+  bpfProgQuery(targetFd: number, attachType: number): number[];
+  /** bpf(BPF_PROG_GET_FD_BY_ID): a close-on-exec fd of a loaded program (needs CAP_SYS_ADMIN). */
+  bpfProgGetFdById(id: number): number;
+  /** The id of the loaded program of fd (BPF_OBJ_GET_INFO_BY_FD). */
+  bpfProgId(progFd: number): number;
   /** A pidfd: a handle on the process that has pid now (close-on-exec). Throws ENOSYS before Linux 5.3. */
   pidfdOpen(pid: number): number;
   /** Signals the process of a pidfd; throws ESRCH once it is gone. */

@@ -31,6 +31,7 @@ import { hostHasInterface, moveNetDevices } from './net-devices.ts';
 import { type DeviceRules, deviceRules } from './cgroups/devices.ts';
 import { SpareKeeper } from './spare.ts';
 import { updateResources } from './cgroups/update.ts';
+import { withFileLock } from './file-lock.ts';
 import { applyRdt, planRdt, removeRdt, resctrlRoot } from './cgroups/intelrdt.ts';
 import { hostFacts } from './cgroups/apply.ts';
 import { isFrozen, setFrozen, thawSoon } from './cgroups/freezer.ts';
@@ -112,6 +113,9 @@ export interface RuntimeOptions {
    */
   rootless?: boolean;
 }
+
+/** The file in a container's state directory that update holds locked. */
+const UPDATE_LOCK = 'update.lock';
 
 const HOST_FACTS: CreateHostFacts = {
   isDirectory(path: string): boolean {
@@ -351,11 +355,15 @@ export class Runtime {
    * L3 or MB schema lines for its resctrl group (--l3-cache-schema, --mem-bw-schema). */
   async update(id: string, resources: LinuxResources, intelRdt?: Pick<IntelRdt, 'l3CacheSchema' | 'memBwSchema'>): Promise<void> {
     validateResources(resources);
-    const rec = this.store.read(id);
-    const status = statusOf(this.store, rec);
-    if (status === 'stopped' || status === 'creating') throw new StateError(`cannot update container "${id}": it is ${status}`);
-    updateResources(rec, resources, intelRdt, this.warn);
-    this.store.write(rec);
+    this.store.read(id);
+    // Two updates at once would each roll back to values the other wrote, and store its spec over the other's.
+    await withFileLock(this.store.dir(id), UPDATE_LOCK, () => {
+      const rec = this.store.read(id);
+      const status = statusOf(this.store, rec);
+      if (status === 'stopped' || status === 'creating') throw new StateError(`cannot update container "${id}": it is ${status}`);
+      updateResources(rec, resources, intelRdt, this.warn, { rootless: this.rootless });
+      this.store.write(rec);
+    });
   }
 
   async start(id: string): Promise<void> {

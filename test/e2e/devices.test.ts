@@ -5,9 +5,10 @@
 // on pure v2.
 
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, readFileSync, rmdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
+import type { DeviceCgroupRule, Spec } from '../../src/oci/spec.ts';
 import { hostHierarchies } from '../../src/runtime/cgroups/hierarchy.ts';
 import { makeBundle, uniqueId } from '../helpers/bundle.ts';
 import {
@@ -66,6 +67,56 @@ describe('device control', { skip: noV1 }, () => {
       assert.match(out, /^\d+:devices:\/$/m, 'in the container\'s devices cgroup, the root of its cgroup namespace');
       runts.ok(['delete', '--force', id]);
     } finally {
+      b.cleanup();
+    }
+  });
+
+  it('update replaces the rules of a running container: a denied device opens, then is denied again; a bad rule changes nothing', () => {
+    const b = makeBundle(undefined, ['sleep', '600']);
+    addImageNodes(b);
+    const id = uniqueId('dev');
+    const list = () => readFileSync(join(devices!.mountPoint, 'runts', id, 'devices.list'), 'utf8').trim().split('\n');
+    const stored = () => (JSON.parse(readFileSync(join(runts.root, id, 'state.json'), 'utf8')) as { spec: Spec }).spec.linux!.resources!.devices;
+    const update = (rules: unknown[]) => {
+      writeFileSync(join(b.dir, 'res.json'), JSON.stringify({ devices: rules }));
+      return runts.run(['update', '--resources', join(b.dir, 'res.json'), id]);
+    };
+    const DENY_ALL: DeviceCgroupRule = { allow: false, access: 'rwm' };
+    try {
+      runts.ok(['run', '--detach', '--bundle', b.dir, id]);
+      const pid = runts.state(id).pid!;
+      const base = list();
+      assert.equal(probed(runts.ok(['exec', id, 'sh', '-c', OPEN]))['write-image-c'], DENIED);
+      const opened = update([DENY_ALL, KMSG_WRITE_RULE]);
+      assert.equal(opened.code, 0, opened.stderr);
+      assert.deepEqual(probed(runts.ok(['exec', id, 'sh', '-c', OPEN])), { 'write-image-c': 'ok', 'read-image-b': DENIED, 'rw-null': 'ok' });
+      assert.deepEqual(list(), [...base, 'c 1:11 w']);
+      assert.deepEqual(stored(), [DENY_ALL, KMSG_WRITE_RULE]);
+      // The running init is held by the new rules too (it is in the same cgroup).
+      assert.equal(readFileSync(`/proc/${pid}/cgroup`, 'utf8').match(/^\d+:devices:(.*)$/m)?.[1], `/runts/${id}`);
+      // A rule that cuts a hole, a bad access string: refused by name, rules and record unchanged.
+      const hole = update([{ allow: true, type: 'c', access: 'rw' }, { allow: false, type: 'c', major: 1, minor: 11, access: 'w' }]);
+      assert.notEqual(hole.code, 0);
+      assert.match(hole.stderr, /linux\.resources\.devices\[1\]: denying c 1:11 w would cut a hole in the wider rule c \*:\* rw/);
+      const bad = update([{ allow: true, type: 'c', major: 1, minor: 11, access: 'x' }]);
+      assert.match(bad.stderr, /linux\.resources\.devices\[0\]\.access: must be one or more distinct letters of "rwm", got "x"/);
+      assert.deepEqual(list(), [...base, 'c 1:11 w']);
+      assert.deepEqual(stored(), [DENY_ALL, KMSG_WRITE_RULE]);
+      // Back: the rule given is the whole list, so an empty one leaves only the defaults.
+      const closed = update([]);
+      assert.equal(closed.code, 0, closed.stderr);
+      assert.equal(probed(runts.ok(['exec', id, 'sh', '-c', OPEN]))['write-image-c'], DENIED);
+      assert.deepEqual(list(), base);
+      // Allow-all and back: v1's default switches both ways.
+      assert.equal(update([{ allow: true, access: 'rwm' }]).code, 0);
+      assert.deepEqual(list(), ['a *:* rwm']);
+      assert.deepEqual(probed(runts.ok(['exec', id, 'sh', '-c', OPEN])), { 'write-image-c': 'ok', 'read-image-b': 'ok', 'rw-null': 'ok' });
+      assert.equal(update([DENY_ALL]).code, 0);
+      assert.deepEqual(list(), base);
+      assert.deepEqual(probed(runts.ok(['exec', id, 'sh', '-c', OPEN])), { 'write-image-c': DENIED, 'read-image-b': DENIED, 'rw-null': 'ok' });
+      runts.ok(['delete', '--force', id]);
+    } finally {
+      runts.run(['delete', '--force', id]);
       b.cleanup();
     }
   });

@@ -20,9 +20,9 @@ import {
   encodeInsns,
   OP,
 } from '../../src/runtime/cgroups/device-bpf.ts';
-import { DEFAULT_ALLOWED, type DeviceRules, deviceRules, MKNOD, READ, RWM, v1Line, v1Writes, WRITE } from '../../src/runtime/cgroups/devices.ts';
+import { DEFAULT_ALLOWED, type DeviceRules, deviceRules, MKNOD, parseDevicesList, READ, RWM, sameRules, v1Line, v1Transition, v1Writes, WRITE } from '../../src/runtime/cgroups/devices.ts';
 import { hostHierarchies } from '../../src/runtime/cgroups/hierarchy.ts';
-import { controlDevices } from '../../src/runtime/cgroups/manager.ts';
+import { controlDevices, replaceDeviceRules } from '../../src/runtime/cgroups/manager.ts';
 import { hostCalls } from '../../src/runtime/native.ts';
 
 const lines = (r: DeviceRules) => r.exceptions.map(v1Line);
@@ -359,6 +359,108 @@ for t in '</dev/null' '>/dev/null' '</dev/kmsg' '>/dev/kmsg'; do if eval "true $
       assert.equal(bpfFds().length - before, 4);
     } finally {
       for (const d of [...dirs, base]) if (existsSync(d)) rmdirSync(d);
+    }
+  });
+});
+
+describe('device rules replaced (update)', () => {
+  const KMSG_R: DeviceCgroupRule = { allow: true, type: 'c', major: 1, minor: 11, access: 'r' };
+
+  it('reads devices.list: the exceptions of a default deny; a default allow hides its own', () => {
+    const r = parseDevicesList('c *:* m\nb *:* m\nc 1:3 rwm\nc 136:* rw\n');
+    assert.deepEqual(r, {
+      defaultAllow: false,
+      exceptions: [
+        { type: 'c', major: undefined, minor: undefined, access: MKNOD },
+        { type: 'b', major: undefined, minor: undefined, access: MKNOD },
+        { type: 'c', major: 1, minor: 3, access: RWM },
+        { type: 'c', major: 136, minor: undefined, access: READ | WRITE },
+      ],
+    });
+    assert.ok(sameRules(parseDevicesList(DEFAULT_LINES.join('\n'))!, deviceRules()));
+    assert.equal(parseDevicesList('a *:* rwm\n'), null);
+    assert.deepEqual(parseDevicesList(''), { defaultAllow: false, exceptions: [] });
+    assert.throws(() => parseDevicesList('c 1:3 rwx\n'), /devices\.list: unexpected line "c 1:3 rwx"/);
+  });
+
+  it('with the same default, writes only the difference: access taken away first, then what is added', () => {
+    const from = deviceRules([{ allow: true, type: 'c', major: 1, minor: 11, access: 'rw' }, { allow: true, type: 'b', major: 7, access: 'r' }]);
+    const to = deviceRules([{ allow: true, type: 'c', major: 1, minor: 11, access: 'r' }, { allow: true, type: 'c', major: 4, minor: 1, access: 'rw' }]);
+    assert.deepEqual(v1Transition(from, to), [
+      { file: 'devices.deny', line: 'c 1:11 w' },
+      { file: 'devices.deny', line: 'b 7:* r' },
+      { file: 'devices.allow', line: 'c 4:1 rw' },
+    ]);
+    assert.deepEqual(v1Transition(to, to), []);
+  });
+
+  it('starts over with "a" when the default changes, or when the old exceptions cannot be known (a default allow)', () => {
+    const allowAll = deviceRules([{ allow: true, access: 'rwm' }]);
+    assert.deepEqual(v1Transition(deviceRules(), allowAll), [{ file: 'devices.allow', line: 'a' }]);
+    const deny = deviceRules([{ allow: true, access: 'rwm' }, { allow: false, type: 'b', major: 8, access: 'rw' }]);
+    assert.deepEqual(v1Transition(null, deny), [{ file: 'devices.allow', line: 'a' }, { file: 'devices.deny', line: 'b 8:* rw' }]);
+    assert.deepEqual(v1Transition(null, deviceRules()).map((w) => `${w.file} ${w.line}`), ['devices.deny a', ...DEFAULT_LINES.map((l) => `devices.allow ${l}`)]);
+  });
+
+  const devicesV1 = hostHierarchies().find((h) => h.version === 1 && h.controllers.includes('devices'));
+  it('on v1, turns any rule set into any other as a fresh cgroup holds it, and undo puts the first back (against this kernel)', { skip: devicesV1 ? false : 'this host has no v1 devices controller' }, () => {
+    const base = join(devicesV1!.mountPoint, `runts-devices-test-${process.pid}`);
+    const updated = join(base, 'updated');
+    const fresh = join(base, 'fresh');
+    const placement = (dir: string) => ({ dirs: [dir], created: [], names: [''], parents: [] });
+    const list = (d: string) => readFileSync(join(d, 'devices.list'), 'utf8').split('\n').filter(Boolean).sort();
+    const sets = [deviceRules(), deviceRules([KMSG_R]), deviceRules([{ allow: true, access: 'rwm' }]), ...acceptedRuleSets(17, 40).map((s) => s.rules)];
+    try {
+      for (let i = 0; i < sets.length; i++) {
+        const [a, b] = [sets[i], sets[(i * 7 + 3) % sets.length]];
+        for (const d of [updated, fresh]) mkdirSync(d, { recursive: true });
+        controlDevices(placement(updated), a, [devicesV1!]);
+        const first = list(updated);
+        const change = replaceDeviceRules(placement(updated), a, b, [devicesV1!]);
+        controlDevices(placement(fresh), b, [devicesV1!]);
+        assert.deepEqual(list(updated), list(fresh), `${JSON.stringify(a)} -> ${JSON.stringify(b)}`);
+        change.undo();
+        assert.deepEqual(list(updated), first);
+        for (const d of [updated, fresh]) rmdirSync(d);
+      }
+    } finally {
+      for (const d of [updated, fresh, base]) if (existsSync(d)) rmdirSync(d);
+    }
+  });
+
+  const unified = hostHierarchies().find((h) => h.version === 2);
+  it('on v2, attaches the new program and detaches the old: one program, holding the new rules; undo puts the old back (against this kernel)', { skip: unified ? false : 'this host has no cgroup v2' }, () => {
+    const cg = join(unified!.mountPoint, `runts-devices-test-${process.pid}`);
+    const p = { dirs: [cg], created: [], names: [''], parents: [] };
+    const attached = () => {
+      const fd = openSync(cg, constants.O_RDONLY | constants.O_DIRECTORY);
+      try {
+        return hostCalls().bpfProgQuery(fd, BPF_CGROUP_DEVICE);
+      } finally {
+        closeSync(fd);
+      }
+    };
+    // /dev/kmsg (1:11) opened for reading: it reads nothing, allowed or not.
+    const probe = () => spawnSync('/bin/sh', ['-c', `echo $$ > ${cg}/cgroup.procs || exit 9; if true </dev/kmsg 2>/dev/null; then echo ok; else echo denied; fi`], { encoding: 'utf8' }).stdout;
+    mkdirSync(cg);
+    try {
+      const withKmsg = deviceRules([DENY_ALL, KMSG_R]);
+      controlDevices(p, withKmsg, [unified!]);
+      const [old] = attached();
+      assert.equal(probe(), 'ok\n');
+      const change = replaceDeviceRules(p, withKmsg, deviceRules(), [unified!]);
+      const now = attached();
+      assert.equal(now.length, 1);
+      assert.notEqual(now[0], old);
+      assert.equal(probe(), 'denied\n');
+      change.undo();
+      assert.deepEqual(attached(), [old]);
+      assert.equal(probe(), 'ok\n');
+      replaceDeviceRules(p, withKmsg, deviceRules(), [unified!]).done();
+      assert.equal(probe(), 'denied\n');
+      assert.equal(attached().length, 1);
+    } finally {
+      rmdirSync(cg);
     }
   });
 });

@@ -122,3 +122,63 @@ export function v1Writes(r: DeviceRules): { file: 'devices.allow' | 'devices.den
   if (r.exceptions.length) writes.push({ file: other, lines: r.exceptions.map(v1Line) });
   return writes;
 }
+
+export type V1Write = { file: 'devices.allow' | 'devices.deny'; line: string };
+
+/**
+ * v1's devices.list as rules. It lists what is allowed, so a cgroup that
+ * allows everything shows "a *:* rwm" and hides the exceptions it denies:
+ * those come back as unknown (null), and a transition from there starts
+ * over. A line runts cannot read is an error naming it.
+ */
+export function parseDevicesList(text: string): DeviceRules | null {
+  const exceptions: DeviceException[] = [];
+  for (const line of text.split('\n')) {
+    if (!line) continue;
+    const m = /^([abc]) (\*|\d+):(\*|\d+) ([rwm]+)$/.exec(line);
+    if (!m) throw new Error(`devices.list: unexpected line "${line}"`);
+    if (m[1] === 'a') return null;
+    const n = (s: string) => (s === '*' ? undefined : Number(s));
+    exceptions.push({ type: m[1] as 'b' | 'c', major: n(m[2]), minor: n(m[3]), access: accessBits(m[4]) });
+  }
+  return { defaultAllow: false, exceptions };
+}
+
+const keyOf = (e: DeviceException) => `${e.type} ${num(e.major)}:${num(e.minor)}`;
+
+/** Whether two rule sets decide alike (same default, same exceptions in any order). */
+export function sameRules(a: DeviceRules, b: DeviceRules): boolean {
+  if (a.defaultAllow !== b.defaultAllow || a.exceptions.length !== b.exceptions.length) return false;
+  const bs = new Map(b.exceptions.map((e) => [keyOf(e), e.access]));
+  return a.exceptions.every((e) => bs.get(keyOf(e)) === e.access);
+}
+
+/**
+ * The fewest writes that turn a running container's v1 devices cgroup from
+ * `from` into `to`, as runc's update does: an "a" only when the default
+ * changes or the old exceptions are unknown (from null: the cgroup allowed
+ * everything), since "a" drops every exception and, for a default deny,
+ * leaves the container's processes unable to open even /dev/null until the
+ * allow list is written again. Otherwise each exception loses the access the
+ * new rules do not except, then gains what they add: what both sets decide
+ * alike holds throughout.
+ */
+export function v1Transition(from: DeviceRules | null, to: DeviceRules): V1Write[] {
+  // Exceptions are written to the file of the verdict opposite the default, and taken back through the other.
+  const [except, unexcept] = to.defaultAllow ? (['devices.deny', 'devices.allow'] as const) : (['devices.allow', 'devices.deny'] as const);
+  const writes: V1Write[] = [];
+  let old: DeviceException[] = [];
+  if (from === null || from.defaultAllow !== to.defaultAllow) writes.push({ file: to.defaultAllow ? 'devices.allow' : 'devices.deny', line: 'a' });
+  else old = from.exceptions;
+  const target = new Map(to.exceptions.map((e) => [keyOf(e), e.access]));
+  const before = new Map(old.map((e) => [keyOf(e), e.access]));
+  for (const e of old) {
+    const dropped = e.access & ~(target.get(keyOf(e)) ?? 0);
+    if (dropped) writes.push({ file: unexcept, line: v1Line({ ...e, access: dropped }) });
+  }
+  for (const e of to.exceptions) {
+    const gained = e.access & ~(before.get(keyOf(e)) ?? 0);
+    if (gained) writes.push({ file: except, line: v1Line({ ...e, access: gained }) });
+  }
+  return writes;
+}

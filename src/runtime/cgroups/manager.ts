@@ -9,7 +9,7 @@ import type { LinuxResources } from '../../oci/spec.ts';
 import { hostCalls } from '../native.ts';
 import type { CgroupMountSource } from '../plan/mounts.ts';
 import { BPF_CGROUP_DEVICE, BPF_F_ALLOW_MULTI, BPF_PROG_TYPE_CGROUP_DEVICE, deviceProgram } from './device-bpf.ts';
-import { type DeviceRules, v1Writes } from './devices.ts';
+import { type DeviceRules, parseDevicesList, sameRules, v1Transition, v1Writes } from './devices.ts';
 import { type Hierarchy, hostHierarchies, parseProcCgroup } from './hierarchy.ts';
 import { applyWrites, hostFacts } from './apply.ts';
 import { planResources, v2ControllersWanted } from './resources.ts';
@@ -168,19 +168,73 @@ export function applyResources(p: CgroupPlacement, resources: LinuxResources | u
  * errno's code (a rootless runtime goes without on EPERM, as without cgroups).
  */
 export function controlDevices(p: CgroupPlacement, rules: DeviceRules, hierarchies = hostHierarchies()): void {
-  if (p.dirs.length === 0) return;
+  const at = deviceCgroup(p, hierarchies);
+  if (!at) return;
+  try {
+    if (at.v1) writeV1Rules(at.dir, rules);
+    else attachDeviceProgram(at.dir, rules);
+  } catch (e) {
+    throw deviceError(at.dir, e);
+  }
+}
+
+/** The cgroup that holds the device rules: v1's devices controller where the host has one, else the v2 cgroup. */
+function deviceCgroup(p: CgroupPlacement, hierarchies: Hierarchy[]): { dir: string; v1: boolean } | undefined {
+  if (p.dirs.length === 0) return undefined;
   const v1 = hierarchies.findIndex((h) => h.version === 1 && h.controllers.includes('devices'));
   const v2 = hierarchies.findIndex((h) => h.version === 2);
-  const at = v1 >= 0 ? v1 : v2;
-  const dir = p.dirs[at];
+  const dir = p.dirs[v1 >= 0 ? v1 : v2];
   if (dir === undefined) throw new RuntimeError('ENODEVCGROUP', 'cannot control devices: this host has neither a v1 devices controller nor cgroup v2');
+  return { dir, v1: v1 >= 0 };
+}
+
+function deviceError(dir: string, e: unknown): RuntimeError {
+  const code = (e as NodeJS.ErrnoException).code ?? 'EDEVCGROUP';
+  return new RuntimeError(code, `cannot apply device rules to ${dir}: ${(e as Error).message}`, { cause: e });
+}
+
+/**
+ * Replaces a running container's device rules (update): on v1 the fewest
+ * writes from what devices.list holds to the new rules, checked against it
+ * afterwards; on v2 the new program attached beside the old one, which is
+ * then detached, so the container is never without a program. A failure
+ * puts back what was found; so does undo() (`before`: the rules the
+ * container was given, where devices.list cannot show them).
+ */
+export function replaceDeviceRules(p: CgroupPlacement, before: DeviceRules, rules: DeviceRules, hierarchies = hostHierarchies()): Revertible {
+  const at = deviceCgroup(p, hierarchies);
+  if (!at) return { undo() {}, done() {} };
   try {
-    if (v1 >= 0) writeV1Rules(dir, rules);
-    else attachDeviceProgram(dir, rules);
+    if (!at.v1) return replaceDeviceProgram(at.dir, rules);
+    const found = readV1Rules(at.dir);
+    try {
+      writeV1Transition(at.dir, found, rules);
+    } catch (e) {
+      try {
+        writeV1Transition(at.dir, readV1Rules(at.dir), found ?? before);
+      } catch {
+        // Best effort: the error reported is the one that stopped the update.
+      }
+      throw e;
+    }
+    return { undo: () => writeV1Transition(at.dir, readV1Rules(at.dir), found ?? before), done() {} };
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code ?? 'EDEVCGROUP';
-    throw new RuntimeError(code, `cannot apply device rules to ${dir}: ${(e as Error).message}`, { cause: e });
+    throw deviceError(at.dir, e);
   }
+}
+
+function readV1Rules(dir: string): DeviceRules | null {
+  return parseDevicesList(readFileSync(join(dir, 'devices.list'), 'utf8'));
+}
+
+/** Writes the transition, then checks devices.list against the rules (as
+ * runc does: the kernel may keep what a write did not say), as far as it
+ * shows them: all of a default deny, only the default of a default allow. */
+function writeV1Transition(dir: string, from: DeviceRules | null, to: DeviceRules): void {
+  for (const { file, line } of v1Transition(from, to)) writeFileSync(join(dir, file), line);
+  const now = readV1Rules(dir);
+  if (to.defaultAllow ? now !== null : now === null || !sameRules(now, to))
+    throw new RuntimeError('EDEVCGROUP', `${join(dir, 'devices.list')} does not hold the rules written: ${readFileSync(join(dir, 'devices.list'), 'utf8').trim().split('\n').join(', ')}`);
 }
 
 /** One write per rule: v1 parses one per write(2). */
@@ -226,6 +280,72 @@ function attachDeviceProgram(dir: string, rules: DeviceRules): void {
   } finally {
     closeSync(cgroup);
   }
+}
+
+const permissionDenied = (e: unknown) => ['EPERM', 'EACCES'].includes((e as NodeJS.ErrnoException).code ?? '');
+
+/** A change made that can still be taken back: undo() puts back what was,
+ * done() keeps the change; one of them is called, once. */
+export interface Revertible {
+  undo(): void;
+  done(): void;
+}
+
+/**
+ * Attaches the program of the rules to the cgroup, then detaches every other
+ * device program attached to it (found by BPF_PROG_QUERY, as runc finds
+ * them: the cgroup is the container's, and only runts attaches there). One
+ * an LSM keeps runts from opening is left, as runc leaves it: another device
+ * program can only deny more. The detached programs are held by their fds
+ * until done(), so undo() can attach them again.
+ */
+function replaceDeviceProgram(dir: string, rules: DeviceRules): Revertible {
+  const host = hostCalls();
+  const cgroup = openSync(dir, constants.O_RDONLY | constants.O_DIRECTORY);
+  const detached: number[] = [];
+  let attached: number | undefined;
+  const done = () => {
+    for (const fd of detached) closeSync(fd);
+    closeSync(cgroup);
+  };
+  const undo = () => {
+    try {
+      for (const fd of detached) host.bpfProgAttach(fd, cgroup, BPF_CGROUP_DEVICE, BPF_F_ALLOW_MULTI);
+      if (attached !== undefined) host.bpfProgDetach(attached, cgroup, BPF_CGROUP_DEVICE);
+    } finally {
+      done();
+    }
+  };
+  try {
+    const prog = loadedDeviceProgram(rules);
+    const id = host.bpfProgId(prog);
+    const old = host.bpfProgQuery(cgroup, BPF_CGROUP_DEVICE);
+    if (!old.includes(id)) {
+      host.bpfProgAttach(prog, cgroup, BPF_CGROUP_DEVICE, BPF_F_ALLOW_MULTI);
+      attached = prog;
+    }
+    for (const other of old.filter((o) => o !== id)) {
+      let fd: number;
+      try {
+        fd = host.bpfProgGetFdById(other);
+      } catch (e) {
+        // Unloaded meanwhile, or not ours to open.
+        if (permissionDenied(e) || (e as NodeJS.ErrnoException).code === 'ENOENT') continue;
+        throw e;
+      }
+      try {
+        host.bpfProgDetach(fd, cgroup, BPF_CGROUP_DEVICE);
+      } catch (e) {
+        closeSync(fd);
+        throw e;
+      }
+      detached.push(fd);
+    }
+  } catch (e) {
+    undo();
+    throw e;
+  }
+  return { undo, done };
 }
 
 export function procsFiles(p: CgroupPlacement): string[] {

@@ -1,7 +1,7 @@
 // update: the fields given replace the stored ones (per-device entries the
-// stored entry for the same device, as runc's update upserts them), the
-// controllers they touch are written again with rollback, and the record's
-// spec follows only once every write is made.
+// stored entry for the same device, as runc's update upserts them; device
+// rules as a whole list), the controllers they touch are written again with
+// rollback, and the record's spec follows only once every write is made.
 
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -10,7 +10,8 @@ import type { IntelRdt, LinuxResources, ThrottleDevice } from '../../oci/spec.ts
 import { validateResources } from '../../oci/validate.ts';
 import type { ContainerRecord } from '../state-store.ts';
 import { resctrlRoot, writeSchemata } from './intelrdt.ts';
-import { applyResources } from './manager.ts';
+import { type DeviceRules, deviceRules, sameRules } from './devices.ts';
+import { applyResources, permissionRefused, replaceDeviceRules, type Revertible } from './manager.ts';
 
 function upsert<T>(old: T[] | undefined, given: T[] | undefined, key: (x: T) => string): T[] | undefined {
   if (given === undefined) return old;
@@ -27,6 +28,7 @@ const device = (d: { major: number; minor: number }) => `${d.major}:${d.minor}`;
 
 export function mergeResources(old: LinuxResources, given: LinuxResources): LinuxResources {
   const out: LinuxResources = { ...old };
+  if (given.devices) out.devices = given.devices;
   if (given.memory) out.memory = { ...old.memory, ...given.memory };
   if (given.cpu) out.cpu = { ...old.cpu, ...given.cpu };
   if (given.pids) out.pids = { ...old.pids, ...given.pids };
@@ -51,27 +53,54 @@ export function mergeResources(old: LinuxResources, given: LinuxResources): Linu
  * Applies an update to a container's cgroups (and resctrl group) and, when
  * every write is made, to its record's spec (the caller stores it). A write
  * the kernel refuses, or a limit below usage under checkBeforeUpdate, puts
- * back the values found. Device rules are not changed, as runc's update does
- * not change them (containerd's shim passes the container's whole resources).
+ * back the values found. Device rules given replace the container's when they
+ * decide otherwise (containerd's shim passes the whole resources each time,
+ * the same rules again mostly); a rootless runtime that may not write them
+ * goes without, as at create.
  */
-export function updateResources(rec: ContainerRecord, given: LinuxResources, intelRdt: Pick<IntelRdt, 'l3CacheSchema' | 'memBwSchema'> | undefined, warn: (msg: string) => void): void {
+export function updateResources(
+  rec: ContainerRecord,
+  given: LinuxResources,
+  intelRdt: Pick<IntelRdt, 'l3CacheSchema' | 'memBwSchema'> | undefined,
+  warn: (msg: string) => void,
+  opts: { rootless?: boolean } = {},
+): void {
   const { devices, ...limits } = given;
   const old = rec.spec.linux?.resources ?? {};
-  if (devices !== undefined && JSON.stringify(devices) !== JSON.stringify(old.devices ?? [])) warn('update: device rules (linux.resources.devices) are not changed by update');
-  const merged = validateResources(mergeResources(old, limits));
+  const merged = validateResources(mergeResources(old, given));
   const touched = Object.fromEntries(Object.keys(limits).map((k) => [k, merged[k as keyof LinuxResources]]));
-  const undoRdt = intelRdt ? updateRdt(rec, intelRdt) : () => {};
+  const undos: (() => void)[] = [];
+  let devicesChange: Revertible | undefined;
   try {
+    if (devices !== undefined) {
+      const before = deviceRules(old.devices);
+      const rules = deviceRules(devices);
+      if (!sameRules(before, rules)) devicesChange = replaceDevices(rec, before, rules, opts.rootless);
+      if (devicesChange) undos.push(() => devicesChange!.undo());
+    }
+    if (intelRdt) undos.push(updateRdt(rec, intelRdt));
     for (const warning of applyResources(rec.cgroups, touched, undefined, { update: true })) warn(warning);
   } catch (e) {
-    try {
-      undoRdt();
-    } catch {
-      // Best effort: the error reported is the one that stopped the update.
+    for (const undo of undos.reverse()) {
+      try {
+        undo();
+      } catch {
+        // Best effort: the error reported is the one that stopped the update.
+      }
     }
     throw e;
   }
+  devicesChange?.done();
   rec.spec.linux = { ...rec.spec.linux, resources: merged, ...(intelRdt && { intelRdt: { ...rec.spec.linux?.intelRdt, ...intelRdt } }) };
+}
+
+function replaceDevices(rec: ContainerRecord, before: DeviceRules, rules: DeviceRules, rootless?: boolean): Revertible | undefined {
+  try {
+    return replaceDeviceRules(rec.cgroups, before, rules);
+  } catch (e) {
+    if (rootless && permissionRefused(e)) return undefined;
+    throw e;
+  }
 }
 
 /** Writes new L3/MB lines to the container's resctrl group; returns what puts the old ones back. */
