@@ -5,12 +5,13 @@
 // change; what the host cannot apply is refused by name and leaves nothing.
 
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, readlinkSync, rmdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import type { LinuxResources, Spec } from '../../src/oci/spec.ts';
 import { type Bundle, makeBundle, uniqueId } from '../helpers/bundle.ts';
+import { hostCalls } from '../../src/runtime/native.ts';
 import { cgroupDirsOf, RUNTS, Runts, waitFor } from '../helpers/runts.ts';
 
 const CG = '/sys/fs/cgroup';
@@ -240,6 +241,61 @@ describe('update', () => {
       const bad = runts.run(['update', '--cpuset-cpus', '63', id]);
       assert.match(bad.stderr, /linux\.resources\.cpu\.cpus: cannot write "63" to .*cpuset\.cpus: (EINVAL|ERANGE)/);
       assert.deepEqual({ files: files(), spec: stored(id) }, before);
+    } finally {
+      runts.run(['delete', '--force', id]);
+      b.cleanup();
+    }
+  });
+
+  it('concurrent updates do not interleave: the files and the stored spec are one request\'s, entirely', async () => {
+    const { id, b } = start({ memory: { limit: 64 << 20 }, pids: { limit: 20 }, cpu: { quota: 20000, period: 100000 } });
+    const requests: LinuxResources[] = [
+      { memory: { limit: 96 << 20 }, pids: { limit: 30 }, cpu: { quota: 30000, shares: 300 } },
+      { memory: { limit: 160 << 20 }, pids: { limit: 60 }, cpu: { quota: 60000, shares: 600 } },
+    ];
+    const files = () => [
+      read(join(dirOf('memory', id), 'memory.limit_in_bytes')),
+      read(join(dirOf('pids', id), 'pids.max')),
+      read(join(dirOf('cpu', id), 'cpu.cfs_quota_us')),
+      read(join(dirOf('cpu', id), 'cpu.shares')),
+    ];
+    const expected = requests.map((r) => [String(r.memory!.limit), String(r.pids!.limit), String(r.cpu!.quota), String(r.cpu!.shares)]);
+    const update = (r: LinuxResources) => {
+      const child = spawn(RUNTS, runts.args(['update', '--resources', '-', id]), { stdio: ['pipe', 'ignore', 'pipe'] });
+      let err = '';
+      child.stderr.on('data', (d) => (err += d));
+      child.stdin.end(JSON.stringify(r));
+      return { child, done: new Promise<string>((resolve, reject) => child.on('exit', (code) => (code === 0 ? resolve(err) : reject(new Error(`update exited ${code}: ${err}`))))) };
+    };
+    try {
+      for (let round = 0; round < 4; round++) {
+        await Promise.all(requests.map((r) => update(r).done));
+        const i = expected.findIndex((e) => JSON.stringify(e) === JSON.stringify(files()));
+        assert.ok(i >= 0, `round ${round}: files mix the requests: ${files()}`);
+        assert.deepEqual({ ...stored(id).memory, ...stored(id).pids, ...stored(id).cpu }, { ...requests[i].memory, ...requests[i].pids, period: 100000, ...requests[i].cpu });
+      }
+      // While another holds the lock, an update waits (it has the lock file open) and writes nothing; then it goes on.
+      const before = files();
+      const lock = openSync(join(runts.root, id, 'update.lock'), 'a');
+      let waiting: ReturnType<typeof update> | undefined;
+      try {
+        hostCalls().flock(lock, 2);
+        waiting = update({ pids: { limit: 77 } });
+        const pid = waiting.child.pid!;
+        await waitFor(() => {
+          try {
+            return readdirSync(`/proc/${pid}/fd`).some((fd) => readlinkSync(`/proc/${pid}/fd/${fd}`).endsWith(`/${id}/update.lock`));
+          } catch {
+            return false;
+          }
+        }, 30_000);
+        assert.deepEqual(files(), before);
+        assert.equal(waiting.child.exitCode, null);
+      } finally {
+        closeSync(lock);
+      }
+      await waiting.done;
+      assert.equal(read(join(dirOf('pids', id), 'pids.max')), '77');
     } finally {
       runts.run(['delete', '--force', id]);
       b.cleanup();
