@@ -87,6 +87,22 @@ describe('events --stats and the cgroup files', { skip: noV1 }, () => {
     assert.equal(s.cpuset.cpus.join(','), cpus.includes('-') ? Array.from({ length: Number(cpus.split('-')[1]) - Number(cpus.split('-')[0]) + 1 }, (_, i) => Number(cpus.split('-')[0]) + i).join(',') : cpus);
     // Its own network namespace has only the loopback, which runc never lists.
     assert.deepEqual(s.network_interfaces, []);
+    // No rdma or misc controller on this host.
+    assert.ok(!('rdma' in s) && !('misc' in s));
+  });
+
+  const unified = hostHierarchies().find((h) => h.version === 2);
+  it('pressure comes from the container\'s cgroup on the cgroup2 mount: psi in cpu, memory and blkio', { skip: unified && readFileSync('/proc/pressure/cpu', 'utf8') ? false : 'no cgroup2 mount or no PSI' }, () => {
+    const { id } = started(['sleep', '600']);
+    const pressure = join(unified!.mountPoint, 'runts', id, 'cpu.pressure');
+    const total = () => BigInt(/^some .* total=(\d+)$/m.exec(readFileSync(pressure, 'utf8'))![1]);
+    // Two busy shells at once on as many cpus as the container may use keep each other waiting now and then.
+    runts.ok(['exec', id, 'sh', '-c', 'n=$(grep -c ^processor /proc/cpuinfo); for j in $(seq 0 $n); do (i=0; while [ $i -lt 30000 ]; do i=$((i+1)); done) & done; wait']);
+    const before = total();
+    const s = statsOf(id);
+    const after = total();
+    assert.ok(s.cpu.psi && 'psi' in s.memory && 'psi' in s.blkio, Object.keys(s.cpu).join());
+    assert.ok((s.cpu.psi.some?.total ?? 0n) >= before && (s.cpu.psi.some?.total ?? 0n) <= after, `${s.cpu.psi.some?.total} outside [${before}, ${after}]`);
   });
 
   it('cpu usage grows by what a busy loop spends; throttling stays zero without a quota', () => {

@@ -17,11 +17,14 @@ import {
   parseCpuList,
   parseIoStat,
   parseKeyed,
+  parseMisc,
   parseNetDev,
+  parsePsi,
+  parseRdma,
   parseU64,
   U64_MAX,
 } from '../../src/runtime/stats/parse.ts';
-import { type ReadFiles, readStats, statsSources } from '../../src/runtime/stats/read.ts';
+import { type ReadFiles, readExtras, readStats, statsSources } from '../../src/runtime/stats/read.ts';
 import { encodeEvent } from '../../src/runtime/stats/types.ts';
 
 const HYBRID = '/sys/fs/cgroup';
@@ -116,6 +119,10 @@ const V2_FILES: Record<string, Record<string, string>> = {
     'memory.swap.max': 'max\n',
     'pids.current': '4\n',
     'pids.max': '100\n',
+    // Three busy shells on the guest's one cpu; nothing waited for memory or io.
+    'cpu.pressure': 'some avg10=30.68 avg60=9.91 avg300=2.29 total=7016841\nfull avg10=0.00 avg60=0.00 avg300=0.00 total=18346\n',
+    'memory.pressure': 'some avg10=0.00 avg60=0.00 avg300=0.00 total=0\nfull avg10=0.00 avg60=0.00 avg300=0.00 total=0\n',
+    'io.pressure': 'some avg10=0.00 avg60=0.00 avg300=0.00 total=0\nfull avg10=0.00 avg60=0.00 avg300=0.00 total=0\n',
   },
 };
 
@@ -312,11 +319,42 @@ function pick(files: Record<string, string>, prefix: string): Record<string, str
 describe('a pure v2 host (the guest)', () => {
   const stats = readStats(v2Sources, undefined, filesOf(V2_FILES), ['2MB']);
 
-  it('cpu: usage and throttling from cpu.stat, µs to ns', () => {
+  it('cpu: usage and throttling from cpu.stat, µs to ns; pressure from cpu.pressure', () => {
     assert.deepEqual(stats.cpu, {
       usage: { total: 1972970000n, kernel: 218768000n, user: 1754201000n },
       throttling: { periods: 94n, throttledPeriods: 90n, throttledTime: 9943873000n },
+      psi: { some: { avg10: 30.68, avg60: 9.91, avg300: 2.29, total: 7016841n }, full: { avg10: 0, avg60: 0, avg300: 0, total: 18346n } },
     });
+  });
+
+  it('pressure as runc 1.2 prints it: psi last in cpu, memory and blkio, a line of zeros left out (omitzero)', () => {
+    assert.deepEqual(stats.memory.psi, {});
+    assert.deepEqual(stats.blkio.psi, {});
+    const line = encodeEvent({ type: 'stats', id: 'c', data: stats });
+    assert.ok(line.includes('"throttledTime":9943873000},"psi":{"some":{"avg10":30.68,"avg60":9.91,"avg300":2.29,"total":7016841},"full":{"avg10":0,"avg60":0,"avg300":0,"total":18346}}},"cpuset"'), line);
+    const json = JSON.parse(line);
+    assert.equal(Object.keys(json.data.memory).at(-1), 'psi');
+    assert.equal(Object.keys(json.data.blkio).at(-1), 'psi');
+  });
+
+  it('no pressure without the files (no PSI in the kernel, or cgroup.pressure off), nor when reading them is refused', () => {
+    const none = { [V2_DIR]: Object.fromEntries(Object.entries(V2_FILES[V2_DIR]).filter(([n]) => !n.endsWith('.pressure'))) };
+    const s = readStats(v2Sources, undefined, filesOf(none), ['2MB']);
+    assert.equal(s.cpu.psi, undefined);
+    assert.ok(!('psi' in s.memory) && !('psi' in s.blkio));
+    const refusing: ReadFiles = (dir, names) => {
+      if (names.includes('cpu.pressure')) throw Object.assign(new Error('read: Operation not supported'), { code: 'EOPNOTSUPP' });
+      return filesOf(V2_FILES)(dir, names);
+    };
+    assert.equal(readStats(v2Sources, undefined, refusing, ['2MB']).cpu.psi, undefined);
+  });
+
+  it('rdma and misc where the cgroup has them (the guest has both, with no device and no resource); none otherwise', () => {
+    const withBoth = { [V2_DIR]: { ...V2_FILES[V2_DIR], 'rdma.current': '', 'rdma.max': '', 'misc.current': '', 'misc.events': '' } };
+    const s = readStats(v2Sources, undefined, filesOf(withBoth), ['2MB']);
+    assert.deepEqual([s.rdma, s.misc], [{}, {}]);
+    assert.deepEqual(Object.keys(JSON.parse(encodeEvent({ type: 'stats', id: 'c', data: s })).data).slice(-3), ['network_interfaces', 'rdma', 'misc']);
+    assert.ok(!('rdma' in stats) && !('misc' in stats));
   });
 
   it('memory: current, max and peak; swap counted with memory as v1 does; file as cache', () => {
@@ -349,6 +387,41 @@ describe('a pure v2 host (the guest)', () => {
   it('a file the kernel filled with something else fails naming it', () => {
     const broken = { [V2_DIR]: { ...V2_FILES[V2_DIR], 'memory.current': 'lots\n' } };
     assert.throws(() => readStats(v2Sources, undefined, filesOf(broken), []), /\/sys\/fs\/cgroup\/r2cap\/c\/memory.current: "lots" is not a number/);
+  });
+});
+
+describe('pressure, rdma and misc files', () => {
+  it('parses pressure lines, keeping only what is not zero', () => {
+    assert.deepEqual(parsePsi('some avg10=1.50 avg60=0.25 avg300=0.00 total=42\n'), { some: { avg10: 1.5, avg60: 0.25, avg300: 0, total: 42n } });
+    assert.deepEqual(parsePsi(''), {});
+    assert.throws(() => parsePsi('some avg10=lots total=1\n'), /malformed pressure line "some avg10=lots total=1"/);
+  });
+
+  it('parses rdma.current and rdma.max (the kernel documentation\'s lines): max is 2^32-1, zeros left out', () => {
+    assert.deepEqual(parseRdma('mlx4_0 hca_handle=2 hca_object=2000\nocrdma1 hca_handle=3 hca_object=max\nmlx5_1 hca_handle=0 hca_object=0\n'), [
+      { device: 'mlx4_0', hca_handles: 2, hca_objects: 2000 },
+      { device: 'ocrdma1', hca_handles: 3, hca_objects: 4294967295 },
+      { device: 'mlx5_1' },
+    ]);
+    assert.throws(() => parseRdma('mlx4_0 hca_handle=-1 hca_object=1\n'), /malformed rdma line/);
+  });
+
+  it('pairs misc.current with misc.events by resource, sorted as Go prints a map', () => {
+    assert.deepEqual(parseMisc('sev_es 0\nsev 3\n', 'sev_es.max 2\nsev.max 0\n'), { sev: { usage: 3n }, sev_es: { events: 2n } });
+    assert.deepEqual(parseMisc('', ''), {});
+  });
+
+  it('reads rdma (limit and current) from its v1 hierarchy or the v2 cgroup; a device that went between the reads gives none', () => {
+    const dir = '/sys/fs/cgroup/rdma/runts/c';
+    const src = { rdma: dir };
+    const files = (cur: string, max: string) => filesOf({ [dir]: { 'rdma.current': cur, 'rdma.max': max } });
+    assert.deepEqual(readExtras(src, files('mlx4_0 hca_handle=2 hca_object=20\n', 'mlx4_0 hca_handle=max hca_object=max\n')).rdma, {
+      rdma_limit: [{ device: 'mlx4_0', hca_handles: 4294967295, hca_objects: 4294967295 }],
+      rdma_current: [{ device: 'mlx4_0', hca_handles: 2, hca_objects: 20 }],
+    });
+    assert.deepEqual(readExtras(src, files('', 'mlx4_0 hca_handle=max hca_object=max\n')).rdma, {});
+    const none = readExtras({ misc: '/nowhere', unified: '/nowhere-v2' }, filesOf({}));
+    assert.deepEqual([none.psi.cpu, none.psi.memory, none.psi.io, none.rdma, none.misc], [undefined, undefined, undefined, undefined, undefined]);
   });
 });
 

@@ -2,7 +2,7 @@
 // file access: test/runtime/stats-parse.test.ts feeds them what the files
 // held on the hosts runts runs on). Numbers are read as runc reads them.
 
-import type { BlkioEntry, NetworkInterface, U64 } from './types.ts';
+import type { BlkioEntry, Misc, NetworkInterface, PSIData, PSIStats, RdmaEntry, U64 } from './types.ts';
 
 export const U64_MAX = (1n << 64n) - 1n;
 
@@ -150,4 +150,67 @@ export function hugePageSizes(entries: string[]): string[] {
     out.push(kb >= 1 << 20 ? `${kb >> 20}GB` : kb >= 1 << 10 ? `${kb >> 10}MB` : `${kb}KB`);
   }
   return out;
+}
+
+/** A pressure file: "some avg10=0.12 avg60=0.05 avg300=0.01 total=12345" and a
+ * "full" line (cpu.pressure's is all zeros on a cgroup below the root). A
+ * line of zeros is left out, as runc's omitzero leaves it. */
+export function parsePsi(text: string): PSIStats {
+  const out: PSIStats = {};
+  for (const line of text.split('\n')) {
+    const [kind, ...items] = line.split(' ').filter(Boolean);
+    if (kind !== 'some' && kind !== 'full') continue;
+    const d: PSIData = { avg10: 0, avg60: 0, avg300: 0, total: 0n };
+    for (const item of items) {
+      const eq = item.indexOf('=');
+      if (eq <= 0) throw new StatsParseError(`malformed pressure line "${line}"`);
+      const [key, value] = [item.slice(0, eq), item.slice(eq + 1)];
+      if (key === 'total') d.total = parseU64(value);
+      else if (key === 'avg10' || key === 'avg60' || key === 'avg300') {
+        if (!/^\d+(\.\d+)?$/.test(value)) throw new StatsParseError(`malformed pressure line "${line}"`);
+        d[key] = Number(value);
+      }
+    }
+    if (d.avg10 || d.avg60 || d.avg300 || d.total) out[kind] = d;
+  }
+  return out;
+}
+
+const U32_MAX = 2 ** 32 - 1;
+
+/** rdma.current or rdma.max: "mlx4_0 hca_handle=2 hca_object=2000" per device; "max" is 2^32-1. */
+export function parseRdma(text: string): RdmaEntry[] {
+  const out: RdmaEntry[] = [];
+  for (const line of text.split('\n')) {
+    const parts = line.split(' ');
+    if (parts.length !== 3) continue;
+    const e: RdmaEntry = { device: parts[0] };
+    for (const kv of parts.slice(1)) {
+      const [key, value] = kv.split('=');
+      const n = value === 'max' ? U32_MAX : /^\d+$/.test(value ?? '') && Number(value) <= U32_MAX ? Number(value) : undefined;
+      if (n === undefined) throw new StatsParseError(`malformed rdma line "${line}"`);
+      if (key === 'hca_handle') e.hca_handles = n;
+      else if (key === 'hca_object') e.hca_objects = n;
+    }
+    // Zeros left out, as runc's omitzero.
+    if (!e.hca_handles) delete e.hca_handles;
+    if (!e.hca_objects) delete e.hca_objects;
+    out.push(e);
+  }
+  return out;
+}
+
+/** misc.current ("sev 1") and misc.events ("sev.max 0") by resource, as runc
+ * merges them (a resource in either file is listed; zeros left out). */
+export function parseMisc(current: string, events: string | undefined): Record<string, Misc> {
+  const out = new Map<string, Misc>();
+  const add = (key: string, field: keyof Misc, value: U64) => {
+    const e = out.get(key) ?? {};
+    if (value) e[field] = value;
+    out.set(key, e);
+  };
+  for (const [k, v] of parseKeyed(current)) add(k, 'usage', v);
+  for (const [k, v] of parseKeyed(events ?? '')) add(k.replace(/\.max$/, ''), 'events', v);
+  // Go prints a map's keys sorted.
+  return Object.fromEntries([...out].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 }

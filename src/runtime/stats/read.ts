@@ -24,13 +24,16 @@ import {
   parseI64,
   parseIoStat,
   parseKeyed,
+  parseMisc,
   parseNetDev,
+  parsePsi,
+  parseRdma,
   parseU64,
   parseU64List,
   StatsParseError,
   U64_MAX,
 } from './parse.ts';
-import type { Blkio, Cpu, CpuSet, CpuUsage, Hugetlb, Memory, MemoryEntry, NetworkInterface, Pids, Stats, Throttling, U64 } from './types.ts';
+import type { Blkio, Cpu, CpuSet, CpuUsage, Hugetlb, Memory, MemoryEntry, Misc, NetworkInterface, Pids, PSIStats, Rdma, Stats, Throttling, U64 } from './types.ts';
 
 /** Where each controller's files are for one container: a v1 directory per controller, and its v2 cgroup. */
 export interface StatsSources {
@@ -41,10 +44,12 @@ export interface StatsSources {
   pids?: string;
   blkio?: string;
   hugetlb?: string;
+  rdma?: string;
+  misc?: string;
   unified?: string;
 }
 
-const V1_CONTROLLERS = ['cpuacct', 'cpu', 'cpuset', 'memory', 'pids', 'blkio', 'hugetlb'] as const;
+const V1_CONTROLLERS = ['cpuacct', 'cpu', 'cpuset', 'memory', 'pids', 'blkio', 'hugetlb', 'rdma', 'misc'] as const;
 
 /** Which of the container's cgroup directories holds what, by the hierarchy each is under. */
 export function statsSources(dirs: string[], hierarchies: Hierarchy[]): StatsSources {
@@ -304,17 +309,64 @@ export function readNetwork(pid: number, read: ReadFiles = hostFiles): NetworkIn
   return new Files(read, `/proc/${pid}/net`, ['dev']).parse('dev', parseNetDev) ?? null;
 }
 
+const PSI_FILES = ['cpu.pressure', 'memory.pressure', 'io.pressure'];
+const RDMA_FILES = ['rdma.current', 'rdma.max'];
+const MISC_FILES = ['misc.current', 'misc.events'];
+
+/** What the stats read beyond runc's events: the v2 cgroup's pressure
+ * files, and the rdma and misc controllers' from their v1 hierarchies or the
+ * v2 cgroup (one readFiles call where all are in the v2 cgroup). Pressure is
+ * read on a hybrid host's cgroup2 mount too, where runc reads none: the
+ * kernel keeps it for every v2 cgroup, whatever controllers it has. */
+export function readExtras(src: StatsSources, read: ReadFiles = hostFiles): { psi: { cpu?: PSIStats; memory?: PSIStats; io?: PSIStats }; rdma?: Rdma; misc?: Record<string, Misc> } {
+  const fromUnified = [...(src.rdma ? [] : RDMA_FILES), ...(src.misc ? [] : MISC_FILES)];
+  let u: Files | undefined;
+  let psi = {};
+  if (src.unified) {
+    try {
+      u = new Files(read, src.unified, [...PSI_FILES, ...fromUnified]);
+      psi = { cpu: u.parse('cpu.pressure', parsePsi), memory: u.parse('memory.pressure', parsePsi), io: u.parse('io.pressure', parsePsi) };
+    } catch (e) {
+      // PSI compiled in but off at boot: some kernels refuse the read.
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code !== 'EOPNOTSUPP' && code !== 'ENOTSUP') throw e;
+      u = new Files(read, src.unified, fromUnified);
+    }
+  }
+  const rdmaFiles = src.rdma ? new Files(read, src.rdma, RDMA_FILES) : u;
+  const miscFiles = src.misc ? new Files(read, src.misc, MISC_FILES) : u;
+  return { psi, rdma: rdmaFiles && rdmaOf(rdmaFiles), misc: miscFiles && miscOf(miscFiles) };
+}
+
+/** rdma.max and rdma.current paired; undefined without the controller. */
+function rdmaOf(f: Files): Rdma | undefined {
+  const current = f.parse('rdma.current', parseRdma);
+  const max = f.parse('rdma.max', parseRdma);
+  if (!current || !max) return undefined;
+  // A device that went between the two reads: nothing to pair, as runc.
+  if (current.length !== max.length) return {};
+  return { ...(max.length && { rdma_limit: max }), ...(current.length && { rdma_current: current }) };
+}
+
+function miscOf(f: Files): Record<string, Misc> | undefined {
+  return f.parse('misc.current', (text) => parseMisc(text, f.text('misc.events')));
+}
+
 /** Everything runc's `events --stats` reports, for one container's cgroups;
- * the network of netPid's namespace when given (a container with one of its own). */
+ * the network of netPid's namespace when given (a container with one of its
+ * own); then rdma and misc where the cgroups have them. */
 export function readStats(src: StatsSources, netPid?: number, read: ReadFiles = hostFiles, sizes = hostPageSizes()): Stats {
+  const { psi, rdma, misc } = readExtras(src, read);
   return {
-    cpu: readCpu(src, read),
+    cpu: { ...readCpu(src, read), ...(psi.cpu && { psi: psi.cpu }) },
     cpuset: readCpuset(src, read),
-    memory: readMemory(src, read),
+    memory: { ...readMemory(src, read), ...(psi.memory && { psi: psi.memory }) },
     pids: readPids(src, read),
-    blkio: readBlkio(src, read),
+    blkio: { ...readBlkio(src, read), ...(psi.io && { psi: psi.io }) },
     hugetlb: readHugetlb(src, sizes, read),
     intel_rdt: {},
     network_interfaces: netPid ? readNetwork(netPid, read) : null,
+    ...(rdma && { rdma }),
+    ...(misc && { misc }),
   };
 }

@@ -26,9 +26,26 @@ export interface Throttling {
   throttledTime?: U64;
 }
 
+/** Pressure stall information of one kind (cpu.pressure's "some" or "full" line):
+ * the share of time stalled, in percent, over 10, 60 and 300 s, and the total in µs. */
+export interface PSIData {
+  avg10: number;
+  avg60: number;
+  avg300: number;
+  total: U64;
+}
+
+/** A pressure file (v2's cpu.pressure, memory.pressure, io.pressure); a line of zeros left out, as Go's omitzero. */
+export interface PSIStats {
+  some?: PSIData;
+  full?: PSIData;
+}
+
 export interface Cpu {
   usage: CpuUsage;
   throttling: Throttling;
+  /** v2's cpu.pressure, where the container has a v2 cgroup and the kernel PSI. */
+  psi?: PSIStats;
 }
 
 export interface CpuSet {
@@ -61,6 +78,7 @@ export interface Memory {
   kernelTCP: MemoryEntry;
   /** memory.stat as it is. */
   raw?: Record<string, U64>;
+  psi?: PSIStats;
 }
 
 export interface Pids {
@@ -85,6 +103,7 @@ export interface Blkio {
   ioMergedRecursive?: BlkioEntry[];
   ioTimeRecursive?: BlkioEntry[];
   sectorsRecursive?: BlkioEntry[];
+  psi?: PSIStats;
 }
 
 export interface Hugetlb {
@@ -106,6 +125,25 @@ export interface NetworkInterface {
   TxDropped: U64;
 }
 
+/** One device's RDMA resources (uint32 in the kernel; "max" is 2^32-1, as runc reads it). */
+export interface RdmaEntry {
+  device?: string;
+  hca_handles?: number;
+  hca_objects?: number;
+}
+
+/** The rdma controller's rdma.max and rdma.current, as runc's libcontainer names them. */
+export interface Rdma {
+  rdma_limit?: RdmaEntry[];
+  rdma_current?: RdmaEntry[];
+}
+
+/** One resource of the misc controller: misc.current, and misc.events' count of refusals at its max. */
+export interface Misc {
+  usage?: U64;
+  events?: U64;
+}
+
 export interface Stats {
   cpu: Cpu;
   cpuset: CpuSet;
@@ -118,6 +156,11 @@ export interface Stats {
   intel_rdt: Record<string, never>;
   /** The container's own network namespace's interfaces but lo; null without one. */
   network_interfaces: NetworkInterface[] | null;
+  /** Beyond runc's events (its libcontainer's rdma_stats and misc_stats):
+   * present where the container's cgroups have the controller. */
+  rdma?: Rdma;
+  /** By resource name (misc.current's keys: sev, sev_es, tdx...). */
+  misc?: Record<string, Misc>;
 }
 
 export type ContainerEvent = { type: 'stats'; id: string; data: Stats } | { type: 'oom'; id: string };
