@@ -21,6 +21,7 @@ export type { CheckResult } from './guest/common.ts';
 import { resourceChecks } from './guest/resources.ts';
 import { apparmorChecks } from './guest/apparmor.ts';
 import { monitorCgroupChecks } from './guest/monitor-cgroup.ts';
+import { deviceUpdateChecks } from './guest/devices.ts';
 import { assertGone, CG, type Check, type CheckResult, cgroupDirs, type Ctx, mountAt, procsOf, runOnce, runProbe, underParent, until } from './guest/common.ts';
 
 const core: Check[] = [
@@ -442,7 +443,7 @@ const last: Check[] = [
 ];
 
 /** Every check, in the order the guest runs them; the last one checks that none left anything behind. */
-export const checks: Check[] = [...core, ...processFieldChecks, ...cveChecks, ...resourceChecks, ...apparmorChecks, ...statsChecks, ...monitorCgroupChecks, ...last];
+export const checks: Check[] = [...core, ...processFieldChecks, ...cveChecks, ...resourceChecks, ...apparmorChecks, ...statsChecks, ...monitorCgroupChecks, ...deviceUpdateChecks, ...last];
 
 async function main(resultsFile: string): Promise<void> {
   const ctx: Ctx = { runts: new Runts(), id: uniqueId('v2-detached'), pid: 0, before: cgroupDirs() };

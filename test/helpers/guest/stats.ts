@@ -4,7 +4,8 @@
 
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { readFileSync, symlinkSync } from 'node:fs';
+import { existsSync, readFileSync, symlinkSync } from 'node:fs';
+import { parseMisc, parseRdma } from '../../../src/runtime/stats/parse.ts';
 import { join } from 'node:path';
 import { makeBundle, uniqueId } from '../bundle.ts';
 import { RUNTS } from '../runts.ts';
@@ -48,6 +49,32 @@ export const statsChecks: Check[] = [
         assert.ok(s.memory.usage.usage > 0n && s.memory.raw.anon === keyed(join(dir, 'memory.stat'), 'anon'));
         // From pids.current, or without the pids controller counted from cgroup.procs, as runc does.
         assert.equal(s.pids.current, BigInt(procsOf(dir).length));
+      }),
+  },
+  {
+    name: 'events --stats carries pressure (psi in cpu, memory and blkio), rdma and misc as the cgroup\'s files hold them',
+    run: (c) =>
+      withContainer(c, ['sleep', '600'], async (id, dir) => {
+        // Three busy shells on the guest's cpu keep each other waiting: cpu pressure.
+        c.runts.ok(['exec', id, 'sh', '-c', 'for j in 1 2 3; do (i=0; while [ $i -lt 20000 ]; do i=$((i+1)); done) & done; wait']);
+        const total = () => BigInt(/^some .* total=(\d+)$/m.exec(readFileSync(join(dir, 'cpu.pressure'), 'utf8'))![1]);
+        const before = total();
+        const s = JSON.parse(c.runts.ok(['events', '--stats', id]), (_k, v, ctx?: { source?: string }) =>
+          typeof v === 'number' && ctx?.source && /^\d+$/.test(ctx.source) ? BigInt(ctx.source) : v,
+        ).data;
+        const after = total();
+        assert.ok(before > 0n, 'the busy shells waited for the cpu');
+        assert.ok(s.cpu.psi.some.total >= before && s.cpu.psi.some.total <= after, `${s.cpu.psi.some.total} outside [${before}, ${after}]`);
+        assert.equal(typeof s.cpu.psi.some.avg10, 'number');
+        assert.ok('psi' in s.memory && 'psi' in s.blkio, Object.keys(s.memory).join());
+        // The guest's kernel has both controllers, with no RDMA device and no misc resource.
+        const text = (f: string) => readFileSync(join(dir, f), 'utf8');
+        assert.ok(existsSync(join(dir, 'rdma.current')) && existsSync(join(dir, 'misc.current')), 'runts hands rdma and misc down on pure v2');
+        const rdma = [parseRdma(text('rdma.max')), parseRdma(text('rdma.current'))];
+        const plain = (v: unknown) => JSON.stringify(v, (_k, x) => (typeof x === 'bigint' ? Number(x) : x));
+        assert.equal(plain(s.rdma), plain({ ...(rdma[0].length && { rdma_limit: rdma[0] }), ...(rdma[1].length && { rdma_current: rdma[1] }) }), `rdma.current: ${JSON.stringify(text('rdma.current'))}`);
+        const misc = parseMisc(text('misc.current'), text('misc.events'));
+        assert.deepEqual(Object.keys(s.misc), Object.keys(misc), `misc.current: ${JSON.stringify(text('misc.current'))}, misc.events: ${JSON.stringify(text('misc.events'))}`);
       }),
   },
   {
