@@ -102,6 +102,14 @@ describe('device control', { skip: noV1 }, () => {
       assert.match(bad.stderr, /linux\.resources\.devices\[0\]\.access: must be one or more distinct letters of "rwm", got "x"/);
       assert.deepEqual(list(), [...base, 'c 1:11 w']);
       assert.deepEqual(stored(), [DENY_ALL, KMSG_WRITE_RULE]);
+      // A limit the kernel refuses in the same update (this host's disks take no per-device weight): the rules go back too.
+      const dev = readFileSync('/proc/partitions', 'utf8').split('\n').slice(2).map((l) => l.trim().split(/\s+/)).find((f) => f[3] && existsSync(`/sys/block/${f[3]}`))!;
+      writeFileSync(join(b.dir, 'res.json'), JSON.stringify({ devices: [DENY_ALL], blockIO: { weightDevice: [{ major: Number(dev[0]), minor: Number(dev[1]), weight: 300 }] } }));
+      const refused = runts.run(['update', '--resources', join(b.dir, 'res.json'), id]);
+      assert.match(refused.stderr, /linux\.resources\.blockIO\.weightDevice\[0\]\.weight: cannot write/);
+      assert.deepEqual(list(), [...base, 'c 1:11 w']);
+      assert.deepEqual(stored(), [DENY_ALL, KMSG_WRITE_RULE]);
+      assert.equal(probed(runts.ok(['exec', id, 'sh', '-c', OPEN]))['write-image-c'], 'ok');
       // Back: the rule given is the whole list, so an empty one leaves only the defaults.
       const closed = update([]);
       assert.equal(closed.code, 0, closed.stderr);
