@@ -34,7 +34,7 @@
 #include <unistd.h>
 
 #define MAX_FDS 64
-#define MAX_ARGS 64
+#define MAX_ARGS 512
 
 static napi_value throw_errno(napi_env env, int err, const char *what) {
   char msg[256];

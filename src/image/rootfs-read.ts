@@ -1,11 +1,12 @@
-// Reading a file of an untrusted root filesystem from the host: symlinks are
-// followed as the container would see them (absolute targets and ".." stay
-// inside the root), so /etc/passwd -> /host/secret reads nothing of the host.
+// Reading an untrusted root filesystem from the host: symlinks are followed
+// as the container would see them (absolute targets and ".." stay inside the
+// root), so /etc/passwd -> /host/secret reads nothing of the host.
 
 import { lstatSync, readFileSync, readlinkSync } from 'node:fs';
 import { join } from 'node:path';
 
-export function readInRoot(root: string, path: string, maxSize = 1 << 20): string | undefined {
+/** The host path of path inside root, every symlink followed within root; undefined if it does not exist. */
+export function resolveInRoot(root: string, path: string): string | undefined {
   const out: string[] = [];
   const queue = path.split('/').filter((c) => c && c !== '.');
   let hops = 0;
@@ -29,9 +30,15 @@ export function readInRoot(root: string, path: string, maxSize = 1 << 20): strin
       queue.unshift(...t.split('/').filter((x) => x && x !== '.'));
       continue;
     }
+    if (queue.length && !st.isDirectory()) return undefined;
     out.push(c);
-    if (!queue.length) return st.isFile() && st.size <= maxSize ? readFileSync(p, 'utf8') : undefined;
-    if (!st.isDirectory()) return undefined;
   }
-  return undefined;
+  return join(root, ...out);
+}
+
+export function readInRoot(root: string, path: string, maxSize = 1 << 20): string | undefined {
+  const p = resolveInRoot(root, path);
+  if (!p) return undefined;
+  const st = lstatSync(p);
+  return st.isFile() && st.size <= maxSize ? readFileSync(p, 'utf8') : undefined;
 }

@@ -10,7 +10,7 @@ import { after, describe, it } from 'node:test';
 import { humanSize } from '../../src/cli/berth/format.ts';
 import { pruneReport } from '../../src/cli/berth/confirm.ts';
 import { InvalidArgumentError } from '../../src/engine/errors.ts';
-import { resolveInRoot } from '../../src/engine/volumes/copy-up.ts';
+import { resolveInRoot } from '../../src/image/rootfs-read.ts';
 import { anonymousName, checkVolumeName } from '../../src/engine/volumes/names.ts';
 import { checkOptions, MS, planMount } from '../../src/engine/volumes/options.ts';
 
