@@ -4,34 +4,13 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { UsageError } from '../../oci/errors.ts';
-import type { Command, Context } from './context.ts';
+import { CONTAINER_COMMANDS, type Loader } from './container-commands.ts';
+import type { Context } from './context.ts';
 
-const SUB: Record<string, () => Promise<{ default: Command }>> = {
+const SUB: Record<string, Loader> = {
+  ...CONTAINER_COMMANDS,
   ls: () => import('./ps.ts'),
   list: () => import('./ps.ts'),
-  ps: () => import('./ps.ts'),
-  run: () => import('./run.ts'),
-  create: () => import('./create.ts'),
-  start: () => import('./start.ts'),
-  stop: () => import('./stop.ts'),
-  restart: () => import('./restart.ts'),
-  kill: () => import('./kill.ts'),
-  rm: () => import('./rm.ts'),
-  wait: () => import('./wait.ts'),
-  logs: () => import('./logs.ts'),
-  inspect: () => import('./inspect.ts'),
-  exec: () => import('./exec.ts'),
-  attach: () => import('./attach.ts'),
-  pause: () => import('./pause.ts'),
-  unpause: () => import('./unpause.ts'),
-  top: () => import('./top.ts'),
-  stats: () => import('./stats.ts'),
-  cp: () => import('./cp.ts'),
-  port: () => import('./port.ts'),
-  rename: () => import('./rename.ts'),
-  diff: () => import('./diff.ts'),
-  export: () => import('./export.ts'),
-  commit: () => import('./commit.ts'),
   prune: () => import('./container-prune.ts'),
 };
 

@@ -3,32 +3,12 @@
 import { parseArgs } from '../args.ts';
 import { RuntimeError, StepError } from '../../oci/errors.ts';
 import { describeError, pickCommand } from '../dispatch.ts';
-import { type Command, makeContext } from './context.ts';
+import { CONTAINER_COMMANDS, type Loader } from './container-commands.ts';
+import { makeContext } from './context.ts';
 
-const COMMANDS: Record<string, () => Promise<{ default: Command }>> = {
-  run: () => import('./run.ts'),
-  create: () => import('./create.ts'),
-  start: () => import('./start.ts'),
-  stop: () => import('./stop.ts'),
-  restart: () => import('./restart.ts'),
-  kill: () => import('./kill.ts'),
-  rm: () => import('./rm.ts'),
-  wait: () => import('./wait.ts'),
-  ps: () => import('./ps.ts'),
-  logs: () => import('./logs.ts'),
-  exec: () => import('./exec.ts'),
-  attach: () => import('./attach.ts'),
-  pause: () => import('./pause.ts'),
-  unpause: () => import('./unpause.ts'),
-  top: () => import('./top.ts'),
-  stats: () => import('./stats.ts'),
-  cp: () => import('./cp.ts'),
-  port: () => import('./port.ts'),
-  rename: () => import('./rename.ts'),
+const COMMANDS: Record<string, Loader> = {
+  ...CONTAINER_COMMANDS,
   events: () => import('./events.ts'),
-  diff: () => import('./diff.ts'),
-  export: () => import('./export.ts'),
-  commit: () => import('./commit.ts'),
   container: () => import('./container.ts'),
   healthcheck: () => import('./healthcheck.ts'),
   volume: () => import('./volume.ts'),
@@ -37,7 +17,6 @@ const COMMANDS: Record<string, () => Promise<{ default: Command }>> = {
   push: () => import('./push.ts'),
   images: () => import('./images.ts'),
   image: () => import('./image.ts'),
-  inspect: () => import('./inspect.ts'),
   tag: () => import('./tag.ts'),
   rmi: () => import('./rmi.ts'),
   save: () => import('./save.ts'),
