@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Berth, ConflictError, InvalidArgumentError, NotFoundError } from 'berth';
-import { awaitStoreIdle, type EngineImages, removeEngineCgroups, startImages } from '../helpers/engine.ts';
+import { awaitStoreIdle, type EngineImages, startImages } from '../helpers/engine.ts';
 
 let images: EngineImages;
 let berth: Berth;
@@ -28,7 +28,6 @@ after(async () => {
     awaitStoreIdle(root);
     rmSync(root, { recursive: true, force: true });
     rmSync(runRoot, { recursive: true, force: true });
-    removeEngineCgroups();
   } finally {
     await images.stop();
   }

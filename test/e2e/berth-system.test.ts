@@ -52,9 +52,10 @@ test('rmi refuses an image a container uses; -f still refuses a running containe
 });
 
 test('container prune removes what is not running, after asking', () => {
-  assert.equal(e.berth(['run', '--name', 'exited1', other, 'sh', '-c', 'head -c 200000 /dev/zero > /big']).code, 0);
-  assert.equal(e.berth(['create', '--name', 'created1', other]).code, 0);
-  assert.equal(e.berth(['run', '-d', '--name', 'up1', other, 'sleep', '1000']).code, 0);
+  for (const args of [['run', '--name', 'exited1', other, 'sh', '-c', 'head -c 200000 /dev/zero > /big'], ['create', '--name', 'created1', other], ['run', '-d', '--name', 'up1', other, 'sleep', '1000']]) {
+    const r = e.berth(args);
+    assert.equal(r.code, 0, r.stderr);
+  }
   const gone = [idOf('exited1'), idOf('created1')];
   let r = e.berth(['container', 'prune']);
   assert.equal(r.code, 0);
