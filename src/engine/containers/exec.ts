@@ -5,17 +5,16 @@
 // console socket is the executor's terminal relay.
 
 import { closeSync, readFileSync } from 'node:fs';
-import { Socket } from 'node:net';
 import type { Readable, Writable } from 'node:stream';
 import { StepError } from '../../oci/errors.ts';
 import { CAPABILITIES } from '../../oci/linux.ts';
 import type { Process } from '../../oci/spec.ts';
 import { resolveUser } from '../../image/user.ts';
-import { hostCalls } from '../../native/host.ts';
 import type { Stdio } from '../../runtime/executor.ts';
 import { kernelLastCap } from '../../runtime/process-checks.ts';
 import type { EngineContext } from '../context.ts';
 import { ConflictError, InvalidArgumentError } from '../errors.ts';
+import { streamPairs } from '../stream-pair.ts';
 import { mergeEnv } from '../spec/build.ts';
 import type { ContainerRow } from '../store/containers.ts';
 import { readSpec } from './inspect.ts';
@@ -112,18 +111,20 @@ export async function execInContainer(ctx: EngineContext, row: ContainerRow, opt
   requireRunts(row, 'exec');
   const proc = execProcess(ctx, row, opts);
   const pipe = !opts.detach && (opts.stdio ?? 'pipe') === 'pipe';
-  // Ours and the process's ends: stdin (with -i), stdout, stderr (not with a terminal, which has one stream).
-  const pairs = pipe ? [opts.stdin ? hostCalls().socketpair() : undefined, hostCalls().socketpair(), opts.tty ? undefined : hostCalls().socketpair()] : [];
-  const stdio: Stdio = opts.detach ? ['ignore', 'ignore', 'ignore'] : pipe ? pairs.map((p) => p?.[1] ?? 'ignore') : (opts.stdio as Stdio);
+  // The process's stdio with pipes: stdin (with -i), stdout, stderr (not with a terminal, which has one stream).
+  const wanted = pipe ? [!!opts.stdin, true, !opts.tty] : [];
+  const made = await streamPairs(ctx.runRoot, wanted.filter(Boolean).length);
+  const pairs = wanted.map((w) => (w ? made.shift() : undefined));
+  const stdio: Stdio = opts.detach ? ['ignore', 'ignore', 'ignore'] : pipe ? pairs.map((p) => p?.fd ?? 'ignore') : (opts.stdio as Stdio);
   let started;
   try {
     started = await ctx.runtime.exec(row.id, { process: proc, detach: !!opts.detach, stdio, terminalRelay: !!opts.tty && !opts.detach });
   } catch (e) {
-    for (const p of pairs) if (p) closeSync(p[0]);
+    for (const p of pairs) p?.socket.destroy();
     if (e instanceof StepError) throw execFailure(e);
     throw e;
   } finally {
-    for (const p of pairs) if (p) closeSync(p[1]);
+    for (const p of pairs) if (p) closeSync(p.fd);
   }
   ctx.events.add('container', 'exec_start', row.id, { name: row.name, execID: String(started.pid), command: opts.cmd.join(' ') });
   const exit = started.exit?.then((code) => {
@@ -134,7 +135,7 @@ export async function execInContainer(ctx: EngineContext, row: ContainerRow, opt
     }
     return code;
   });
-  const sockets = pairs.map((p, i) => p && new Socket({ fd: p[0], readable: i > 0, writable: i === 0 }));
+  const sockets = pairs.map((p) => p?.socket);
   return {
     pid: started.pid,
     ...(sockets[0] && { stdin: sockets[0] }),

@@ -7,12 +7,11 @@
 // needed; a user may run it by hand too.
 
 import { closeSync } from 'node:fs';
-import { Socket } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { withLock } from '../../image/store/lock.ts';
-import { hostCalls } from '../../native/host.ts';
 import type { EngineContext } from '../context.ts';
 import { ConflictError } from '../errors.ts';
+import { streamPairs } from '../stream-pair.ts';
 import { readSpec } from '../containers/inspect.ts';
 import type { ContainerRow, HealthState } from '../store/containers.ts';
 import { healthEnabled, healthSchedule, probeArgs } from './config.ts';
@@ -48,10 +47,9 @@ async function probe(ctx: EngineContext, row: ContainerRow, args: string[], time
   proc.terminal = false;
   delete proc.consoleSize;
   const start = new Date().toISOString();
-  const [ours, theirs] = hostCalls().socketpair();
+  const [{ fd: theirs, socket }] = await streamPairs(ctx.runRoot, 1);
   const chunks: Buffer[] = [];
   let size = 0;
-  const socket = new Socket({ fd: ours, readable: true, writable: false });
   const ended = new Promise<void>((resolve) => socket.on('end', resolve).on('close', resolve).on('error', () => resolve()));
   socket.on('data', (d: Buffer) => {
     // One byte past the limit is enough to know there was more.
