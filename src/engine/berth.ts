@@ -42,7 +42,7 @@ export type { DiskUsage, SystemPruneResult } from './system.ts';
 export type { VolumeInfo } from './volumes/api.ts';
 export type { VolumeCreateOptions } from './volumes/service.ts';
 export { ConflictError, EngineError, InvalidArgumentError, NotFoundError } from './errors.ts';
-export { ExecFailedError } from './containers/exec.ts';
+export { ExecFailedError } from './errors.ts';
 export type { AttachSession, Change, CommitOptions, ContainerStats, CopyOptions, EventQuery, ExecOptions, ExecProcess, LogEntry, LogOptions, PortBinding, StatsOptions, TopResult };
 
 export type BerthOptions = EngineOptions;

@@ -33,3 +33,12 @@ export class InvalidArgumentError extends EngineError {
     this.field = field;
   }
 }
+
+/** The process could not be started: Docker's exit code 127 (not found) or 126 (cannot be invoked). */
+export class ExecFailedError extends InvalidArgumentError {
+  readonly exitCode: 126 | 127;
+  constructor(field: string, message: string, exitCode: 126 | 127) {
+    super(field, message);
+    this.exitCode = exitCode;
+  }
+}

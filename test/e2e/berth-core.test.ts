@@ -7,7 +7,9 @@ import assert from 'node:assert/strict';
 import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type EngineImages, leftovers, startImages, type TestEngine, testEngine } from '../helpers/engine.ts';
+import { spawnSync } from 'node:child_process';
+import { BERTH, type EngineImages, leftovers, startImages, type TestEngine, testEngine } from '../helpers/engine.ts';
+import { waitFor } from '../helpers/runts.ts';
 
 let images: EngineImages;
 let e: TestEngine;
@@ -137,6 +139,37 @@ describe('--runtime: an OCI runtime binary under the monitor', () => {
     assert.equal(e.berth(['stop', '-t', '0', id]).code, 0);
     assert.equal(e.berth(['wait', id]).stdout, '137\n');
     assert.equal(e.berth(['rm', id]).code, 0);
+    assert.deepEqual(leftovers(e), []);
+  });
+
+  it('exec (pipes and a terminal), top, stats and health checks reach a container on runc', async () => {
+    const id = e.berth(['run', '-d', '--runtime', 'runc', '--health-cmd', 'test -f /tmp/ok', '--health-interval', '200ms', '--health-retries', '1', bb, 'sleep', '1000']).stdout.trim();
+    assert.match(id, /^[0-9a-f]{64}$/);
+    const health = () => JSON.parse(e.berth(['inspect', id]).stdout)[0].State.Health;
+    await waitFor(() => health().Status === 'unhealthy', 20_000);
+    let r = e.berth(['exec', '-e', 'N=6', id, 'sh', '-c', 'echo $((N*7)); echo to-err >&2; touch /tmp/ok; exit 3']);
+    assert.equal(r.code, 3, r.stderr);
+    assert.equal(r.stdout, '42\n');
+    assert.equal(r.stderr, 'to-err\n');
+    await waitFor(() => health().Status === 'healthy', 20_000);
+    assert.equal(health().Log.at(-1).ExitCode, 0);
+    r = e.berth(['exec', id, 'no-such-program']);
+    assert.equal(r.code, 127);
+    assert.match(r.stderr, /no-such-program.*not found/);
+    r = e.berth(['exec', '-d', id, 'sleep', '999']);
+    assert.equal(r.code, 0, r.stderr);
+    const t = spawnSync('script', ['-qec', [BERTH, ...e.globalArgs, 'exec', '-t', id, 'sh', '-c', 'tty; echo $TERM'].join(' '), '/dev/null'], { encoding: 'utf8', timeout: 30_000 });
+    assert.equal(t.status, 0, t.stdout);
+    assert.match(t.stdout, /\/dev\/pts\/\d+\r*\nxterm\r*\n/);
+    const top = e.berth(['top', id]);
+    assert.equal(top.code, 0, top.stderr);
+    assert.match(top.stdout, /sleep 1000\n/);
+    assert.match(top.stdout, /sleep 999\n/);
+    // Read from the container's cgroups by runc (events --stats): both sleeps, and the memory they use.
+    const stats = e.berth(['stats', '--no-stream', '--format', '{{.PIDs}} {{.MemUsage}}', id]);
+    assert.equal(stats.code, 0, stats.stderr);
+    assert.match(stats.stdout, /^2 [1-9][\d.]*[KM]iB \/ /);
+    assert.equal(e.berth(['rm', '-f', id]).code, 0);
     assert.deepEqual(leftovers(e), []);
   });
 

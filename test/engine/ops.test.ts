@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { StepError } from '../../src/oci/errors.ts';
-import { execFailure } from '../../src/engine/containers/exec.ts';
+import { execFailure } from '../../src/engine/runtimes/inprocess.ts';
 import { splitRow } from '../../src/engine/containers/top.ts';
 import { systemCpuNs } from '../../src/engine/containers/stats.ts';
 import { checkFilters, matchesEvent } from '../../src/engine/events.ts';

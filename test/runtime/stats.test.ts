@@ -25,6 +25,7 @@ import {
   U64_MAX,
 } from '../../src/runtime/stats/parse.ts';
 import { type ReadFiles, readExtras, readStats, statsSources } from '../../src/runtime/stats/read.ts';
+import { decodeStatsEvent } from '../../src/runtime/stats/decode.ts';
 import { encodeEvent } from '../../src/runtime/stats/types.ts';
 
 const HYBRID = '/sys/fs/cgroup';
@@ -308,6 +309,15 @@ describe('a hybrid host (this VM): v1 controllers, cgroup2 beside them', () => {
     assert.deepEqual(Object.keys(json.data.memory.usage), ['limit', 'usage', 'max', 'failcnt']);
     assert.ok(line.includes('"kernelTCP":{"limit":9223372036854771712,"failcnt":0}'), line);
     assert.ok(line.includes('"blkio":{"ioServiceBytesRecursive":[{"major":254,"op":"Read","value":262144}'), line);
+  });
+
+  it('reads back what it encodes (another runtime\'s events --stats): counters as exact bigints, cpu lists and PSI averages as numbers', () => {
+    const pressure = { some: { avg10: 1.5, avg60: 0, avg300: 0, total: 12n } };
+    const data = { ...stats, cpu: { ...stats.cpu, psi: pressure }, cpuset: { ...stats.cpuset, cpus: [0, 1] } };
+    assert.deepEqual(decodeStatsEvent(encodeEvent({ type: 'stats', id: 'c', data })), data);
+    assert.equal(decodeStatsEvent('{"type":"stats","id":"c","data":{"memory":{"usage":{"limit":18446744073709551615}}}}').memory.usage.limit, 2n ** 64n - 1n);
+    assert.throws(() => decodeStatsEvent('{"type":"oom","id":"c"}'), /not a stats event/);
+    assert.throws(() => decodeStatsEvent('runc: container not running'), /not a stats event/);
   });
 });
 

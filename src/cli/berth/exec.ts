@@ -5,7 +5,7 @@
 
 import { parseArgs } from '../args.ts';
 import { UsageError } from '../../oci/errors.ts';
-import { ExecFailedError } from '../../engine/containers/exec.ts';
+import { ExecFailedError } from '../../engine/errors.ts';
 import { hostCalls } from '../../native/host.ts';
 import { envList } from './run-flags.ts';
 import { forwardSignals } from '../runts/signals.ts';

@@ -6,20 +6,18 @@
 
 import { closeSync, readFileSync } from 'node:fs';
 import type { Readable, Writable } from 'node:stream';
-import { StepError } from '../../oci/errors.ts';
 import { CAPABILITIES } from '../../oci/linux.ts';
 import type { Process } from '../../oci/spec.ts';
 import { resolveUser } from '../../image/user.ts';
 import type { Stdio } from '../../runtime/executor.ts';
 import { kernelLastCap } from '../../runtime/process-checks.ts';
 import type { EngineContext } from '../context.ts';
-import { ConflictError, InvalidArgumentError } from '../errors.ts';
+import { ConflictError, ExecFailedError, InvalidArgumentError } from '../errors.ts';
 import { streamPairs } from '../stream-pair.ts';
 import { mergeEnv } from '../spec/build.ts';
 import type { ContainerRow } from '../store/containers.ts';
 import { readSpec } from './inspect.ts';
 import { rootfsPath } from './rootfs.ts';
-import { requireRunts } from './runts-only.ts';
 
 export interface ExecOptions {
   cmd: string[];
@@ -51,22 +49,6 @@ export interface ExecProcess {
   stderr?: Readable;
   /** Its exit status (128+signal when killed); absent with detach. */
   exit?: Promise<number>;
-}
-
-/** The process could not be started: Docker's exit code 127 (not found) or 126 (cannot be invoked). */
-export class ExecFailedError extends InvalidArgumentError {
-  readonly exitCode: 126 | 127;
-  constructor(field: string, message: string, exitCode: 126 | 127) {
-    super(field, message);
-    this.exitCode = exitCode;
-  }
-}
-
-/** The runtime's refusal in Docker's terms: which field was wrong and the exit code it means. */
-export function execFailure(e: StepError): ExecFailedError {
-  if (e.op === 'find-exec' || e.op === 'exec') return new ExecFailedError('cmd', e.message, e.errno === 2 ? 127 : 126);
-  if (e.op === 'chdir') return new ExecFailedError('workdir', e.message, 126);
-  return new ExecFailedError('cmd', e.message, 126);
 }
 
 export function execProcess(ctx: EngineContext, row: ContainerRow, opts: ExecOptions): Process {
@@ -108,7 +90,6 @@ function grantable(): string[] {
 export async function execInContainer(ctx: EngineContext, row: ContainerRow, opts: ExecOptions): Promise<ExecProcess> {
   if (row.state === 'paused') throw new ConflictError(`container ${row.name} is paused: unpause it before exec`);
   if (row.state !== 'running') throw new ConflictError(`container ${row.name} is not running`);
-  requireRunts(row, 'exec');
   const proc = execProcess(ctx, row, opts);
   const pipe = !opts.detach && (opts.stdio ?? 'pipe') === 'pipe';
   // The process's stdio with pipes: stdin (with -i), stdout, stderr (not with a terminal, which has one stream).
@@ -118,10 +99,9 @@ export async function execInContainer(ctx: EngineContext, row: ContainerRow, opt
   const stdio: Stdio = opts.detach ? ['ignore', 'ignore', 'ignore'] : pipe ? pairs.map((p) => p?.fd ?? 'ignore') : (opts.stdio as Stdio);
   let started;
   try {
-    started = await ctx.runtime.exec(row.id, { process: proc, detach: !!opts.detach, stdio, terminalRelay: !!opts.tty && !opts.detach });
+    started = await ctx.runtimeFor(row.config.runtime).exec(row.id, { process: proc, detach: !!opts.detach, stdio });
   } catch (e) {
     for (const p of pairs) p?.socket.destroy();
-    if (e instanceof StepError) throw execFailure(e);
     throw e;
   } finally {
     for (const p of pairs) if (p) closeSync(p.fd);

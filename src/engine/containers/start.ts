@@ -36,7 +36,7 @@ export async function startLocked(ctx: EngineContext, row: ContainerRow, hooks: 
   rmSync(ctx.monitorDir(id), { recursive: true, force: true });
   const runtime = ctx.runtimeFor(config.runtime);
   // The health check's schedule is the monitor's: it runs `berth healthcheck run ID` on the interval.
-  const timer = runtime.name === 'runts' ? healthTimer(ctx.berthCommand, id, config.health) : undefined;
+  const timer = healthTimer(ctx.berthCommand, id, config.health);
   // Its volumes' locks are held until the row says running: an exit of another container on them
   // meanwhile would count no running user and unmount what this one is about to bind.
   await withVolumesMounted(ctx, id, async () => {

@@ -56,9 +56,9 @@ export function systemCpuNs(procStat: string): number {
 
 function read(ctx: EngineContext, row: ContainerRow): Reading {
   let stats: Stats | undefined;
-  if ((row.state === 'running' || row.state === 'paused') && (row.config.runtime ?? 'runts') === 'runts') {
+  if (row.state === 'running' || row.state === 'paused') {
     try {
-      stats = ctx.runtime.stats(row.id);
+      stats = ctx.runtimeFor(row.config.runtime).stats(row.id);
     } catch {
       // exited between the row and the read: zeros, as for a stopped container
     }

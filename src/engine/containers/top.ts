@@ -5,7 +5,6 @@ import { psRows } from '../../runtime/ps.ts';
 import type { EngineContext } from '../context.ts';
 import { ConflictError, InvalidArgumentError } from '../errors.ts';
 import type { ContainerRow } from '../store/containers.ts';
-import { requireRunts } from './runts-only.ts';
 
 export interface TopResult {
   titles: string[];
@@ -20,10 +19,9 @@ export function splitRow(row: string, columns: number): string[] {
 
 export function topContainer(ctx: EngineContext, row: ContainerRow, psArgs: string[] = []): TopResult {
   if (row.state !== 'running' && row.state !== 'paused') throw new ConflictError(`container ${row.name} is not running`);
-  requireRunts(row, 'top');
   let lines: string[];
   try {
-    lines = psRows(ctx.runtime.processes(row.id), psArgs);
+    lines = psRows(ctx.runtimeFor(row.config.runtime).processes(row.id), psArgs);
   } catch (e) {
     throw new InvalidArgumentError('ps options', (e as Error).message);
   }

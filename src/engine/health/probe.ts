@@ -24,7 +24,6 @@ export async function runHealthcheck(ctx: EngineContext, row: ContainerRow): Pro
   const h = row.config.health;
   if (!healthEnabled(h)) throw new ConflictError(`container ${row.name} has no health check`);
   if (row.state !== 'running') throw new ConflictError(`container ${row.name} is not running`);
-  if (row.config.runtime !== undefined && row.config.runtime !== 'runts') throw new ConflictError(`container ${row.name} runs on ${row.config.runtime}: berth runs health checks only in containers on runts so far`);
   const schedule = healthSchedule(h);
   const result = await probe(ctx, row, probeArgs(h), schedule.timeoutMs);
   return withLock(ctx.lockPath(row.id), () => {
@@ -61,7 +60,7 @@ async function probe(ctx: EngineContext, row: ContainerRow, args: string[], time
   try {
     let started;
     try {
-      started = await ctx.runtime.exec(row.id, { process: proc, stdio: ['ignore', theirs, theirs] });
+      started = await ctx.runtimeFor(row.config.runtime).exec(row.id, { process: proc, detach: false, stdio: ['ignore', theirs, theirs] });
     } finally {
       closeSync(theirs);
     }

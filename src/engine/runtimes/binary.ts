@@ -1,15 +1,20 @@
 // An OCI runtime binary with runc's command line (runc, crun, runsc): create
 // under the container's monitor (the runtime's init becomes the monitor's
-// child, as under conmon), then start, state, kill, pause, resume and delete
-// as separate invocations, each an argument vector (never a shell). Its state
-// lives under the engine's run root, one directory per runtime.
+// child, as under conmon), then start, state, kill, pause, resume, exec, ps,
+// events --stats and delete as separate invocations, each an argument vector
+// (never a shell). Its state lives under the engine's run root, one
+// directory per runtime.
 
-import { accessSync, constants, existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { accessSync, constants, existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { constants as osConstants } from 'node:os';
 import { basename, delimiter, isAbsolute, join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { createThroughRuntime, type MonitorOptions, type MonitorRecord, removeMonitor } from '../../runtime/monitor.ts';
 import { processAlive } from '../../runtime/state-store.ts';
-import { InvalidArgumentError } from '../errors.ts';
-import type { ContainerRuntime, RuntimeStatus } from './types.ts';
+import { decodeStatsEvent } from '../../runtime/stats/decode.ts';
+import type { Stats } from '../../runtime/stats/types.ts';
+import { ExecFailedError, InvalidArgumentError } from '../errors.ts';
+import type { ContainerRuntime, ExecRequest, ExecStarted, RuntimeStatus } from './types.ts';
 
 const MONITOR_RECORD = 'monitor.json';
 
@@ -99,4 +104,80 @@ export class BinaryRuntime implements ContainerRuntime {
   async resume(id: string): Promise<void> {
     this.run(['resume', id]);
   }
+
+  /**
+   * `RUNTIME exec --process FILE ID`, in the foreground unless detached: the
+   * runtime waits for the process and exits with its status (128+signal when
+   * killed, as runc). With a terminal the runtime makes the pty and relays it
+   * to its own stdio, as `runc exec -t` does. The pid is --pid-file's, which
+   * the runtime writes once the process runs; a process it could not start
+   * is told by its error log (--log, json) instead.
+   */
+  async exec(id: string, req: ExecRequest): Promise<ExecStarted> {
+    const dir = mkdtempSync(join(this.monitorDir(id), 'exec-'));
+    const processFile = join(dir, 'process.json');
+    const pidFile = join(dir, 'pid');
+    const logFile = join(dir, 'log.json');
+    writeFileSync(processFile, JSON.stringify(req.process));
+    const args = [...this.globalArgs, '--log', logFile, '--log-format', 'json', 'exec', '--process', processFile, '--pid-file', pidFile, ...(req.detach ? ['--detach'] : []), id];
+    const child = process.getBuiltinModule('node:child_process').spawn(this.path, args, { stdio: req.stdio });
+    let status: number | undefined;
+    const exit = new Promise<number>((resolve) => {
+      child.once('error', () => resolve(-1));
+      child.once('exit', (code, signal) => resolve(code ?? 128 + (signal ? (osConstants.signals[signal] ?? 0) : 0)));
+    }).then((code) => (status = code));
+    // The runtime writes the pid file once the process runs, before it waits for it.
+    let pid = 0;
+    while (!pid && status === undefined) {
+      pid = readPid(pidFile);
+      if (!pid) await Promise.race([sleep(2), exit]);
+    }
+    pid ||= readPid(pidFile);
+    if (!pid) {
+      const said = runtimeError(logFile) || `${this.name} exec exited with status ${status}`;
+      rmSync(dir, { recursive: true, force: true });
+      throw new ExecFailedError('cmd', said, /not found|no such file/i.test(said) ? 127 : 126);
+    }
+    if (req.detach) {
+      rmSync(dir, { recursive: true, force: true });
+      return { pid };
+    }
+    return { pid, exit: exit.finally(() => rmSync(dir, { recursive: true, force: true })) };
+  }
+
+  processes(id: string): number[] {
+    return JSON.parse(this.run(['ps', '--format', 'json', id])) as number[];
+  }
+
+  stats(id: string): Stats {
+    return decodeStatsEvent(this.run(['events', '--stats', id]));
+  }
+}
+
+function readPid(file: string): number {
+  try {
+    return Number(readFileSync(file, 'utf8').trim()) || 0;
+  } catch {
+    return 0;
+  }
+}
+
+/** The last error the runtime logged (runc's json log: one object per line, "level" and "msg"). */
+function runtimeError(logFile: string): string {
+  let text = '';
+  try {
+    text = readFileSync(logFile, 'utf8');
+  } catch {
+    return '';
+  }
+  let msg = '';
+  for (const line of text.split('\n')) {
+    try {
+      const entry = JSON.parse(line) as { level?: string; msg?: string };
+      if ((entry.level === 'error' || entry.level === 'fatal') && entry.msg) msg = entry.msg;
+    } catch {
+      // not a json line
+    }
+  }
+  return msg;
 }

@@ -1,9 +1,19 @@
 // runts, in this process: the runtime library itself.
 
+import { StepError } from '../../oci/errors.ts';
 import type { MonitorOptions } from '../../runtime/monitor.ts';
 import type { Runtime } from '../../runtime/runtime.ts';
 import { processAlive } from '../../runtime/state-store.ts';
-import type { ContainerRuntime, RuntimeStatus } from './types.ts';
+import type { Stats } from '../../runtime/stats/types.ts';
+import { ExecFailedError } from '../errors.ts';
+import type { ContainerRuntime, ExecRequest, ExecStarted, RuntimeStatus } from './types.ts';
+
+/** The executor's refusal in Docker's terms: which field was wrong and the exit code it means. */
+export function execFailure(e: StepError): ExecFailedError {
+  if (e.op === 'find-exec' || e.op === 'exec') return new ExecFailedError('cmd', e.message, e.errno === 2 ? 127 : 126);
+  if (e.op === 'chdir') return new ExecFailedError('workdir', e.message, 126);
+  return new ExecFailedError('cmd', e.message, 126);
+}
 
 export class InProcessRuntime implements ContainerRuntime {
   readonly name = 'runts';
@@ -53,5 +63,21 @@ export class InProcessRuntime implements ContainerRuntime {
 
   resume(id: string): Promise<void> {
     return this.runtime.resume(id);
+  }
+
+  async exec(id: string, req: ExecRequest): Promise<ExecStarted> {
+    try {
+      return await this.runtime.exec(id, { process: req.process, detach: req.detach, stdio: req.stdio, terminalRelay: !!req.process.terminal && !req.detach });
+    } catch (e) {
+      throw e instanceof StepError ? execFailure(e) : e;
+    }
+  }
+
+  processes(id: string): number[] {
+    return this.runtime.processes(id);
+  }
+
+  stats(id: string): Stats {
+    return this.runtime.stats(id);
   }
 }
