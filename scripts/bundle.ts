@@ -42,10 +42,10 @@ for (const cli of ['runts', 'berth']) {
     format: 'cjs',
     target: 'node24',
     logLevel: 'error',
-    // src/ finds the executor next to itself through import.meta.url; the bundle lives in build/,
-    // and so does Bun's executable (whose __filename is where the bundle was when it was compiled).
-    banner: { js: `'use strict';\nconst __moduleUrl = require('node:url').pathToFileURL(typeof Bun === 'undefined' ? __filename : process.execPath).href;` },
-    define: { 'import.meta.url': '__moduleUrl' },
+    // src/ finds the executor next to itself through import.meta.dirname; the bundle lives in build/,
+    // and so does Bun's executable (whose __dirname is where the bundle was when it was compiled).
+    banner: { js: `'use strict';\nconst __moduleDir = typeof Bun === 'undefined' ? __dirname : require('node:path').dirname(process.execPath);` },
+    define: { 'import.meta.dirname': '__moduleDir' },
   });
   // The #! line takes one option: a young generation big enough that a run never
   // collects (the first scavenge cost 1-4 ms of a 60 ms `runts run`). A cache

@@ -3,10 +3,10 @@
 // an fd in a net.Socket, but Bun, which runs the compiled CLI, never reads
 // from one; a socket the runtime accepted itself both read. So the pairs are
 // made through a listening socket under the run root, gone once connected.
+// node:net is loaded on use: a berth run needs none of it.
 
-import { randomBytes } from 'node:crypto';
 import { closeSync, rmSync } from 'node:fs';
-import { createServer, type Server, type Socket } from 'node:net';
+import type { Server, Socket } from 'node:net';
 import { join } from 'node:path';
 import { hostCalls } from '../native/host.ts';
 
@@ -18,11 +18,16 @@ export interface StreamPair {
 }
 
 /** n pairs, made through one listening socket in dir (kept short: a socket path has 108 bytes). */
+let made = 0;
+
 export async function streamPairs(dir: string, n: number): Promise<StreamPair[]> {
-  const path = join(dir, `.pair-${process.pid}-${randomBytes(4).toString('hex')}`);
-  const server = createServer();
+  // Unique among live processes: the pid, and this process's count.
+  const path = join(dir, `.pair-${process.pid}-${made++}`);
+  const server = process.getBuiltinModule('node:net').createServer();
   const pairs: StreamPair[] = [];
   try {
+    // One a crashed process of the same pid left.
+    rmSync(path, { force: true });
     await new Promise<void>((resolve, reject) => server.once('error', reject).listen(path, resolve));
     for (let i = 0; i < n; i++) {
       const accepted = nextConnection(server);

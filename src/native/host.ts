@@ -3,11 +3,10 @@
 // the runtime and the image layer, since both call the addon.
 
 import { existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { RuntimeError } from '../oci/errors.ts';
 
-const HERE = dirname(fileURLToPath(import.meta.url));
+const HERE = import.meta.dirname;
 
 /** build/<name>: from src/native it is ../../build; the CLI bundles live in build/ beside it. */
 export function buildFile(name: string, env: string): string {

@@ -2,7 +2,6 @@
 // print. Arguments go to ps as they are (default -ef), in an argv: no shell
 // ever sees them.
 
-import { spawnSync } from 'node:child_process';
 import { RuntimeError } from '../oci/errors.ts';
 
 /** The header and the rows of ps's output whose PID column is one of pids. */
@@ -23,7 +22,7 @@ export function containerRows(output: string, pids: number[]): string[] {
 /** ps run with psArgs (default -ef), its header and the rows of pids. */
 export function psRows(pids: number[], psArgs: string[] = []): string[] {
   const args = psArgs.length ? psArgs : ['-ef'];
-  const r = spawnSync('ps', args, { encoding: 'utf8', maxBuffer: 64 << 20 });
+  const r = process.getBuiltinModule('node:child_process').spawnSync('ps', args, { encoding: 'utf8', maxBuffer: 64 << 20 });
   if (r.error) throw new RuntimeError('EPS', `cannot run ps: ${r.error.message}`);
   if (r.status !== 0) throw new RuntimeError('EPS', `ps ${args.join(' ')} exited with ${r.status ?? r.signal}: ${(r.stderr || r.stdout).trim()}`);
   return containerRows(r.stdout, pids);

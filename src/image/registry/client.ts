@@ -1,7 +1,6 @@
 // A distribution-spec client: manifests and blobs, pull and push, with the
 // auth challenge flow, retries with backoff, resumable blob reads and mirrors.
 
-import { isIPv4 } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Readable } from 'node:stream';
 import { INDEX_TYPES, MANIFEST_TYPES, MediaType } from '../../oci/image-spec.ts';
@@ -49,7 +48,7 @@ export function plainByDefault(registry: string): boolean {
   } catch {
     return false;
   }
-  return host === 'localhost' || (isIPv4(host) && host.split('.')[0] === '127');
+  return host === 'localhost' || (process.getBuiltinModule('node:net').isIPv4(host) && host.split('.')[0] === '127');
 }
 
 export const MANIFEST_ACCEPT = [...MANIFEST_TYPES, ...INDEX_TYPES].join(', ');

@@ -9,8 +9,7 @@
 // into containers.
 
 import { mkdirSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import type { FilterStore, SeccompFilter } from './compile.ts';
 
 let compilerId: string | undefined;
@@ -18,7 +17,7 @@ let compilerId: string | undefined;
 /** The files next to this module (the seccomp sources, or the one bundle they were built into). */
 function compiler(): string {
   if (compilerId === undefined) {
-    const dir = dirname(fileURLToPath(import.meta.url));
+    const dir = import.meta.dirname;
     compilerId = readdirSync(dir, { withFileTypes: true })
       .filter((e) => e.isFile())
       .map((e) => {
