@@ -3,7 +3,7 @@
 // a host file; device nodes and setuid bits do not come out.
 
 import assert from 'node:assert/strict';
-import { lstatSync, mkdirSync, mkdtempSync, readFileSync, readlinkSync, rmSync, statSync, writeFileSync, existsSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readlinkSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -134,14 +134,41 @@ describe('berth cp into a container', () => {
     ok(['cp', join(work, 'left'), 'done:/back']);
   });
 
-  it('refuses a container whose root filesystem is read-only', async () => {
-    const lib = new Berth({ root: e.root, runRoot: e.runRoot });
+  it('reaches volumes and binds as the container sees them; refuses what is mounted read-only', async () => {
+    const hostDir = mkdtempSync(join(tmpdir(), 'berth-cp-bind-'));
     try {
-      await lib.create({ image: images.busybox, name: 'sealed', cmd: ['true'], readOnly: true });
-      await assert.rejects(lib.copyTo(join(work, 'left'), 'sealed', '/tmp'), /container sealed's root filesystem is read-only/);
-      await lib.remove('sealed');
+      writeFileSync(join(hostDir, 'from-host'), 'bound\n');
+      // Absolute in the container's terms: the volume, not a host /vol.
+      symlinkSync('/vol', join(hostDir, 'tovol'));
+      ok(['volume', 'create', 'cpvol']);
+      ok(['create', '--name', 'mounts', '--read-only', '-v', 'cpvol:/vol', '-v', `${hostDir}:/bind`, '-v', 'cpvol:/rovol:ro', images.busybox, 'sh', '-c', 'cat /vol/in /bind/in /vol/via-link']);
+      ok(['cp', join(work, 'left'), 'mounts:/vol/in']);
+      ok(['cp', join(work, 'left'), 'mounts:/bind/in']);
+      assert.equal(readFileSync(join(hostDir, 'in'), 'utf8'), 'left\n');
+      ok(['cp', join(work, 'left'), 'mounts:/bind/tovol/via-link']);
+      assert.ok(!existsSync('/vol/via-link'));
+      ok(['cp', 'mounts:/bind/from-host', join(work, 'from-bind')]);
+      assert.equal(readFileSync(join(work, 'from-bind'), 'utf8'), 'bound\n');
+      ok(['cp', 'mounts:/rovol/in', join(work, 'from-rovol')]);
+      assert.equal(readFileSync(join(work, 'from-rovol'), 'utf8'), 'left\n');
+      for (const dest of ['mounts:/tmp', 'mounts:/rovol/x', 'mounts:/vol/../etc']) {
+        const r = e.berth(['cp', join(work, 'left'), dest]);
+        assert.equal(r.code, 1, dest);
+        assert.match(r.stderr, /is read-only in container mounts \(its root filesystem, or the mount it is on\)/, dest);
+      }
+      const run = e.berth(['start', '-a', 'mounts']);
+      assert.equal(run.code, 0, run.stderr);
+      assert.equal(run.stdout, 'left\nleft\nleft\n');
+      const lib = new Berth({ root: e.root, runRoot: e.runRoot });
+      try {
+        await assert.rejects(lib.copyTo(join(work, 'left'), 'mounts', '/etc'), /is read-only in container mounts/);
+      } finally {
+        lib.close();
+      }
+      ok(['rm', 'mounts']);
+      ok(['volume', 'rm', 'cpvol']);
     } finally {
-      lib.close();
+      rmSync(hostDir, { recursive: true, force: true });
     }
     ok(['cp', 'done:/back', join(work, 'back')]);
     assert.equal(readFileSync(join(work, 'back'), 'utf8'), 'left\n');

@@ -1,6 +1,7 @@
 // berth cp, both ways, through the container's mounted rootfs (so a stopped
-// container works too; volumes and binds, which exist only in the
-// container's mount namespace, are not reached). Paths in the container are
+// container works too) and its bind mounts, volumes included, as the
+// container sees them (a tmpfs, which exists only in its mount namespace,
+// is not reached: Docker's cp does not either). Paths in the container are
 // resolved inside its root (fs/in-root.ts) and every entry is created or
 // opened relative to a directory fd, never by a path the container could
 // redirect: a symlink in the container to / or ../../ reads and writes the
@@ -16,8 +17,9 @@ import { dirname, basename, posix, resolve as resolvePath } from 'node:path';
 import { withLock } from '../../image/store/lock.ts';
 import type { EngineContext } from '../context.ts';
 import { ConflictError, EngineError, InvalidArgumentError } from '../errors.ts';
-import { at, O_PATH, openEntry, RootDir } from '../fs/in-root.ts';
+import { at, type MountSource, O_PATH, openEntry, RootDir } from '../fs/in-root.ts';
 import type { ContainerRow } from '../store/containers.ts';
+import { readSpec } from './inspect.ts';
 import { mountRootfs, rootfsPath } from './rootfs.ts';
 
 export interface CopyOptions {
@@ -174,6 +176,21 @@ function lexicalName(path: string): string {
   return posix.basename(posix.normalize(`/${path}`)) || '/';
 }
 
+/** The container's bind mounts by destination (its volumes, binds, and the hosts, hostname and resolv.conf files). */
+function bindMounts(ctx: EngineContext, row: ContainerRow): Map<string, MountSource> {
+  const mounts = new Map<string, MountSource>();
+  for (const m of readSpec(ctx, row.id)?.mounts ?? []) {
+    const bind = m.type === 'bind' || m.options?.includes('bind') || m.options?.includes('rbind');
+    if (!bind || !m.source) continue;
+    mounts.set(posix.normalize(`/${m.destination}`).replace(/\/$/, ''), { source: m.source, readOnly: !!m.options?.includes('ro') });
+  }
+  return mounts;
+}
+
+function containerRoot(ctx: EngineContext, row: ContainerRow): RootDir {
+  return new RootDir(rootfsPath(ctx, row.id), bindMounts(ctx, row), !!row.config.readOnly);
+}
+
 /** cp CONTAINER:SRC DEST */
 export async function copyFromContainer(ctx: EngineContext, row: ContainerRow, src: string, dest: string, opts: CopyOptions = {}): Promise<void> {
   usable(row);
@@ -181,7 +198,7 @@ export async function copyFromContainer(ctx: EngineContext, row: ContainerRow, s
   const side: Side = { stripSetId: true, keepOwner: !!opts.archive, warn: ctx.warn };
   await withLock(ctx.lockPath(row.id), async () => {
     mountRootfs(ctx, row.id);
-    const root = new RootDir(rootfsPath(ctx, row.id));
+    const root = containerRoot(ctx, row);
     const hostDir = hostParent(dest, 'DEST');
     let into: number | undefined;
     try {
@@ -209,7 +226,6 @@ export async function copyFromContainer(ctx: EngineContext, row: ContainerRow, s
 /** cp SRC CONTAINER:DEST */
 export async function copyToContainer(ctx: EngineContext, row: ContainerRow, src: string, dest: string, opts: CopyOptions = {}): Promise<void> {
   usable(row);
-  if (row.config.readOnly) throw new ConflictError(`container ${row.name}'s root filesystem is read-only (--read-only): nothing can be copied into it`);
   if (src === '-') throw new InvalidArgumentError('SRC', 'tar streams ("-") are not supported: give a host path');
   const side: Side = { stripSetId: false, keepOwner: !!opts.archive, warn: ctx.warn };
   const srcDir = hostParent(src, 'SRC');
@@ -232,10 +248,12 @@ export async function copyToContainer(ctx: EngineContext, row: ContainerRow, src
     const source = entry;
     await withLock(ctx.lockPath(row.id), async () => {
       mountRootfs(ctx, row.id);
-      const root = new RootDir(rootfsPath(ctx, row.id));
+      const root = containerRoot(ctx, row);
       try {
         const r = root.resolve(dest, true);
         const into = r.entry?.st.isDirectory() ? r.entry.fd : undefined;
+        if (r.readOnly) throw new ConflictError(`${dest} is read-only in container ${row.name} (its root filesystem, or the mount it is on): nothing can be copied there`);
+        if (r.mounted && into === undefined) throw new ConflictError(`${dest} is a file container ${row.name} has bind-mounted: copy into a directory instead`);
         place(srcDir, srcName, source, contents, { into, parent: r.dir, name: r.name, exists: !!r.entry, slash: dest.endsWith('/'), path: dest }, side);
       } finally {
         root.close();

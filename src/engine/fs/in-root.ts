@@ -6,7 +6,10 @@
 // and resolved again from the root, ".." taken on the walked path and never
 // above the root. A symlink to / or ../../ therefore lands in the root, and
 // a directory swapped for a symlink midway cannot send the walk outside it:
-// nothing is looked up again by path from the host's root.
+// nothing is looked up again by path from the host's root. Bind mounts the
+// container has (its volumes and binds) are walked into as the container
+// sees them: the walk reaching a mount's destination continues in its
+// source, a host directory or file the engine or the user chose.
 
 import { closeSync, constants, fstatSync, openSync, readlinkSync, type Stats } from 'node:fs';
 import { EngineError } from '../errors.ts';
@@ -32,6 +35,12 @@ export function openEntry(dir: number, name: string): { fd: number; st: Stats } 
   return { fd, st: fstatSync(fd) };
 }
 
+/** A bind mount of the container: what is at its destination (a container path, normalized). */
+export interface MountSource {
+  source: string;
+  readOnly: boolean;
+}
+
 export interface Resolved {
   /** O_PATH fd of the directory holding the final component (the root itself for "/"). */
   dir: number;
@@ -39,6 +48,10 @@ export interface Resolved {
   name?: string;
   /** The final entry, O_PATH, if it exists (not followed when it is a symlink and followLast was false). */
   entry?: { fd: number; st: Stats };
+  /** Whether what the final component is in (or is, for a mount's destination) is mounted read-only. */
+  readOnly: boolean;
+  /** The final component is a mount's destination: entry is the mount's source. */
+  mounted?: boolean;
 }
 
 export class InRootError extends EngineError {
@@ -53,9 +66,14 @@ export class InRootError extends EngineError {
 export class RootDir {
   readonly fd: number;
   private readonly fds = new Set<number>();
+  private readonly mounts: Map<string, MountSource>;
+  private readonly readOnly: boolean;
 
-  constructor(path: string) {
+  /** mounts: by destination; readOnly: the root filesystem's own. */
+  constructor(path: string, mounts = new Map<string, MountSource>(), readOnly = false) {
     this.fd = openSync(path, O_PATH | constants.O_DIRECTORY);
+    this.mounts = mounts;
+    this.readOnly = readOnly;
   }
 
   /** Keeps fd until close() (or release). */
@@ -81,12 +99,13 @@ export class RootDir {
    */
   resolve(path: string, followLast: boolean): Resolved {
     const queue = path.split('/').filter((c) => c && c !== '.');
-    const stack = [this.fd];
+    // The walked directories: their fds, container paths and whether they are mounted read-only.
+    const stack = [{ fd: this.fd, path: '', readOnly: this.readOnly }];
     let hops = 0;
     const top = () => stack[stack.length - 1];
     const parent = () => {
       const d = stack.length > 1 ? stack.pop()! : undefined;
-      if (d !== undefined) this.release(d);
+      if (d !== undefined) this.release(d.fd);
     };
     while (queue.length) {
       const c = queue.shift()!;
@@ -95,26 +114,35 @@ export class RootDir {
         continue;
       }
       const last = queue.length === 0;
-      const e = openEntry(top(), c);
+      const here = `${top().path}/${c}`;
+      const mount = this.mounts.get(here);
+      const readOnly = mount ? mount.readOnly : top().readOnly;
+      let e: { fd: number; st: Stats } | undefined;
+      if (mount) {
+        const fd = this.own(openSync(mount.source, O_PATH));
+        e = { fd, st: fstatSync(fd) };
+      } else {
+        e = openEntry(top().fd, c);
+        if (e) this.own(e.fd);
+      }
       if (!e) {
-        if (last) return { dir: top(), name: c };
+        if (last) return { dir: top().fd, name: c, readOnly };
         throw new InRootError('ENOENT', path, `no such file or directory (at "${c}")`);
       }
-      this.own(e.fd);
-      if (e.st.isSymbolicLink() && (!last || followLast)) {
+      if (!mount && e.st.isSymbolicLink() && (!last || followLast)) {
         if (++hops > MAX_SYMLINKS) throw new InRootError('ELOOP', path, 'too many levels of symbolic links');
-        const target = readlinkSync(at(top(), c));
+        const target = readlinkSync(at(top().fd, c));
         this.release(e.fd);
         if (target.startsWith('/')) while (stack.length > 1) parent();
         queue.unshift(...target.split('/').filter((x) => x && x !== '.'));
         continue;
       }
-      if (last) return { dir: top(), name: c, entry: e };
+      if (last) return { dir: top().fd, name: c, entry: e, readOnly, ...(mount && { mounted: true }) };
       if (!e.st.isDirectory()) throw new InRootError('ENOTDIR', path, `not a directory (at "${c}")`);
-      stack.push(e.fd);
+      stack.push({ fd: e.fd, path: here, readOnly });
     }
     // The path named the root, or a directory reached by "..": its own entry.
     const dir = top();
-    return { dir, entry: { fd: dir, st: fstatSync(dir) } };
+    return { dir: dir.fd, entry: { fd: dir.fd, st: fstatSync(dir.fd) }, readOnly: dir.readOnly };
   }
 }
