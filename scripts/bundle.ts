@@ -66,8 +66,12 @@ for (const cli of ['runts', 'berth']) {
   spawnSync(nodeEntry, ['--help'], { stdio: 'ignore' });
   if (!haveBun) continue;
   // Compiled beside the target and renamed over it: a monitor may be starting the old one right now.
+  // Bun's executables read .env and bunfig.toml from the working directory by default: a root
+  // CLI run in a directory someone else writes would take its environment (RUNTS_HOST_ADDON...)
+  // or a preload from there. Neither is read.
   const tmp = `${entry}.tmp`;
-  const r = spawnSync(bun, ['build', '--compile', '--bytecode', '--format=cjs', outfile, '--outfile', tmp], { encoding: 'utf8' });
+  const flags = ['--compile', '--bytecode', '--no-compile-autoload-dotenv', '--no-compile-autoload-bunfig', '--format=cjs'];
+  const r = spawnSync(bun, ['build', ...flags, outfile, '--outfile', tmp], { encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`bun build --compile ${outfile}: ${r.stderr || r.stdout}`);
   renameSync(tmp, entry);
 }

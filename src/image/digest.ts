@@ -4,9 +4,17 @@ import type { Hash } from 'node:crypto';
 import { InvalidDigestError } from './errors.ts';
 import { sha256Hex } from './sha256.ts';
 
-// node:crypto is loaded on first use (10-20 ms): a berth command that only
-// reads a manifest and a config from the store hashes them in TypeScript.
+// node:crypto is loaded on first use (10-20 ms under Node, 3-4 under Bun): a
+// berth command that only reads a manifest and a config from the store hashes
+// them in TypeScript, or with Bun's own hasher where Bun runs the CLI (no
+// module to load; the TypeScript one runs cold there, ~1 ms a digest).
 const crypto = () => process.getBuiltinModule('node:crypto');
+
+interface BunHasher {
+  update(data: Uint8Array): BunHasher;
+  digest(encoding: 'hex'): string;
+}
+const BunCryptoHasher = (globalThis as { Bun?: { CryptoHasher: new (algorithm: string) => BunHasher } }).Bun?.CryptoHasher;
 
 /** Up to this many bytes, sha256 is computed in TypeScript (sha256.ts). */
 const SMALL = 64 << 10;
@@ -50,7 +58,7 @@ export function hasher(algorithm: Algorithm = 'sha256'): Hash {
 export function digestOf(data: Uint8Array | string, algorithm: Algorithm = 'sha256'): string {
   if (algorithm === 'sha256') {
     const bytes = typeof data === 'string' ? Buffer.from(data) : data;
-    if (bytes.length <= SMALL) return `sha256:${sha256Hex(bytes)}`;
+    if (bytes.length <= SMALL) return `sha256:${BunCryptoHasher ? new BunCryptoHasher('sha256').update(bytes).digest('hex') : sha256Hex(bytes)}`;
   }
   return `${algorithm}:${crypto().createHash(algorithm).update(data).digest('hex')}`;
 }

@@ -181,6 +181,27 @@ describe('--runtime: an OCI runtime binary under the monitor', () => {
   });
 });
 
+describe('the compiled CLIs', () => {
+  it('read no .env or bunfig.toml from the directory they are run in (as root: it may be anyone\'s)', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'berth-cwd-'));
+    try {
+      const canary = join(dir, 'preloaded');
+      writeFileSync(join(dir, '.env'), ['RUNTS_HOST_ADDON', 'RUNTS_EXECUTOR', 'RUNTS_MONITOR', 'BERTH_CLI'].map((k) => `${k}=${dir}/evil\n`).join(''));
+      writeFileSync(join(dir, 'evil.js'), `require('node:fs').writeFileSync(${JSON.stringify(canary)}, 'ran');\n`);
+      writeFileSync(join(dir, 'bunfig.toml'), 'preload = ["./evil.js"]\n');
+      const r = spawnSync(BERTH, [...e.globalArgs, 'run', '--rm', bb, 'sh', '-c', 'echo fine'], { cwd: dir, encoding: 'utf8' });
+      assert.equal(r.status, 0, r.stderr);
+      assert.equal(r.stdout, 'fine\n');
+      const spec = spawnSync(join(import.meta.dirname, '..', '..', 'build', 'runts'), ['spec', '--bundle', dir], { cwd: dir, encoding: 'utf8' });
+      assert.equal(spec.status, 0, spec.stderr);
+      assert.ok(!existsSync(canary), 'a bunfig.toml preload ran');
+      assert.deepEqual(leftovers(e), []);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('berth fails as Docker does, leaving nothing behind', () => {
   const refused = (args: string[], code: number, what: RegExp) => {
     const before = leftovers(e);
