@@ -2,6 +2,7 @@
 
 import { RuntimeError } from '../oci/errors.ts';
 import { EngineError } from '../engine/errors.ts';
+import { writeOut, writeErr } from './output.ts';
 
 export type Loader<C> = () => Promise<{ default: (ctx: C, argv: string[]) => Promise<number> }>;
 
@@ -15,12 +16,12 @@ export function pickCommand<C>(
 ): { load: Loader<C>; rest: string[] } | number {
   const [name, ...rest] = args;
   if (!name || help || name === 'help') {
-    process.stdout.write(usage);
+    writeOut(usage);
     return name || help ? 0 : 1;
   }
   const load = commands[name];
   if (!load) {
-    process.stderr.write(`${prog}: no such command "${name}"\n${usage}`);
+    writeErr(`${prog}: no such command "${name}"\n${usage}`);
     return 1;
   }
   return { load, rest };

@@ -2,6 +2,7 @@
 // such as containerd read the json lines ({"level","msg","time"}) on failure.
 
 import { appendFileSync } from 'node:fs';
+import { writeErr } from './output.ts';
 
 export type Level = 'debug' | 'info' | 'warning' | 'error';
 
@@ -28,10 +29,10 @@ export class Logger {
       try {
         appendFileSync(this.file, `${line}\n`);
       } catch {
-        process.stderr.write(`${line}\n`);
+        writeErr(`${line}\n`);
       }
     } else if (level !== 'error') {
-      process.stderr.write(`${line}\n`);
+      writeErr(`${line}\n`);
     }
   }
 

@@ -8,7 +8,7 @@ import { ConfigError } from '../oci/errors.ts';
 import { REALTIME_POLICIES } from '../oci/sched.ts';
 import type { Process } from '../oci/spec.ts';
 import type { CgroupPlacement } from './cgroups/manager.ts';
-import { unavailableCapabilities } from './plan/process.ts';
+import { unavailableCapabilities } from './capabilities.ts';
 
 let lastCap: number | undefined;
 

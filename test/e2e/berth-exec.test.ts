@@ -7,7 +7,7 @@ import { spawnSync } from 'node:child_process';
 import type { Readable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import { Berth, ExecFailedError } from '../../src/engine/berth.ts';
-import { capMask } from '../../src/runtime/plan/process.ts';
+import { capMask } from '../../src/runtime/capabilities.ts';
 import { BERTH, type EngineImages, onTerminal, startImages, type TestEngine, testEngine } from '../helpers/engine.ts';
 import { waitFor } from '../helpers/runts.ts';
 

@@ -8,7 +8,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { capMask } from '../../src/runtime/plan/process.ts';
+import { capMask } from '../../src/runtime/capabilities.ts';
 import { type Bundle, makeBundle, uniqueId } from '../helpers/bundle.ts';
 import { RUNTS, Runts } from '../helpers/runts.ts';
 

@@ -8,7 +8,7 @@ import { existsSync, mkdirSync, readFileSync, rmdirSync, symlinkSync, writeFileS
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import type { Process, Spec } from '../../src/oci/spec.ts';
-import { capMask } from '../../src/runtime/plan/process.ts';
+import { capMask } from '../../src/runtime/capabilities.ts';
 import { type Bundle, makeBundle, uniqueId } from '../helpers/bundle.ts';
 import { cgroupDirsOf, Runts } from '../helpers/runts.ts';
 

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { capMask } from '../../src/runtime/plan/process.ts';
+import { capMask } from '../../src/runtime/capabilities.ts';
 import type { Spec } from '../../src/oci/spec.ts';
 import { type Bundle, makeBundle, uniqueId } from '../helpers/bundle.ts';
 import { runInside } from '../helpers/inside.ts';

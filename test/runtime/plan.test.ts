@@ -10,7 +10,7 @@ import { encodePlan } from '../../src/runtime/plan/encode.ts';
 import { buildExecPlan, withContainerDefaults } from '../../src/runtime/plan/exec.ts';
 import { type MountContext, mountSteps, parseMountOptions } from '../../src/runtime/plan/mounts.ts';
 import { Op, opName, type Plan } from '../../src/runtime/plan/ops.ts';
-import { capMask, unavailableCapabilities } from '../../src/runtime/plan/process.ts';
+import { capMask, unavailableCapabilities } from '../../src/runtime/capabilities.ts';
 
 function input(edit?: (i: CreatePlanInput) => void): CreatePlanInput {
   const spec = defaultSpec();

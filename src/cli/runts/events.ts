@@ -6,6 +6,7 @@ import { encodeEvent } from '../../runtime/stats/types.ts';
 import { parseArgs } from '../args.ts';
 import { parseDuration } from '../duration.ts';
 import type { Command } from './context.ts';
+import { writeOut } from '../output.ts';
 
 const events: Command = async (ctx, argv) => {
   const { flags, args } = parseArgs(argv, [
@@ -18,10 +19,10 @@ const events: Command = async (ctx, argv) => {
   if (intervalMs <= 0) throw new UsageError(`--interval: ${flags.interval}: the interval must be greater than 0`);
   const runtime = ctx.runtime();
   if (flags.stats) {
-    process.stdout.write(encodeEvent({ type: 'stats', id, data: runtime.stats(id) }));
+    writeOut(encodeEvent({ type: 'stats', id, data: runtime.stats(id) }));
     return 0;
   }
-  for await (const event of runtime.events(id, { intervalMs })) process.stdout.write(encodeEvent(event));
+  for await (const event of runtime.events(id, { intervalMs })) writeOut(encodeEvent(event));
   return 0;
 };
 export default events;

@@ -4,6 +4,7 @@ import { ARCHS } from '../../runtime/seccomp/arch.ts';
 import { supportedSeccompFlags } from '../../runtime/seccomp/kernel.ts';
 import { HOOK_KINDS, NAMESPACE_TYPES, OCI_VERSION } from '../../oci/spec.ts';
 import type { Command } from './context.ts';
+import { writeOut } from '../output.ts';
 
 const features: Command = async () => {
   const out = {
@@ -32,7 +33,7 @@ const features: Command = async () => {
       mountExtensions: { idmap: { enabled: true } },
     },
   };
-  process.stdout.write(`${JSON.stringify(out, null, '    ')}\n`);
+  writeOut(`${JSON.stringify(out, null, '    ')}\n`);
   return 0;
 };
 export default features;

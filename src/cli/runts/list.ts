@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from '../args.ts';
 import type { Command } from './context.ts';
+import { writeOut } from '../output.ts';
 
 /** A uid's name from /etc/passwd, or "#uid" as runc writes one it cannot name. */
 function userNames(): (uid: number) => string {
@@ -29,7 +30,7 @@ const list: Command = async (ctx, argv) => {
   const all = ctx.runtime().list();
   const owner = userNames();
   if (flags.quiet) {
-    process.stdout.write(all.map((c) => `${c.id}\n`).join(''));
+    writeOut(all.map((c) => `${c.id}\n`).join(''));
   } else if (flags.format === 'json') {
     const rows = all.map((c) => ({
       ociVersion: c.ociVersion,
@@ -42,12 +43,12 @@ const list: Command = async (ctx, argv) => {
       annotations: c.annotations,
       owner: owner(c.ownerUid),
     }));
-    process.stdout.write(`${JSON.stringify(rows)}\n`);
+    writeOut(`${JSON.stringify(rows)}\n`);
   } else {
     const rows = [['ID', 'PID', 'STATUS', 'BUNDLE', 'CREATED', 'OWNER']];
     for (const c of all) rows.push([c.id, String(c.pid ?? 0), c.status, c.bundle, c.created, owner(c.ownerUid)]);
     const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
-    process.stdout.write(rows.map((r) => r.map((v, i) => v.padEnd(widths[i] + 3)).join('').trimEnd() + '\n').join(''));
+    writeOut(rows.map((r) => r.map((v, i) => v.padEnd(widths[i] + 3)).join('').trimEnd() + '\n').join(''));
   }
   return 0;
 };

@@ -5,6 +5,7 @@ import { UsageError } from '../../oci/errors.ts';
 import { Logger } from '../log.ts';
 import { describeError, type Loader, pickCommand } from '../dispatch.ts';
 import { type Context, makeContext } from './context.ts';
+import { writeOut, writeErr } from '../output.ts';
 
 const COMMANDS: Record<string, Loader<Context>> = {
   spec: () => import('./spec.ts'),
@@ -55,14 +56,14 @@ export async function main(argv: string[]): Promise<number> {
   ]);
   const log = new Logger(flags.log as string | undefined, flags['log-format'] as string | undefined, !!flags.debug);
   if (flags.version) {
-    process.stdout.write(`runts version ${VERSION}\nspec: 1.3.0\n`);
+    writeOut(`runts version ${VERSION}\nspec: 1.3.0\n`);
     return 0;
   }
   const picked = pickCommand('runts', args, !!flags.help, COMMANDS, USAGE);
   if (typeof picked === 'number') return picked;
   const rootless = flags.rootless as string | undefined;
   if (rootless !== undefined && !['true', 'false', 'auto'].includes(rootless)) {
-    process.stderr.write(`runts: --rootless: "${rootless}" is not true, false or auto\n`);
+    writeErr(`runts: --rootless: "${rootless}" is not true, false or auto\n`);
     return 2;
   }
   const ctx = makeContext(flags.root as string | undefined, log, rootless === 'true' ? true : rootless === 'false' ? false : undefined);
@@ -73,7 +74,7 @@ export async function main(argv: string[]): Promise<number> {
   } catch (e) {
     const msg = describeError(e);
     log.error(msg);
-    process.stderr.write(`runts: ${msg}\n`);
+    writeErr(`runts: ${msg}\n`);
     return 1;
   }
 }

@@ -5,6 +5,7 @@ import { UsageError } from '../../oci/errors.ts';
 import { psRows } from '../../runtime/ps.ts';
 import { oneId, parseArgs } from '../args.ts';
 import type { Command } from './context.ts';
+import { writeOut } from '../output.ts';
 
 const ps: Command = async (ctx, argv) => {
   const { flags, args } = parseArgs(argv, [{ name: 'format', alias: 'f', type: 'string' }]);
@@ -12,10 +13,10 @@ const ps: Command = async (ctx, argv) => {
   if (format !== 'table' && format !== 'json') throw new UsageError(`--format: "${format}" is not table or json`);
   const pids = ctx.runtime().processes(oneId(args, 'ps'));
   if (format === 'json') {
-    process.stdout.write(`${JSON.stringify(pids)}\n`);
+    writeOut(`${JSON.stringify(pids)}\n`);
     return 0;
   }
-  process.stdout.write(`${psRows(pids, args.slice(1)).join('\n')}\n`);
+  writeOut(`${psRows(pids, args.slice(1)).join('\n')}\n`);
   return 0;
 };
 export default ps;

@@ -1,31 +1,14 @@
 // Steps that turn the set-up process into the configured user process:
 // rlimits, terminal, credentials, capabilities, cwd and the program lookup.
 
-import { CAPABILITIES, capabilityBit, RLIMITS } from '../../oci/linux.ts';
+import { RLIMITS } from '../../oci/linux.ts';
 import { seccompRequested } from '../../oci/seccomp.ts';
-import type { Capabilities, LinuxSeccomp, Process } from '../../oci/spec.ts';
+import type { LinuxSeccomp, Process } from '../../oci/spec.ts';
+import { capMask } from '../capabilities.ts';
 import { compileSeccompCached } from '../seccomp/compile.ts';
 import { Op, step, type Step } from './ops.ts';
 
 export const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
-
-const LAST_KNOWN_CAP = CAPABILITIES.length - 1;
-
-/** The mask of the names runts knows and the kernel has (up to lastCap, its cap_last_cap); others are left out. */
-export function capMask(names: readonly string[] = [], lastCap = LAST_KNOWN_CAP): bigint {
-  let mask = 0n;
-  for (const n of names) {
-    const bit = capabilityBit(n);
-    if (bit >= 0 && bit <= lastCap) mask |= 1n << BigInt(bit);
-  }
-  return mask;
-}
-
-/** The names capMask leaves out, each once and sorted: the runtime warns of them (runtime-spec 1.2, as runc). */
-export function unavailableCapabilities(caps: Capabilities | undefined, lastCap = LAST_KNOWN_CAP): string[] {
-  const all = Object.values(caps ?? {}).flat() as string[];
-  return [...new Set(all.filter((n) => capMask([n], lastCap) === 0n))].sort();
-}
 
 /** Limits travel as decimal text (a validated uint64; 2^64-1 is RLIM_INFINITY). */
 export function rlimitSteps(p: Process): Step[] {
