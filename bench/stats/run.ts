@@ -2,7 +2,7 @@
 // runtime, made from the same bundle (busybox `sleep`), and the time to read
 // its statistics through
 //   runts events --stats (CLI) | runc events --stats | Runtime.stats() in-process
-// plus Node's bare start-up and `runts --version` to split the CLI's time.
+// plus the CLI's runtime's bare start (Bun or Node) and `runts --version` to split its time.
 //
 //   .toolchain/node/bin/node bench/stats/run.ts [--n 50] [--warmup 5] [--gap 50] [--json FILE]
 //
@@ -24,6 +24,11 @@ import { jsonOut, option, ratio, stats, table } from '../common.ts';
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const NODE = existsSync(join(REPO, '.toolchain/node/bin/node')) ? join(REPO, '.toolchain/node/bin/node') : process.execPath;
 const RUNTS = join(REPO, 'build/runts');
+// build/runts is Bun's compiled executable where setup could install Bun, else Node's entry
+// (a script): the bare start that splits the CLI's time is that runtime's.
+const BUN = join(REPO, 'node_modules', process.arch === 'arm64' ? '@oven/bun-linux-aarch64' : '@oven/bun-linux-x64', 'bin', 'bun');
+const ON_NODE = readFileSync(RUNTS).subarray(0, 2).toString() === '#!';
+const BARE: [string, string[], string] = ON_NODE ? [NODE, ['-e', '0'], 'node -e 0'] : [BUN, ['-e', '0'], 'bun -e 0'];
 const RUNC = '/usr/sbin/runc';
 const BUSYBOX = '/bin/busybox';
 
@@ -130,7 +135,7 @@ async function bench(): Promise<void> {
         return performance.now() - t;
       },
     },
-    { name: 'node -e 0', once: () => timed(NODE, ['-e', '0']) },
+    { name: BARE[2], once: () => timed(BARE[0], BARE[1]) },
     { name: 'runts --version', once: () => timed(RUNTS, ['--version']) },
   ];
   process.stderr.write(`bench/stats: N=${N}, warm-up ${WARMUP}, gap ${GAP} ms, ${cases.length} paths interleaved, temp ${TMP}\n`);
@@ -166,15 +171,15 @@ async function bench(): Promise<void> {
   ];
   const split = [
     ['runts events --stats (CLI), split', 'ms (medians)'],
-    ['Node start-up (node -e 0)', ms(med('node -e 0'))],
-    ['loading runts (--version - node -e 0)', ms(med('runts --version') - med('node -e 0'))],
+    [`the runtime's bare start (${BARE[2]})`, ms(med(BARE[2]))],
+    [`loading runts (--version - ${BARE[2]})`, ms(med('runts --version') - med(BARE[2]))],
     ['the call itself (events --stats - --version)', ms(med(cases[0].name) - med('runts --version'))],
   ];
 
   const out: string[] = [];
   out.push(`bench/stats  N=${N} per path (after ${WARMUP} warm-up rounds), ${GAP} ms idle before each, ${new Date().toISOString()}`);
   out.push(
-    `node ${must(sh(NODE, ['--version']), 'node').trim()}, ${must(sh(RUNC, ['--version']), 'runc').split('\n')[0]}, kernel ${must(sh('uname', ['-r']), 'uname').trim()}, ${readdirSync('/sys/devices/system/cpu').filter((d) => /^cpu\d+$/.test(d)).length} cpus, ${hostHierarchies().length} cgroup hierarchies`,
+    `build/runts on ${ON_NODE ? `node ${must(sh(NODE, ['--version']), 'node').trim()}` : `bun ${must(sh(BUN, ['--version']), 'bun').trim()}`}, ${must(sh(RUNC, ['--version']), 'runc').split('\n')[0]}, kernel ${must(sh('uname', ['-r']), 'uname').trim()}, ${readdirSync('/sys/devices/system/cpu').filter((d) => /^cpu\d+$/.test(d)).length} cpus, ${hostHierarchies().length} cgroup hierarchies`,
   );
   out.push('', table(rows), '', table(ratios), '', table(split));
   out.push('', `shape: keys only runc prints: ${onlyRunc.join(', ') || 'none'}; only runts prints: ${onlyRunts.join(', ') || 'none'}`);
