@@ -20,6 +20,7 @@ import { runHealthcheck } from './health/probe.ts';
 import { type AttachSession, attachContainer } from './containers/attach.ts';
 import { type Change, type CommitOptions, commitContainer, containerChanges, exportContainer } from './containers/changes.ts';
 import { type CopyOptions, copyFromContainer, copyToContainer } from './containers/cp.ts';
+import { copyFromContainerAsTar, copyTarToContainer } from './containers/cp-tar.ts';
 import { type ExecOptions, type ExecProcess, execInContainer } from './containers/exec.ts';
 import { containerLogs, type LogEntry, type LogOptions } from './containers/logs.ts';
 import { pauseContainer, unpauseContainer } from './containers/pause.ts';
@@ -30,7 +31,7 @@ import { type TopResult, topContainer } from './containers/top.ts';
 import { type EventQuery, queryEvents } from './events.ts';
 import type { EngineEvent } from './store/events.ts';
 import type { NewImage } from '../image/build.ts';
-import type { Writable } from 'node:stream';
+import type { Readable, Writable } from 'node:stream';
 import { removeImages } from './images.ts';
 import { diskUsage, type DiskUsage, pruneContainers, pruneSystem, type SystemPruneResult } from './system.ts';
 import { Volumes } from './volumes/api.ts';
@@ -229,6 +230,16 @@ export class Berth {
   /** cp SRC CONTAINER:DEST, resolving DEST inside the container's root. */
   async copyTo(src: string, ref: string, dest: string, opts: CopyOptions = {}): Promise<void> {
     await copyToContainer(this.ctx, await this.get(ref), src, dest, opts);
+  }
+
+  /** SRC in the container as a tar on out (Docker's `cp CONTAINER:SRC -`); out is not ended. */
+  async copyFromAsTar(ref: string, src: string, out: Writable, opts: Pick<CopyOptions, 'followLink'> = {}): Promise<void> {
+    await copyFromContainerAsTar(this.ctx, await this.get(ref), src, out, opts);
+  }
+
+  /** A tar from input extracted into the directory dest in the container (Docker's `cp - CONTAINER:DEST`). */
+  async copyTarTo(input: Readable, ref: string, dest: string): Promise<void> {
+    await copyTarToContainer(this.ctx, await this.get(ref), input, dest);
   }
 
   /** Published ports (none until networking); a private port asked for that is not published is NotFound. */

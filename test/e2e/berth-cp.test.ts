@@ -7,8 +7,10 @@ import { existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readlinkSy
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { spawnSync } from 'node:child_process';
 import { Berth } from '../../src/engine/berth.ts';
-import { type EngineImages, startImages, type TestEngine, testEngine } from '../helpers/engine.ts';
+import { tarBuffer, type WriteEntry } from '../../src/image/tar/writer.ts';
+import { BERTH, type EngineImages, startImages, type TestEngine, testEngine } from '../helpers/engine.ts';
 
 let images: EngineImages;
 let e: TestEngine;
@@ -91,9 +93,66 @@ describe('berth cp out of a container', () => {
     assert.match(e.berth(['cp', 'box:/data/file/', work]).stderr, /not a directory/);
     assert.match(e.berth(['cp', 'box:/data', join(work, 'via-root')]).stderr, /cannot copy a directory to a file/);
     assert.match(e.berth(['cp', 'box:/data/file', join(work, 'missing-dir') + '/']).stderr, /no such directory/);
-    assert.match(e.berth(['cp', 'box:/data/file', '-']).stderr, /tar streams/);
     assert.match(e.berth(['cp', join(work, 'a'), join(work, 'b')]).stderr, /exactly one of the two paths is in a container/);
     assert.match(e.berth(['cp', 'nosuch:/x', work]).stderr, /no such container: nosuch/);
+  });
+});
+
+describe('berth cp with a tar stream ("-")', () => {
+  const cp = (args: string[], input?: Buffer) => spawnSync(BERTH, [...e.globalArgs, 'cp', ...args], { input, maxBuffer: 64 << 20 });
+  const names = (tar: Buffer) => spawnSync('tar', ['-tvf', '-'], { input: tar, encoding: 'utf8' }).stdout.split('\n').filter(Boolean).map((l) => l.split(/\s+/).slice(5).join(' ')).sort();
+
+  it('writes SRC as a tar on standard output, under its name, or its contents with SRC/.', () => {
+    let r = cp(['box:/data/sub', '-']);
+    assert.equal(r.status, 0, String(r.stderr));
+    assert.deepEqual(names(r.stdout), ['sub/', 'sub/deep']);
+    const x = mkdtempSync(join(work, 'untar-'));
+    assert.equal(spawnSync('tar', ['-xf', '-', '-C', x], { input: r.stdout }).status, 0);
+    assert.equal(readFileSync(join(x, 'sub', 'deep'), 'utf8'), 'deep\n');
+    r = cp(['box:/data/.', '-']);
+    assert.equal(r.status, 0, String(r.stderr));
+    const all = names(r.stdout);
+    for (const n of ['file', 'sub/', 'sub/deep', 'up -> ../../', 'link -> /etc/passwd']) assert.ok(all.includes(n), `${n} in ${all.join(', ')}`);
+    // A symlink to the root is itself, not the container's root; with -L a symlink to a file is the file.
+    assert.deepEqual(names(cp(['box:/escape', '-']).stdout), ['escape -> /']);
+    assert.deepEqual(names(cp(['-L', 'box:/data/link', '-']).stdout), ['link']);
+    assert.match(String(cp(['box:/nope', '-']).stderr), /no such file or directory in container box: \/nope/);
+  });
+
+  it('extracts a tar from standard input into a directory: files, directories, links', async () => {
+    const tar = await tarBuffer([
+      { name: 'made/', type: 'dir', mode: 0o750 },
+      { name: 'made/f', type: 'file', mode: 0o640, data: Buffer.from('from tar\n'), uid: 1000, gid: 1000 },
+      { name: 'made/s', type: 'symlink', linkname: 'f' },
+      { name: 'made/h', type: 'link', linkname: 'made/f' },
+      { name: './top', type: 'file', mode: 0o644, data: Buffer.from('top\n') },
+    ]);
+    ok(['exec', 'box', 'mkdir', '-p', '/into']);
+    const r = cp(['-', 'box:/into'], tar);
+    assert.equal(r.status, 0, String(r.stderr));
+    assert.equal(ok(['exec', 'box', 'sh', '-c', 'cat /into/made/s /into/top; stat -c "%a %u:%g %h" /into/made /into/made/f']), 'from tar\ntop\n750 0:0 2\n640 1000:1000 2\n');
+  });
+
+  it('refuses an entry that would leave DEST, by name, writing none of it', async () => {
+    ok(['exec', 'box', 'mkdir', '-p', '/dest']);
+    for (const [entry, why] of [
+      [{ name: '../escaped', type: 'file', data: Buffer.from('x') }, /"\.\.\/escaped": a path with "\.\."/],
+      [{ name: '/abs', type: 'file', data: Buffer.from('x') }, /"\/abs": an absolute path/],
+      [{ name: 'h', type: 'link', linkname: '../data/file' }, /link target "\.\.\/data\/file" is a path with "\.\."/],
+    ] as const) {
+      const r = cp(['-', 'box:/dest'], await tarBuffer([entry as WriteEntry]));
+      assert.equal(r.status, 1);
+      assert.match(String(r.stderr), why);
+    }
+    // Through a symlink the container planted, to a path that is the canary on the host.
+    ok(['exec', 'box', 'ln', '-s', canary, '/dest/tohost']);
+    let r = cp(['-', 'box:/dest'], await tarBuffer([{ name: 'tohost/written', type: 'file', data: Buffer.from('payload') }]));
+    assert.equal(r.status, 1);
+    assert.match(String(r.stderr), /entry "tohost\/written": "tohost" on its path is not a directory in the container \(a symlink is not followed\)/);
+    r = cp(['-', 'box:/dest/../data/file'], await tarBuffer([{ name: 'x', type: 'file', data: Buffer.from('x') }]));
+    assert.match(String(r.stderr), /a tar stream goes into a directory/);
+    assert.equal(ok(['exec', 'box', 'ls', '-A', '/dest']), 'tohost\n');
+    hostUntouched();
   });
 });
 

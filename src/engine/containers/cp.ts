@@ -137,7 +137,7 @@ function fchmodDir(fd: number, mode: number): void {
   }
 }
 
-function usable(row: ContainerRow): void {
+export function usable(row: ContainerRow): void {
   if (row.state === 'creating' || row.state === 'removing' || row.state === 'dead') throw new ConflictError(`container ${row.name} is ${row.state}`);
 }
 
@@ -150,7 +150,7 @@ function hostParent(path: string, field: string): number {
   }
 }
 
-function isContents(path: string): boolean {
+export function isContents(path: string): boolean {
   return path === '.' || path.endsWith('/.');
 }
 
@@ -172,7 +172,7 @@ function place(srcDir: number, srcName: string, src: Entry, contents: boolean, d
   else copyEntry(srcDir, srcName, src, dest.parent!, dest.name!, side);
 }
 
-function lexicalName(path: string): string {
+export function lexicalName(path: string): string {
   return posix.basename(posix.normalize(`/${path}`)) || '/';
 }
 
@@ -187,14 +187,13 @@ function bindMounts(ctx: EngineContext, row: ContainerRow): Map<string, MountSou
   return mounts;
 }
 
-function containerRoot(ctx: EngineContext, row: ContainerRow): RootDir {
+export function containerRoot(ctx: EngineContext, row: ContainerRow): RootDir {
   return new RootDir(rootfsPath(ctx, row.id), bindMounts(ctx, row), !!row.config.readOnly);
 }
 
 /** cp CONTAINER:SRC DEST */
 export async function copyFromContainer(ctx: EngineContext, row: ContainerRow, src: string, dest: string, opts: CopyOptions = {}): Promise<void> {
   usable(row);
-  if (dest === '-') throw new InvalidArgumentError('DEST', 'tar streams ("-") are not supported: give a host path');
   const side: Side = { stripSetId: true, keepOwner: !!opts.archive, warn: ctx.warn };
   await withLock(ctx.lockPath(row.id), async () => {
     mountRootfs(ctx, row.id);
@@ -226,7 +225,6 @@ export async function copyFromContainer(ctx: EngineContext, row: ContainerRow, s
 /** cp SRC CONTAINER:DEST */
 export async function copyToContainer(ctx: EngineContext, row: ContainerRow, src: string, dest: string, opts: CopyOptions = {}): Promise<void> {
   usable(row);
-  if (src === '-') throw new InvalidArgumentError('SRC', 'tar streams ("-") are not supported: give a host path');
   const side: Side = { stripSetId: false, keepOwner: !!opts.archive, warn: ctx.warn };
   const srcDir = hostParent(src, 'SRC');
   const srcName = basename(resolvePath(src));

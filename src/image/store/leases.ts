@@ -1,6 +1,9 @@
 // Leases keep what a running operation has written so far (blobs, snapshots)
 // safe from garbage collection until it records an image. A lease lives as
 // long as the process that holds it: a killed pull's lease expires with it.
+// Its file is written with the first thing it holds: one that holds nothing
+// (a run of an image whose layers are all unpacked) protects nothing, and
+// costs no file.
 
 import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
@@ -17,15 +20,16 @@ interface LeaseFile {
 export class Lease {
   private readonly file: string;
   private readonly data: LeaseFile;
+  private saved = false;
 
   constructor(file: string) {
     this.file = file;
     this.data = { pid: process.pid, created: new Date().toISOString(), digests: [], snapshots: [] };
-    this.save();
   }
 
   private save(): void {
     writeAtomic(this.file, JSON.stringify(this.data));
+    this.saved = true;
   }
 
   addDigest(...digests: string[]): void {
@@ -39,7 +43,7 @@ export class Lease {
   }
 
   release(): void {
-    rmSync(this.file, { force: true });
+    if (this.saved) rmSync(this.file, { force: true });
   }
 }
 
