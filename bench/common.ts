@@ -1,5 +1,7 @@
 // What every bench script shares: its numeric options, the --json target,
-// and the statistics and table it reports with.
+// the statistics and table it reports with, and a process's memory.
+
+import { readFileSync } from 'node:fs';
 
 /** `--name N` from the command line, a non-negative integer (at least `min`), or fallback. */
 export function option(name: string, fallback: number, min = 0): number {
@@ -44,4 +46,17 @@ export const ratio = (a: number, b: number): string => (Number.isFinite(a / b) ?
 export function table(rows: string[][]): string {
   const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
   return rows.map((r) => r.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]) : cell.padStart(widths[c]))).join('  ')).join('\n');
+}
+
+export interface Memory {
+  rss: number;
+  pss: number;
+  anon: number;
+}
+
+/** A process's memory in KiB, from its smaps_rollup. */
+export function memoryOf(pid: number): Memory {
+  const text = readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8');
+  const kib = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(text)?.[1] ?? NaN);
+  return { rss: kib('Rss'), pss: kib('Pss'), anon: kib('Anonymous') };
 }

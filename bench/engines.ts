@@ -146,19 +146,25 @@ function podmanEngine(place: Place): Engine | Skipped {
     daemons: () => [],
     async stop() {
       sh(...podman(['system', 'reset', '-f']));
-      if (!hadLibpodParent)
-        for (const h of hostHierarchies()) {
-          const parent = join(h.mountPoint, 'libpod_parent');
-          if (!existsSync(parent)) continue;
-          for (const d of readdirSync(parent, { withFileTypes: true })) if (d.isDirectory()) await removeCgroup(join(parent, d.name));
-          await removeCgroup(parent);
-        }
-      if (!hadRunContainers) rmSync('/run/containers', { recursive: true, force: true });
+      await removePodmanLeftovers({ hadLibpodParent, hadRunContainers });
     },
   };
 }
 
-/** rmdir, retried while a process on its way out still holds the cgroup. */
+/** What Podman makes outside its --root and --runroot, removed unless it was there before: its
+ * libpod_parent cgroups (conmon's) and /run/containers. */
+export async function removePodmanLeftovers(had: { hadLibpodParent: boolean; hadRunContainers: boolean }): Promise<void> {
+  if (!had.hadLibpodParent)
+    for (const h of hostHierarchies()) {
+      const parent = join(h.mountPoint, 'libpod_parent');
+      if (!existsSync(parent)) continue;
+      for (const d of readdirSync(parent, { withFileTypes: true })) if (d.isDirectory()) await removeCgroup(join(parent, d.name));
+      await removeCgroup(parent);
+    }
+  if (!had.hadRunContainers) rmSync('/run/containers', { recursive: true, force: true });
+}
+
+/** rmdir, retried while a process on its way out still holds the cgroup (conmon outlives `podman rm` briefly). */
 async function removeCgroup(dir: string): Promise<void> {
   for (let tries = 0; ; tries++) {
     try {

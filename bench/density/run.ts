@@ -18,7 +18,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startImages } from '../../test/helpers/engine.ts';
-import { jsonOut, median, option, table } from '../common.ts';
+import { jsonOut, type Memory, median, memoryOf, option, table } from '../common.ts';
 import { type Engine, type Skipped, must, sh, startEngines, stopEngines } from '../engines.ts';
 
 const N = option('n', 100, 1);
@@ -34,18 +34,6 @@ if (process.getuid?.() !== 0) {
 const TMP = mkdtempSync(join(tmpdir(), 'berth-bench-density-'));
 const RUN = mkdtempSync('/run/bbd-');
 
-interface Memory {
-  rss: number;
-  pss: number;
-  anon: number;
-}
-
-/** KiB figures of smaps_rollup. */
-function memoryOf(pid: number): Memory {
-  const text = readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8');
-  const kib = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(text)?.[1] ?? NaN);
-  return { rss: kib('Rss'), pss: kib('Pss'), anon: kib('Anonymous') };
-}
 
 function parentOf(pid: number): { ppid: number; comm: string } {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');

@@ -18,7 +18,7 @@
 // there before. The run fails if anything is left behind.
 
 import { type SpawnSyncReturns, spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -26,7 +26,8 @@ import { defaultSpec } from '../../src/oci/default-spec.ts';
 import { hostHierarchies } from '../../src/runtime/cgroups/hierarchy.ts';
 import type { MonitorRecord } from '../../src/runtime/monitor.ts';
 import { Runtime } from '../../src/runtime/runtime.ts';
-import { median, option, table } from '../common.ts';
+import { type Memory, median, memoryOf, option, table } from '../common.ts';
+import { removePodmanLeftovers } from '../engines.ts';
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -51,18 +52,6 @@ function must(r: SpawnSyncReturns<string>, what: string): string {
   return r.stdout;
 }
 
-interface Memory {
-  rss: number;
-  pss: number;
-  anon: number;
-}
-
-/** KiB figures of smaps_rollup. */
-function memoryOf(pid: number): Memory {
-  const text = readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8');
-  const kib = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(text)?.[1] ?? NaN);
-  return { rss: kib('Rss'), pss: kib('Pss'), anon: kib('Anonymous') };
-}
 
 /** run+exit+delete of `true`, ms, with and without a monitor, interleaved. */
 async function lifecycle(rt: Runtime): Promise<{ plain: number[]; monitored: number[] }> {
@@ -134,28 +123,9 @@ function row(name: string, ms: Memory[]): string[] {
   return [name, mib(median(ms.map((m) => m.rss))), mib(median(ms.map((m) => m.pss))), mib(median(ms.map((m) => m.anon))), String(ms.length)];
 }
 
-/** rmdir, retried while the cgroup still holds a process on its way out (conmon outlives `podman rm` briefly). */
-async function removeCgroup(dir: string): Promise<void> {
-  for (let tries = 0; ; tries++) {
-    try {
-      return rmdirSync(dir);
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'EBUSY' || tries === 500) throw e;
-      await new Promise((r) => setTimeout(r, 10));
-    }
-  }
-}
-
 async function cleanUpPodman(): Promise<void> {
   for (const name of podman(['ps', '-aq']).stdout.split('\n').filter(Boolean)) podman(['rm', '-f', '-t', '0', name]);
-  if (!hadLibpodParent)
-    for (const h of hostHierarchies()) {
-      const parent = join(h.mountPoint, 'libpod_parent');
-      if (!existsSync(parent)) continue;
-      for (const d of readdirSync(parent, { withFileTypes: true })) if (d.isDirectory()) await removeCgroup(join(parent, d.name));
-      await removeCgroup(parent);
-    }
-  if (!hadRunContainers) rmSync('/run/containers', { recursive: true, force: true });
+  await removePodmanLeftovers({ hadLibpodParent, hadRunContainers });
   const overlay = join(TMP, 'podman/storage/overlay');
   if (readFileSync('/proc/self/mountinfo', 'utf8').includes(` ${overlay} `)) sh('umount', ['-l', overlay]);
 }

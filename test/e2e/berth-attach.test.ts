@@ -5,30 +5,20 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
 import { Berth } from '../../src/engine/berth.ts';
-import { BERTH, type EngineImages, onTerminal, startImages, type TestEngine, testEngine } from '../helpers/engine.ts';
+import { BERTH, berthOk, engineHooks, type EngineImages, onTerminal, type TestEngine } from '../helpers/engine.ts';
 import { waitFor } from '../helpers/runts.ts';
 
 let images: EngineImages;
 let e: TestEngine;
 let lib: Berth;
-
-before(async () => {
-  images = await startImages();
-  e = testEngine(images.registry.host);
+// Registered first, so the library closes before the engine's store is removed.
+after(() => lib?.close());
+engineHooks((f) => {
+  ({ images, e } = f);
   lib = new Berth({ root: e.root, runRoot: e.runRoot });
 });
 
-after(async () => {
-  lib?.close();
-  e?.cleanup();
-  await images?.stop();
-});
-
-function ok(args: string[]): string {
-  const r = e.berth(args);
-  assert.equal(r.code, 0, `${args.join(' ')}: ${r.stderr}`);
-  return r.stdout;
-}
+const ok = (args: string[]) => berthOk(e, args);
 
 const state = (name: string) => ok(['ps', '-a', '--filter', `name=${name}`, '--format', '{{.State}}']).trim();
 

@@ -5,20 +5,13 @@
 
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { after, before, describe, it } from 'node:test';
-import { awaitStoreIdle, type EngineImages, startImages, type TestEngine, testEngine } from '../helpers/engine.ts';
+import { after, describe, it } from 'node:test';
+import { awaitStoreIdle, engineHooks, type EngineImages, type TestEngine } from '../helpers/engine.ts';
 import { berthAsync, inspectOf, killMonitor, runtimeRecord, storeLeftovers } from '../helpers/engine-state.ts';
 
 let images: EngineImages;
 let e: TestEngine;
-before(async () => {
-  images = await startImages();
-  e = testEngine(images.registry.host);
-});
-after(async () => {
-  e?.cleanup();
-  await images?.stop();
-});
+engineHooks((f) => ({ images, e } = f));
 
 const KILLED = 128 + 9;
 

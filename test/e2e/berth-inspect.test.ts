@@ -6,30 +6,20 @@ import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { Berth } from '../../src/engine/berth.ts';
-import { BERTH, type EngineImages, startImages, type TestEngine, testEngine } from '../helpers/engine.ts';
+import { BERTH, berthOk, engineHooks, type EngineImages, type TestEngine } from '../helpers/engine.ts';
 import { waitFor } from '../helpers/runts.ts';
 
 let images: EngineImages;
 let e: TestEngine;
 let lib: Berth;
-
-before(async () => {
-  images = await startImages();
-  e = testEngine(images.registry.host);
+// Registered first, so the library closes before the engine's store is removed.
+after(() => lib?.close());
+engineHooks((f) => {
+  ({ images, e } = f);
   lib = new Berth({ root: e.root, runRoot: e.runRoot });
 });
 
-after(async () => {
-  lib?.close();
-  e?.cleanup();
-  await images?.stop();
-});
-
-function ok(args: string[]): string {
-  const r = e.berth(args);
-  assert.equal(r.code, 0, `${args.join(' ')}: ${r.stderr}`);
-  return r.stdout;
-}
+const ok = (args: string[]) => berthOk(e, args);
 
 const psField = (name: string, field: string) => ok(['ps', '-a', '--filter', `name=${name}`, '--format', `{{.${field}}}`]).trim();
 

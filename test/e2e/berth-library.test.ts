@@ -1,37 +1,16 @@
 // The engine as a Node program uses it: `import { Berth } from 'berth'`, no
 // CLI and no daemon; errors as typed classes.
 
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { Berth, ConflictError, InvalidArgumentError, NotFoundError } from 'berth';
-import { awaitStoreIdle, type EngineImages, startImages } from '../helpers/engine.ts';
+import { type EngineImages, libraryHooks } from '../helpers/engine.ts';
 
 let images: EngineImages;
 let berth: Berth;
 let root: string;
 let runRoot: string;
-
-before(async () => {
-  images = await startImages();
-  root = mkdtempSync(join(tmpdir(), 'berth-lib-'));
-  runRoot = mkdtempSync('/run/berth-l');
-  berth = new Berth({ root, runRoot, images: { registry: { hosts: { [images.registry.host]: { plainHttp: true } } } } });
-});
-
-after(async () => {
-  try {
-    for (const c of await berth.list({ all: true })) await berth.remove(c.id, { force: true });
-    berth.close();
-    awaitStoreIdle(root);
-    rmSync(root, { recursive: true, force: true });
-    rmSync(runRoot, { recursive: true, force: true });
-  } finally {
-    await images.stop();
-  }
-});
+libraryHooks('lib', (f) => ({ images, berth, root, runRoot } = f));
 
 describe('the Berth library', () => {
   it('runs, waits, reads logs, inspects and removes', async () => {

@@ -5,21 +5,14 @@
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
-import { awaitStoreIdle, type EngineImages, leftovers, startImages, type TestEngine, testEngine } from '../helpers/engine.ts';
+import { after, describe, it } from 'node:test';
+import { awaitStoreIdle, engineHooks, type EngineImages, leftovers, type TestEngine } from '../helpers/engine.ts';
 import { cgroupDirsOf, waitFor } from '../helpers/runts.ts';
 import { inspectOf, simulateReboot } from '../helpers/engine-state.ts';
 
 let images: EngineImages;
 let e: TestEngine;
-before(async () => {
-  images = await startImages();
-  e = testEngine(images.registry.host);
-});
-after(async () => {
-  e?.cleanup();
-  await images?.stop();
-});
+engineHooks((f) => ({ images, e } = f));
 
 function run(args: string[]): string {
   const r = e.berth(['run', '-d', ...args]);

@@ -3,37 +3,16 @@
 // a container made through the same Berth.
 
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, before, it } from 'node:test';
+import { it } from 'node:test';
 import { Berth, ConflictError, InvalidArgumentError, NotFoundError } from 'berth';
-import { awaitStoreIdle, type EngineImages, startImages } from '../helpers/engine.ts';
+import { type EngineImages, libraryHooks } from '../helpers/engine.ts';
 
 let images: EngineImages;
 let berth: Berth;
 let root: string;
-let runRoot: string;
-
-before(async () => {
-  images = await startImages();
-  root = mkdtempSync(join(tmpdir(), 'berth-vlib-'));
-  runRoot = mkdtempSync('/run/berth-v');
-  berth = new Berth({ root, runRoot, images: { registry: { hosts: { [images.registry.host]: { plainHttp: true } } } } });
-});
-
-after(async () => {
-  try {
-    for (const c of await berth.list({ all: true })) await berth.remove(c.id, { force: true, volumes: true });
-    for (const v of await berth.volumes.list()) await berth.volumes.remove(v.name);
-    berth.close();
-    awaitStoreIdle(root);
-    rmSync(root, { recursive: true, force: true });
-    rmSync(runRoot, { recursive: true, force: true });
-  } finally {
-    await images.stop();
-  }
-});
+libraryHooks('vlib', (f) => ({ images, berth, root } = f));
 
 it('berth.volumes: create, get, inspect, in use, remove, prune, with typed errors', async () => {
   const v = await berth.volumes.create({ name: 'libvol', labels: { a: 'b' } });

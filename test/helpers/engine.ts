@@ -3,10 +3,13 @@
 // registry (Debian's docker-registry on 127.0.0.1), built from Debian's
 // busybox-static with every applet.
 
+import assert from 'node:assert/strict';
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { existsSync, lstatSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, realpathSync, rmdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
+import { after, before } from 'node:test';
+import { Berth } from '../../src/engine/berth.ts';
 import { buildImage, pushImage } from '../image/helpers/images.ts';
 import { busyboxBinary, dir, file, symlink } from '../image/helpers/layers.ts';
 import { startRegistry, type TestRegistry } from '../image/helpers/registry.ts';
@@ -132,6 +135,52 @@ export function testEngine(registryHost: string): TestEngine {
       rmSync(runRoot, { recursive: true, force: true });
     },
   };
+}
+
+/** A test file's images and engine: made before its tests, removed after them (set receives them). */
+export function engineHooks(set: (f: { images: EngineImages; e: TestEngine }) => void, extra: ExtraImage[] = []): void {
+  let f: { images: EngineImages; e: TestEngine } | undefined;
+  before(async () => {
+    const images = await startImages(extra);
+    f = { images, e: testEngine(images.registry.host) };
+    set(f);
+  });
+  after(async () => {
+    f?.e.cleanup();
+    await f?.images.stop();
+  });
+}
+
+/** A berth command that must succeed: its standard output. */
+export function berthOk(e: TestEngine, args: string[]): string {
+  const r = e.berth(args);
+  assert.equal(r.code, 0, `${args.join(' ')}: ${r.stderr}`);
+  return r.stdout;
+}
+
+/** A test file's images and a Berth library on a private store (prefix names its dirs), removed after its tests with what they left. */
+export function libraryHooks(prefix: string, set: (f: { images: EngineImages; berth: Berth; root: string; runRoot: string }) => void): void {
+  let f: { images: EngineImages; berth: Berth; root: string; runRoot: string } | undefined;
+  before(async () => {
+    const images = await startImages();
+    const root = mkdtempSync(join(tmpdir(), `berth-${prefix}-`));
+    const runRoot = mkdtempSync(`/run/berth-${prefix[0]}`);
+    f = { images, root, runRoot, berth: new Berth({ root, runRoot, images: { registry: { hosts: { [images.registry.host]: { plainHttp: true } } } } }) };
+    set(f);
+  });
+  after(async () => {
+    if (!f) return;
+    try {
+      for (const c of await f.berth.list({ all: true })) await f.berth.remove(c.id, { force: true, volumes: true });
+      for (const v of await f.berth.volumes.list()) await f.berth.volumes.remove(v.name);
+      f.berth.close();
+      awaitStoreIdle(f.root);
+      rmSync(f.root, { recursive: true, force: true });
+      rmSync(f.runRoot, { recursive: true, force: true });
+    } finally {
+      await f.images.stop();
+    }
+  });
 }
 
 /**

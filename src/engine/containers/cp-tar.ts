@@ -106,6 +106,17 @@ function clear(dir: number, base: string, keepDir: boolean): boolean {
   return false;
 }
 
+/** The tar's owner, mode and time on an entry open as fd, which it closes. */
+function finish(fd: number, h: TarHeader): void {
+  try {
+    fchownSync(fd, h.uid, h.gid);
+    fchmodSync(fd, h.mode & 0o7777);
+    futimesSync(fd, h.mtime, h.mtime);
+  } finally {
+    closeSync(fd);
+  }
+}
+
 async function extract(dest: number, h: TarHeader, data: AsyncGenerator<Buffer>, warn: (m: string) => void): Promise<void> {
   const parts = entryParts(h.name);
   if (typeof parts === 'string') throw new InvalidArgumentError('tar', `entry "${h.name}": ${parts}`);
@@ -116,25 +127,17 @@ async function extract(dest: number, h: TarHeader, data: AsyncGenerator<Buffer>,
     const path = at(dir, base);
     if (h.type === 'dir') {
       if (!clear(dir, base, true)) mkdirSync(path, { mode: 0o700 });
-      const fd = openSync(path, constants.O_RDONLY | constants.O_DIRECTORY | constants.O_NOFOLLOW);
-      try {
-        fchownSync(fd, h.uid, h.gid);
-        fchmodSync(fd, h.mode & 0o7777);
-        futimesSync(fd, h.mtime, h.mtime);
-      } finally {
-        closeSync(fd);
-      }
+      finish(openSync(path, constants.O_RDONLY | constants.O_DIRECTORY | constants.O_NOFOLLOW), h);
     } else if (h.type === 'file') {
       clear(dir, base, false);
       const fd = openSync(path, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
       try {
         for await (const chunk of data) for (let off = 0; off < chunk.length; ) off += writeSync(fd, chunk, off);
-        fchownSync(fd, h.uid, h.gid);
-        fchmodSync(fd, h.mode & 0o7777);
-        futimesSync(fd, h.mtime, h.mtime);
-      } finally {
+      } catch (e) {
         closeSync(fd);
+        throw e;
       }
+      finish(fd, h);
     } else if (h.type === 'symlink') {
       clear(dir, base, false);
       symlinkSync(h.linkname, path);
