@@ -14,6 +14,7 @@ import { EventStore } from './store/events.ts';
 import { BinaryRuntime } from './runtimes/binary.ts';
 import { InProcessRuntime } from './runtimes/inprocess.ts';
 import type { ContainerRuntime } from './runtimes/types.ts';
+import type { Spec } from '../oci/spec.ts';
 
 export interface EngineOptions {
   /** Images, container bundles and logs, volumes, the database (default /var/lib/berth). */
@@ -36,6 +37,9 @@ export class EngineContext {
   readonly runtime: Runtime;
   readonly warn: (msg: string) => void;
   readonly berthCommand: string[];
+  /** Specs this process wrote to a container's config.json, validated: a start in the same
+   * process (a run) hands them to the runtime instead of its reading the file again. */
+  readonly preparedSpecs = new Map<string, Spec>();
 
   constructor(opts: EngineOptions, berthCommand: string[]) {
     this.root = opts.root ?? '/var/lib/berth';

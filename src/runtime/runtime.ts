@@ -67,6 +67,9 @@ export interface CreateOptions {
   /** Start the executor through a container monitor (monitor.ts), which holds
    * the container's stdio, logs it, serves attach and records its exit. */
   monitor?: MonitorOptions;
+  /** The bundle's config.json as parsed and validated by the caller that wrote it (an
+   * engine, in the same process): not read and validated again. */
+  spec?: Spec;
 }
 
 export interface Created {
@@ -177,17 +180,20 @@ export class Runtime {
     }
   }
 
-  /** Loads and validates a bundle's config.json and checks its rootfs. */
-  loadBundle(bundle: string): { spec: Spec; rootfs: string } {
+  /** Loads and validates a bundle's config.json (unless given it, validated) and checks its rootfs. */
+  loadBundle(bundle: string, validated?: Spec): { spec: Spec; rootfs: string } {
     const dir = resolve(bundle);
-    let text: string;
-    try {
-      text = readFileSync(join(dir, 'config.json'), 'utf8');
-    } catch (e) {
-      const code = (e as NodeJS.ErrnoException).code;
-      throw new NotFoundError(`bundle ${dir}: cannot read config.json${code ? ` (${code})` : ''}`);
+    let spec = validated;
+    if (!spec) {
+      let text: string;
+      try {
+        text = readFileSync(join(dir, 'config.json'), 'utf8');
+      } catch (e) {
+        const code = (e as NodeJS.ErrnoException).code;
+        throw new NotFoundError(`bundle ${dir}: cannot read config.json${code ? ` (${code})` : ''}`);
+      }
+      spec = parseSpec(text);
     }
-    const spec = parseSpec(text);
     if (!spec.root) throw new ConfigError('root', 'is required on Linux');
     const rootfs = resolve(dir, spec.root.path);
     let isDir = false;
@@ -213,7 +219,7 @@ export class Runtime {
     const { buildCreatePlan, NET_DEVICES_SYNC } = await planning.create();
     const { sendListener } = await planning.notify();
     const bundle = resolve(opts.bundle);
-    const { spec, rootfs } = this.loadBundle(bundle);
+    const { spec, rootfs } = this.loadBundle(bundle, opts.spec);
     // Before the claim: a refused cgroupsPath or device rule must leave no state directory.
     let cgroups = planPlacement(spec.linux?.cgroupsPath, id, undefined, this.cgroupParent);
     const devices = deviceRules(spec.linux?.resources?.devices);

@@ -28,9 +28,14 @@ describe('diskFilterStore', () => {
     store.set('k1', filter);
     assert.equal(store.get('k2'), undefined);
     const [file] = readdirSync(cache);
-    const entry = JSON.parse(readFileSync(join(cache, file), 'utf8'));
-    writeFileSync(join(cache, file), JSON.stringify({ ...entry, key: `${entry.key}x` }));
+    const entry = readFileSync(join(cache, file));
+    // The same length, one byte of the key changed.
+    const changed = Buffer.from(entry);
+    changed[changed.indexOf(0x0a) + 1] ^= 1;
+    writeFileSync(join(cache, file), changed);
     assert.equal(store.get('k1'), undefined);
+    writeFileSync(join(cache, file), entry);
+    assert.deepEqual(store.get('k1'), filter);
   });
 
   it('misses on a damaged entry, and a directory it cannot make is no error', () => {
@@ -38,11 +43,12 @@ describe('diskFilterStore', () => {
     const store = diskFilterStore(cache);
     store.set('k', filter);
     const [file] = readdirSync(cache);
-    const entry = JSON.parse(readFileSync(join(cache, file), 'utf8'));
-    writeFileSync(join(cache, file), JSON.stringify({ ...entry, program: 'AAAA' }));
-    assert.equal(store.get('k'), undefined);
-    writeFileSync(join(cache, file), '{');
-    assert.equal(store.get('k'), undefined);
+    const entry = readFileSync(join(cache, file));
+    // A program cut short of whole instructions, a header that is not one, an empty file.
+    for (const damaged of [entry.subarray(0, entry.length - 3), Buffer.concat([Buffer.from('x'), entry]), Buffer.alloc(0)]) {
+      writeFileSync(join(cache, file), damaged);
+      assert.equal(store.get('k'), undefined);
+    }
     writeFileSync(join(dir, 'file'), '');
     const blocked = diskFilterStore(join(dir, 'file', 'sub'));
     blocked.set('k', filter);

@@ -49,10 +49,10 @@ export async function createContainer(ctx: EngineContext, config: ContainerConfi
       mountRootfs(ctx, id, { volatile: config.autoRemove });
       failpoint('create-after-mount');
       const mounts = await resolveMounts(ctx, id, rootfsPath(ctx, id), config.mounts ?? [], image.config, made);
-      prepareSpec({
+      ctx.preparedSpecs.set(id, prepareSpec({
         id, config: stored, image: image.config, imageName: image.record.name, imageDigest: image.manifestDesc.digest,
         rootfs: rootfsPath(ctx, id), containerDir: dir, mounts, warn: ctx.warn,
-      });
+      }));
       failpoint('create-after-bundle');
       ctx.containers.update(id, { state: 'created' });
       ctx.events.add('container', 'create', id, { name, image: config.image });

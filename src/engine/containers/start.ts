@@ -35,6 +35,9 @@ export async function startLocked(ctx: EngineContext, row: ContainerRow, hooks: 
   await deleteRuntimeContainer(ctx, row, true);
   rmSync(ctx.monitorDir(id), { recursive: true, force: true });
   const runtime = ctx.runtimeFor(config.runtime);
+  // Once: a later start reads config.json, as a start in another process does.
+  const prepared = ctx.preparedSpecs.get(id);
+  ctx.preparedSpecs.delete(id);
   // The health check's schedule is the monitor's: it runs `berth healthcheck run ID` on the interval.
   const timer = healthTimer(ctx.berthCommand, id, config.health);
   // Its volumes' locks are held until the row says running: an exit of another container on them
@@ -49,7 +52,7 @@ export async function startLocked(ctx: EngineContext, row: ContainerRow, hooks: 
       exitCommand: [...ctx.berthCommand, 'container', 'cleanup', id],
       ...(timer && { timer }),
       ...monitorCgroup(ctx),
-    }, config.tty ?? false);
+    }, config.tty ?? false, prepared);
     failpoint('start-after-create');
     try {
       await hooks.created?.(ctx.monitorDir(id));

@@ -1,6 +1,7 @@
 // runts, in this process: the runtime library itself.
 
 import { StepError } from '../../oci/errors.ts';
+import type { Spec } from '../../oci/spec.ts';
 import type { MonitorOptions } from '../../runtime/monitor.ts';
 import type { Runtime } from '../../runtime/runtime.ts';
 import { processAlive } from '../../runtime/state-store.ts';
@@ -23,8 +24,8 @@ export class InProcessRuntime implements ContainerRuntime {
     this.runtime = runtime;
   }
 
-  async create(id: string, bundle: string, monitor: MonitorOptions): Promise<void> {
-    await this.runtime.create(id, { bundle, monitor });
+  async create(id: string, bundle: string, monitor: MonitorOptions, _terminal: boolean, spec?: Spec): Promise<void> {
+    await this.runtime.create(id, { bundle, monitor, ...(spec && { spec }) });
   }
 
   async start(id: string): Promise<void> {

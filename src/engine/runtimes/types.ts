@@ -2,7 +2,7 @@
 // runtime library in-process (runts, the default) or a runtime binary with
 // runc's command line (runc, crun, gVisor's runsc), driven as conmon drives it.
 
-import type { Process } from '../../oci/spec.ts';
+import type { Process, Spec } from '../../oci/spec.ts';
 import type { Stdio } from '../../runtime/executor.ts';
 import type { MonitorOptions } from '../../runtime/monitor.ts';
 import type { Stats } from '../../runtime/stats/types.ts';
@@ -32,8 +32,9 @@ export interface ExecStarted {
 export interface ContainerRuntime {
   /** As the user named it ("runts", "runc", "/usr/bin/runsc"). */
   readonly name: string;
-  /** Creates the container under a monitor (opts); its process waits for start. */
-  create(id: string, bundle: string, monitor: MonitorOptions, terminal: boolean): Promise<void>;
+  /** Creates the container under a monitor (opts); its process waits for start. spec: the
+   * bundle's config.json as its writer validated it, where the runtime can take it as is. */
+  create(id: string, bundle: string, monitor: MonitorOptions, terminal: boolean, spec?: Spec): Promise<void>;
   start(id: string): Promise<void>;
   /** Undefined when the runtime knows no such container. */
   status(id: string): RuntimeStatus | undefined;
