@@ -52,6 +52,28 @@ export function parseRecord(line: string): LogRecord | undefined {
   return { time, ns, stream, partial: tag === 'P', text: line.slice(c + 1) };
 }
 
+/** Records joined into lines as they come: a piece (P) waits on its stream for the rest of its line. */
+export class LineJoiner {
+  private readonly open: Partial<Record<LogStream, LogLine>> = {};
+
+  /** The line r completes, if it does. */
+  push(r: LogRecord): LogLine | undefined {
+    const cur = this.open[r.stream];
+    if (cur) cur.text += r.text;
+    else this.open[r.stream] = { time: r.time, ns: r.ns, stream: r.stream, text: r.text, partial: true };
+    if (r.partial) return undefined;
+    const done = this.open[r.stream]!;
+    done.partial = false;
+    this.open[r.stream] = undefined;
+    return done;
+  }
+
+  /** Lines whose end never came (the stream closed mid-line). */
+  pending(): LogLine[] {
+    return (['stdout', 'stderr'] as const).flatMap((s) => (this.open[s] ? [this.open[s]!] : []));
+  }
+}
+
 /**
  * The lines of a log, oldest file first (path.N ... path.1, path), pieces of
  * a line joined per stream. Lines that are not records (a file cut by a
@@ -59,23 +81,15 @@ export function parseRecord(line: string): LogRecord | undefined {
  */
 export function logLines(files: string[]): LogLine[] {
   const out: LogLine[] = [];
-  const open: Partial<Record<LogStream, LogLine>> = {};
+  const joiner = new LineJoiner();
   for (const content of files) {
     for (const raw of content.split('\n')) {
       const r = parseRecord(raw);
-      if (!r) continue;
-      const cur = open[r.stream];
-      if (cur) cur.text += r.text;
-      else open[r.stream] = { time: r.time, ns: r.ns, stream: r.stream, text: r.text, partial: true };
-      if (!r.partial) {
-        const done = open[r.stream]!;
-        done.partial = false;
-        out.push(done);
-        open[r.stream] = undefined;
-      }
+      const line = r && joiner.push(r);
+      if (line) out.push(line);
     }
   }
-  for (const s of ['stdout', 'stderr'] as const) if (open[s]) out.push(open[s]!);
+  out.push(...joiner.pending());
   return out.sort((x, y) => (x.ns < y.ns ? -1 : x.ns > y.ns ? 1 : 0));
 }
 

@@ -116,4 +116,15 @@ describe('Berth.logs (library)', () => {
       for await (const _ of lib.logs('counter', { since: 'yesterday' })) void _;
     }, /since: "yesterday" is not a time/);
   });
+
+  it('follows across rotations: every line once and in order', async () => {
+    const id = ok(['run', '-d', '--log-opt', 'max-size=2k', '--log-opt', 'max-file=3', images.busybox, 'sh', '-c', 'i=0; while [ $i -lt 300 ]; do i=$((i+1)); echo line $i; usleep 5000; done']).trim();
+    const got: string[] = [];
+    for await (const l of lib.logs(id, { follow: true, pollMs: 50 })) got.push(l.output);
+    assert.deepEqual(got, Array.from({ length: 300 }, (_, i) => `line ${i + 1}\n`));
+    // The files hold the last few kB: what a read of them gives now starts well after line 1.
+    const kept: string[] = [];
+    for await (const l of lib.logs(id)) kept.push(l.output);
+    assert.ok(kept.length < 300 && kept.at(-1) === 'line 300\n', `${kept.length} lines kept`);
+  });
 });

@@ -1,11 +1,11 @@
 // berth logs: the CRI log the monitor writes (it outlives the monitor and
 // any berth), read back as `docker logs` selects it; following polls the
-// files until the container stops, picking up where the last read ended.
+// active file until the container stops, reading only what was appended.
 
-import { readFileSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { formatLine, type LogLine, logFileNames, logLines, selectLines } from '../../runtime/cri-log.ts';
+import { formatLine, LineJoiner, type LogLine, logFileNames, logLines, parseRecord, selectLines } from '../../runtime/cri-log.ts';
 import type { EngineContext } from '../context.ts';
 import { InvalidArgumentError } from '../errors.ts';
 import { nowNs, type TimeArg, toNs } from '../time.ts';
@@ -29,16 +29,95 @@ export interface LogEntry extends LogLine {
   output: string;
 }
 
-function readLines(ctx: EngineContext, id: string): LogLine[] {
+/** Where a follow has read the active log file to: its inode and byte offset. */
+interface ReadPoint {
+  ino: number;
+  offset: number;
+}
+
+/** The bytes of the file at path from offset on, with the inode they came from; null if it is gone. */
+function readFrom(path: string, offset: number): { ino: number; size: number; bytes: Buffer } | null {
+  let fd: number;
+  try {
+    fd = openSync(path, 'r');
+  } catch {
+    return null; // not rotated that far yet, or removed with the container
+  }
+  try {
+    const { ino, size } = fstatSync(fd);
+    const from = offset <= size ? offset : 0;
+    const bytes = Buffer.alloc(size - from);
+    for (let got = 0; got < bytes.length; ) {
+      const n = readSync(fd, bytes, got, bytes.length - got, from + got);
+      if (n === 0) return { ino, size: from + got, bytes: bytes.subarray(0, got) };
+      got += n;
+    }
+    return { ino, size, bytes };
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Every line in the log's files, oldest first, and where the active file was read to. */
+function readLines(ctx: EngineContext, id: string): { lines: LogLine[]; at: ReadPoint } {
   const row = ctx.containers.get(id);
   const names = logFileNames(join(ctx.containerDir(id), LOG_FILE), row?.config.logMaxFiles ?? 1);
-  return logLines(names.map((n) => {
-    try {
-      return readFileSync(n, 'utf8');
-    } catch {
-      return ''; // not rotated that far yet, or removed with the container
+  const reads = names.map((n) => readFrom(n, 0));
+  const active = reads.at(-1);
+  return { lines: logLines(reads.map((r) => r?.bytes.toString('utf8') ?? '')), at: { ino: active?.ino ?? -1, offset: active?.size ?? 0 } };
+}
+
+/**
+ * A follow's reads after the first: only what was appended to the active file
+ * since the last one. A rotation renames the file being read to path.1 (the
+ * monitor rotates between records): its rest is read there first, then the
+ * new file from its start; a file truncated in place (one file kept) is read
+ * from its start again.
+ */
+class LogTail {
+  private readonly path: string;
+  private at: ReadPoint;
+  private rest = Buffer.alloc(0);
+  private readonly joiner = new LineJoiner();
+
+  constructor(path: string, at: ReadPoint) {
+    this.path = path;
+    this.at = at;
+  }
+
+  next(): LogLine[] {
+    const chunks: Buffer[] = [];
+    const cur = readFrom(this.path, this.at.ino === -1 ? 0 : this.at.offset);
+    if (cur && cur.ino !== this.at.ino) {
+      const old = readFrom(`${this.path}.1`, this.at.offset);
+      if (old && old.ino === this.at.ino) chunks.push(old.bytes);
+      const fresh = readFrom(this.path, 0);
+      if (fresh) {
+        chunks.push(fresh.bytes);
+        this.at = { ino: fresh.ino, offset: fresh.size };
+      }
+    } else if (cur) {
+      if (cur.size - cur.bytes.length < this.at.offset) this.rest = Buffer.alloc(0);
+      chunks.push(cur.bytes);
+      this.at = { ino: cur.ino, offset: cur.size };
     }
-  }));
+    const buf = Buffer.concat([this.rest, ...chunks]);
+    const end = buf.lastIndexOf(0x0a) + 1;
+    // A record is one write; what follows the last newline is not there whole yet.
+    this.rest = buf.subarray(end);
+    const out: LogLine[] = [];
+    for (const raw of buf.subarray(0, end).toString('utf8').split('\n')) {
+      const r = parseRecord(raw);
+      const line = r && this.joiner.push(r);
+      if (line) out.push(line);
+    }
+    return out;
+  }
+
+  /** Lines left without their end once the container has stopped. */
+  pending(): LogLine[] {
+    return this.joiner.pending();
+  }
 }
 
 function isUp(ctx: EngineContext, id: string): boolean {
@@ -52,20 +131,18 @@ export async function* containerLogs(ctx: EngineContext, id: string, opts: LogOp
   const since = toNs('since', opts.since, now);
   const until = toNs('until', opts.until, now);
   const entry = (l: LogLine): LogEntry => ({ ...l, output: formatLine(l, !!opts.timestamps) });
-  let lines = selectLines(readLines(ctx, id), { since, until, tail: opts.tail });
-  for (const l of lines) yield entry(l);
+  const first = readLines(ctx, id);
+  for (const l of selectLines(first.lines, { since, until, tail: opts.tail })) yield entry(l);
   if (!opts.follow) return;
-  // New lines are those after the last one given (by time, then by count at that time).
-  let last = lines.at(-1)?.ns ?? since ?? 0n;
-  let seenAtLast = lines.filter((l) => l.ns === last).length;
+  const tail = new LogTail(join(ctx.containerDir(id), LOG_FILE), first.at);
   for (;;) {
+    // Up before the read: an exit after the read still has its last lines read next round.
     const up = isUp(ctx, id);
-    lines = selectLines(readLines(ctx, id), { since: last, until });
-    const fresh = [...lines.filter((l) => l.ns === last).slice(seenAtLast), ...lines.filter((l) => l.ns > last)];
-    for (const l of fresh) yield entry(l);
-    if (fresh.length) {
-      last = fresh.at(-1)!.ns;
-      seenAtLast = lines.filter((l) => l.ns === last).length;
+    const fresh = tail.next();
+    if (!up) fresh.push(...tail.pending());
+    for (const l of fresh) {
+      if (until !== undefined && l.ns >= until) return;
+      if (since === undefined || l.ns >= since) yield entry(l);
     }
     if (!up || (until !== undefined && nowNs() >= until) || opts.signal?.aborted) return;
     try {
