@@ -15,6 +15,10 @@
  *   --pass-fd FD    FD becomes the program's fd 3, 4, ... in order
  *   --cwd DIR       the program's working directory
  *   --terminal      take the pty master from console.sock (the program connects to it)
+ *   --exec-console  hold the pty masters of detached execs with a terminal: each is
+ *                   sent on exec-tty.sock (a console socket), read and thrown
+ *                   away until its last slave closes, so the process neither blocks
+ *                   on a full terminal nor gets a hangup (Docker's exec -d -t)
  *   --stdin         the container's stdin is a pipe attach clients write to
  *   --pid-file PATH the init's pid is read there once the program exits 0
  *                   (an OCI runtime's --pid-file); else it comes on the ctl socket
@@ -71,7 +75,7 @@ struct command {
 };
 
 struct opts {
-  int ctl, exec_fd, stdin, terminal;
+  int ctl, exec_fd, stdin, terminal, exec_console;
   int pass[MAX_PASS];
   int npass;
   const char *cwd, *pid_file;
@@ -153,6 +157,7 @@ static void parse(int argc, char **argv, struct opts *o, struct crilog *log) {
     }
     if (strcmp(a, "--stdin") == 0) o->stdin = 1;
     else if (strcmp(a, "--terminal") == 0) o->terminal = 1;
+    else if (strcmp(a, "--exec-console") == 0) o->exec_console = 1;
     else if (!v) fail("usage", EINVAL, a);
     else if (strcmp(a, "--ctl") == 0) ctl_fd = o->ctl = number(v, "ctl"), i++;
     else if (strcmp(a, "--log") == 0) log->path = v, i++;
@@ -189,13 +194,13 @@ static int join_cgroup(const char *procs) {
   return w == 1 ? 0 : -1;
 }
 
-static int listen_console(void) {
+static int listen_console(const char *name) {
   struct sockaddr_un addr = {.sun_family = AF_UNIX};
-  strcpy(addr.sun_path, "console.sock");
+  strcpy(addr.sun_path, name);
   int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (fd < 0) return -1;
   unlink(addr.sun_path);
-  if (bind(fd, (struct sockaddr *)&addr, sizeof addr) < 0 || listen(fd, 1) < 0) {
+  if (bind(fd, (struct sockaddr *)&addr, sizeof addr) < 0 || listen(fd, 8) < 0) {
     close(fd);
     return -1;
   }
@@ -272,6 +277,9 @@ struct monitor {
   struct stream out, err;
   struct attach at;
   int console_fd;
+  int exec_console_fd;
+  int *held; /* detached execs' pty masters, drained */
+  size_t nheld, held_cap;
   pid_t child, init;
   int init_known; /* 0: not yet, 1: init, -1: none (the create failed or its starter went) */
   int timer_fd, timer_armed;
@@ -359,6 +367,33 @@ static int pump(struct monitor *m, struct stream *s, int frame) {
   return 1;
 }
 
+static void hold_exec_console(struct monitor *m) {
+  int master = recv_master(m->exec_console_fd);
+  if (master < 0) return;
+  if (m->nheld == m->held_cap) {
+    size_t cap = m->held_cap ? 2 * m->held_cap : 4;
+    int *h = realloc(m->held, cap * sizeof *h);
+    if (!h) {
+      close(master);
+      return;
+    }
+    m->held = h, m->held_cap = cap;
+  }
+  fcntl(master, F_SETFL, O_NONBLOCK);
+  m->held[m->nheld++] = master;
+}
+
+/* Output nobody reads; EOF or EIO (its last slave closed) ends the hold. */
+static void drain_held(struct monitor *m, size_t i) {
+  char buf[4096];
+  ssize_t n;
+  do n = read(m->held[i], buf, sizeof buf);
+  while (n < 0 && errno == EINTR);
+  if (n > 0 || (n < 0 && errno == EAGAIN)) return;
+  close(m->held[i]);
+  m->held[i] = m->held[--m->nheld];
+}
+
 static void take_console(struct monitor *m) {
   int master = recv_master(m->console_fd);
   close(m->console_fd);
@@ -429,6 +464,7 @@ static void finish(struct monitor *m) {
   }
   attach_finish(&m->at, json, (size_t)n - 1);
   unlink("attach.sock");
+  if (m->exec_console_fd >= 0) unlink("exec-tty.sock");
   /* Forked, so the monitor is gone by the time it runs: the command may delete the container,
    * which waits for the monitor to leave. A timer command still running is left to finish. */
   if (m->o->exit.argv) spawn_command(&m->o->exit);
@@ -443,6 +479,7 @@ static void loop(struct monitor *m, int sfd) {
     if (m->all_gone) {
       unlink("attach.sock");
       if (m->console_fd >= 0) unlink("console.sock");
+      if (m->exec_console_fd >= 0) unlink("exec-tty.sock");
       _exit(0);
     }
     if (ctl_fd >= 0 && m->child_done && m->init_known) {
@@ -450,7 +487,7 @@ static void loop(struct monitor *m, int sfd) {
       ctl_fd = -1;
     }
     if (m->timer_fd >= 0 && !m->timer_armed && m->init_known > 0) arm_timer(m);
-    size_t need = 9 + m->at.n;
+    size_t need = 10 + m->at.n + m->nheld;
     if (need > pcap) {
       struct pollfd *np = realloc(p, need * sizeof *p);
       if (np) p = np, pcap = need;
@@ -466,6 +503,9 @@ static void loop(struct monitor *m, int sfd) {
     p[k++] = (struct pollfd){m->at.listen_fd, POLLIN, 0};
     p[k++] = (struct pollfd){waiting ? m->at.stdin_fd : -1, POLLOUT, 0};
     p[k++] = (struct pollfd){m->timer_fd, POLLIN, 0};
+    p[k++] = (struct pollfd){m->exec_console_fd, POLLIN, 0};
+    size_t held = k, nheld = m->nheld;
+    for (size_t i = 0; i < nheld && k < pcap; i++) p[k++] = (struct pollfd){m->held[i], POLLIN, 0};
     size_t first = k;
     for (size_t i = 0; i < m->at.n && k < pcap; i++) p[k++] = (struct pollfd){waiting ? -1 : m->at.clients[i].fd, POLLIN, 0};
     if (poll(p, k, -1) < 0) continue;
@@ -481,6 +521,10 @@ static void loop(struct monitor *m, int sfd) {
     if (p[5].revents) attach_accept(&m->at);
     if (p[6].revents && m->at.pending) attach_flush_stdin(&m->at);
     if (p[7].revents) timer_due(m);
+    /* Last first: drain_held moves the last held fd into a closed one's place. */
+    for (size_t i = nheld; i-- > 0;)
+      if (p[held + i].revents) drain_held(m, i);
+    if (p[8].revents) hold_exec_console(m);
     for (size_t i = first; i < k; i++)
       if (p[i].revents && m->at.clients[i - first].fd == p[i].fd && p[i].fd >= 0) attach_input(&m->at, i - first);
     attach_compact(&m->at);
@@ -489,7 +533,7 @@ static void loop(struct monitor *m, int sfd) {
 
 int main(int argc, char **argv) {
   struct opts o = {.ctl = -1, .exec_fd = -1};
-  struct monitor m = {.o = &o, .log = {.fd = -1, .max_files = 1}, .console_fd = -1, .timer_fd = -1};
+  struct monitor m = {.o = &o, .log = {.fd = -1, .max_files = 1}, .console_fd = -1, .exec_console_fd = -1, .timer_fd = -1};
   m.out = (struct stream){.fd = -1, .name = "stdout"};
   m.err = (struct stream){.fd = -1, .name = "stderr"};
   m.at = (struct attach){.listen_fd = -1, .stdin_fd = -1, .pty_fd = -1};
@@ -501,7 +545,8 @@ int main(int argc, char **argv) {
   /* What can fail is done before the fork, so the starter hears of it and nothing runs. */
   if (m.log.path && crilog_open(&m.log) < 0) fail("log", errno, m.log.path);
   if (attach_listen(&m.at, "attach.sock") < 0) fail("attach", errno, "attach.sock");
-  if (o.terminal && (m.console_fd = listen_console()) < 0) fail("console", errno, "console.sock");
+  if (o.terminal && (m.console_fd = listen_console("console.sock")) < 0) fail("console", errno, "console.sock");
+  if (o.exec_console && (m.exec_console_fd = listen_console("exec-tty.sock")) < 0) fail("console", errno, "exec-tty.sock");
   if (o.timer.argv && (m.timer_fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK)) < 0) fail("timer", errno, "timerfd");
   int devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
   if (devnull < 0) fail("dev-null", errno, "/dev/null");

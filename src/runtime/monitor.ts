@@ -33,7 +33,14 @@ export interface MonitorOptions {
   /** cgroup.procs files (absolute paths) the monitor joins before it starts anything, so that
    * it lives in cgroups of the caller's choosing, not the caller's own (see src/engine/monitor-cgroup.ts). */
   cgroupProcs?: string[];
+  /** Hold the terminals of detached execs: a console socket at <dir>/exec-tty.sock
+   * (EXEC_CONSOLE_SOCKET) takes each pty master, whose output the monitor reads and drops
+   * until the process is gone, as Docker's daemon does for `exec -d -t`. */
+  execConsole?: boolean;
 }
+
+/** Where a detached exec with a terminal sends its pty master, in the monitor's directory. */
+export const EXEC_CONSOLE_SOCKET = 'exec-tty.sock';
 
 /** Due every intervalMs from the moment the monitor knows the init (create), the first
  * time after firstDelayMs (default intervalMs); a run still going when the next is due
@@ -168,6 +175,7 @@ export function startMonitor(rec: MonitorRecord, opts: MonitorOptions, program: 
   if (opts.logMaxFiles) args.push('--log-max-files', String(opts.logMaxFiles));
   if (opts.stdin) args.push('--stdin');
   if (terminal) args.push('--terminal');
+  if (opts.execConsole) args.push('--exec-console');
   pass.forEach((_, i) => args.push('--pass-fd', String(4 + i)));
   if (program.execFd !== undefined) {
     args.push('--exec-fd', String(fds.length));

@@ -5,11 +5,13 @@
 // console socket is the executor's terminal relay.
 
 import { closeSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 import { CAPABILITIES } from '../../oci/linux.ts';
 import type { Process } from '../../oci/spec.ts';
 import { resolveUser } from '../../image/user.ts';
 import type { Stdio } from '../../runtime/executor.ts';
+import { EXEC_CONSOLE_SOCKET } from '../../runtime/monitor.ts';
 import { kernelLastCap } from '../../runtime/process-checks.ts';
 import type { EngineContext } from '../context.ts';
 import { ConflictError, ExecFailedError, InvalidArgumentError } from '../errors.ts';
@@ -58,7 +60,6 @@ export function execProcess(ctx: EngineContext, row: ContainerRow, opts: ExecOpt
   if (!base) throw new ConflictError(`container ${row.name} has no process configuration to exec from`);
   for (const [i, kv] of (opts.env ?? []).entries()) if (!kv.includes('=') || kv.startsWith('=')) throw new InvalidArgumentError(`env[${i}]`, `"${kv}" is not KEY=VALUE`);
   if (opts.workdir !== undefined && !opts.workdir.startsWith('/')) throw new InvalidArgumentError('workdir', `"${opts.workdir}" is not an absolute path`);
-  if (opts.detach && opts.tty) throw new InvalidArgumentError('tty', 'a detached exec keeps no terminal: drop -t or -d');
   const proc: Process = structuredClone(base);
   proc.args = [...opts.cmd];
   proc.terminal = !!opts.tty;
@@ -99,7 +100,9 @@ export async function execInContainer(ctx: EngineContext, row: ContainerRow, opt
   const stdio: Stdio = opts.detach ? ['ignore', 'ignore', 'ignore'] : pipe ? pairs.map((p) => p?.fd ?? 'ignore') : (opts.stdio as Stdio);
   let started;
   try {
-    started = await ctx.runtimeFor(row.config.runtime).exec(row.id, { process: proc, detach: !!opts.detach, stdio });
+    // Detached with a terminal: the container's monitor holds it (its console socket).
+    const consoleSocket = opts.detach && opts.tty ? join(ctx.monitorDir(row.id), EXEC_CONSOLE_SOCKET) : undefined;
+    started = await ctx.runtimeFor(row.config.runtime).exec(row.id, { process: proc, detach: !!opts.detach, stdio, ...(consoleSocket && { consoleSocket }) });
   } catch (e) {
     for (const p of pairs) p?.socket.destroy();
     throw e;

@@ -49,6 +49,7 @@ export async function startLocked(ctx: EngineContext, row: ContainerRow, hooks: 
       ...(config.logMaxSize !== undefined && { logMaxSize: config.logMaxSize }),
       ...(config.logMaxFiles !== undefined && { logMaxFiles: config.logMaxFiles }),
       stdin: config.openStdin ?? false,
+      execConsole: true,
       exitCommand: [...ctx.berthCommand, 'container', 'cleanup', id],
       ...(timer && { timer }),
       ...monitorCgroup(ctx),

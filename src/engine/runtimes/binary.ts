@@ -119,7 +119,10 @@ export class BinaryRuntime implements ContainerRuntime {
     const pidFile = join(dir, 'pid');
     const logFile = join(dir, 'log.json');
     writeFileSync(processFile, JSON.stringify(req.process));
-    const args = [...this.globalArgs, '--log', logFile, '--log-format', 'json', 'exec', '--process', processFile, '--pid-file', pidFile, ...(req.detach ? ['--detach'] : []), id];
+    const args = [...this.globalArgs, '--log', logFile, '--log-format', 'json', 'exec', '--process', processFile, '--pid-file', pidFile];
+    if (req.detach) args.push('--detach');
+    if (req.consoleSocket) args.push('--console-socket', req.consoleSocket);
+    args.push(id);
     const child = process.getBuiltinModule('node:child_process').spawn(this.path, args, { stdio: req.stdio });
     let status: number | undefined;
     const exit = new Promise<number>((resolve) => {

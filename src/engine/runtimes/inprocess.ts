@@ -68,7 +68,11 @@ export class InProcessRuntime implements ContainerRuntime {
 
   async exec(id: string, req: ExecRequest): Promise<ExecStarted> {
     try {
-      return await this.runtime.exec(id, { process: req.process, detach: req.detach, stdio: req.stdio, terminalRelay: !!req.process.terminal && !req.detach });
+      return await this.runtime.exec(id, {
+        process: req.process, detach: req.detach, stdio: req.stdio,
+        terminalRelay: !!req.process.terminal && !req.detach,
+        ...(req.consoleSocket && { consoleSocket: req.consoleSocket }),
+      });
     } catch (e) {
       throw e instanceof StepError ? execFailure(e) : e;
     }

@@ -20,6 +20,8 @@ export interface ExecRequest {
    * process.terminal (never detached) the runtime makes the terminal and
    * relays it to these. */
   stdio: Stdio;
+  /** Detached with a terminal: the console socket its pty master goes to (the monitor's). */
+  consoleSocket?: string;
 }
 
 export interface ExecStarted {
