@@ -4,20 +4,15 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { after, before, describe, it } from 'node:test';
-import { Berth } from '../../src/engine/berth.ts';
+import { describe, it } from 'node:test';
+import type { Berth } from '../../src/engine/berth.ts';
 import { BERTH, berthOk, engineHooks, type EngineImages, type TestEngine } from '../helpers/engine.ts';
 import { waitFor } from '../helpers/runts.ts';
 
 let images: EngineImages;
 let e: TestEngine;
 let lib: Berth;
-// Registered first, so the library closes before the engine's store is removed.
-after(() => lib?.close());
-engineHooks((f) => {
-  ({ images, e } = f);
-  lib = new Berth({ root: e.root, runRoot: e.runRoot });
-});
+engineHooks((f) => ({ images, e, lib } = f), [], true);
 
 const ok = (args: string[]) => berthOk(e, args);
 

@@ -11,7 +11,8 @@ import { humanSize } from '../../src/cli/berth/format.ts';
 import { pruneReport } from '../../src/cli/berth/confirm.ts';
 import { InvalidArgumentError } from '../../src/engine/errors.ts';
 import { resolveInRoot } from '../../src/image/rootfs-read.ts';
-import { anonymousName, checkVolumeName } from '../../src/engine/volumes/names.ts';
+import { checkVolumeName } from '../../src/engine/volumes/names.ts';
+import { randomId } from '../../src/engine/random-id.ts';
 import { checkOptions, MS, planMount } from '../../src/engine/volumes/options.ts';
 
 const field = (fn: () => unknown): string => {
@@ -29,7 +30,7 @@ describe('volume names', () => {
     for (const n of ['ab', 'my_vol.1', 'A-b', '0'.repeat(64)]) assert.equal(checkVolumeName(n), n);
     for (const n of ['a', '', '.hidden', '-x', '_x', 'a/b', '..', 'a b', 'a:b', 'a\0b', 'x'.repeat(256)]) assert.equal(field(() => checkVolumeName(n)), 'name');
     assert.equal(field(() => checkVolumeName('/x', 'mounts[0].source')), 'mounts[0].source');
-    assert.match(anonymousName(), /^[0-9a-f]{64}$/);
+    assert.match(randomId(), /^[0-9a-f]{64}$/);
   });
 });
 

@@ -137,15 +137,18 @@ export function testEngine(registryHost: string): TestEngine {
   };
 }
 
-/** A test file's images and engine: made before its tests, removed after them (set receives them). */
-export function engineHooks(set: (f: { images: EngineImages; e: TestEngine }) => void, extra: ExtraImage[] = []): void {
-  let f: { images: EngineImages; e: TestEngine } | undefined;
+/** A test file's images and engine (and with library, a Berth on the same store): made before its
+ * tests, removed after them (set receives them). */
+export function engineHooks(set: (f: { images: EngineImages; e: TestEngine; lib: Berth }) => void, extra: ExtraImage[] = [], library = false): void {
+  let f: { images: EngineImages; e: TestEngine; lib?: Berth } | undefined;
   before(async () => {
     const images = await startImages(extra);
-    f = { images, e: testEngine(images.registry.host) };
-    set(f);
+    const e = testEngine(images.registry.host);
+    f = { images, e, ...(library && { lib: new Berth({ root: e.root, runRoot: e.runRoot }) }) };
+    set(f as { images: EngineImages; e: TestEngine; lib: Berth });
   });
   after(async () => {
+    f?.lib?.close();
     f?.e.cleanup();
     await f?.images.stop();
   });

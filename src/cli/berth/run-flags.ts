@@ -80,7 +80,8 @@ export function parseBytes(flag: string, text: string): number {
   return Math.round(Number(m[1]) * 1024 ** ' kmgt'.indexOf((m[2] || ' ').toLowerCase()));
 }
 
-function keyValues(flag: string, items: string[]): Record<string, string> {
+/** K=V items (--label, --opt...) as a record; a bare K is K="". */
+export function keyValues(flag: string, items: string[]): Record<string, string> {
   const out: Record<string, string> = {};
   for (const kv of items) {
     const eq = kv.indexOf('=');

@@ -4,17 +4,7 @@ import { parseArgs } from '../args.ts';
 import { UsageError } from '../../oci/errors.ts';
 import { InvalidArgumentError } from '../../engine/errors.ts';
 import type { Context } from './context.ts';
-
-function keyValues(flag: string, items: string[]): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const kv of items) {
-    const eq = kv.indexOf('=');
-    if (eq === 0) throw new InvalidArgumentError(flag, `"${kv}" has no key`);
-    if (eq < 0) out[kv] = '';
-    else out[kv.slice(0, eq)] = kv.slice(eq + 1);
-  }
-  return out;
-}
+import { keyValues } from './run-flags.ts';
 
 export default async function (ctx: Context, argv: string[]): Promise<number> {
   const { flags, args } = parseArgs(argv, [

@@ -4,7 +4,7 @@
 // what was made; a berth killed midway leaves a "creating" row that the next
 // command's reconciliation undoes (reconcile.ts).
 
-import { closeSync, mkdirSync, openSync, readSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { withLock } from '../../image/store/lock.ts';
 import type { ContainerConfig } from '../config.ts';
 import type { EngineContext } from '../context.ts';
@@ -16,6 +16,7 @@ import { checkName, generateName } from './names.ts';
 import { mountRootfs, rootfsPath } from './rootfs.ts';
 import { discardContainer } from './discard.ts';
 import { failpoint } from '../failpoint.ts';
+import { randomId } from '../random-id.ts';
 import { checkHealth, imageHealth, mergeHealth } from '../health/config.ts';
 
 export interface CreateOptions {
@@ -31,7 +32,7 @@ export async function createContainer(ctx: EngineContext, config: ContainerConfi
   // A runtime binary that is not there fails the create before anything is made.
   ctx.runtimeFor(config.runtime);
   const { image, chainId } = await imageForContainer(ctx, config.image, opts.pull ?? 'missing', config.platform, opts.onPull);
-  const id = newId();
+  const id = randomId();
   // Docker's: the container keeps the image's health check, under its own settings.
   const health = mergeHealth(config.health, imageHealth(image.config.config?.Healthcheck));
   const stored: ContainerConfig = { ...config, name, ...(health && { health }) };
@@ -62,18 +63,6 @@ export async function createContainer(ctx: EngineContext, config: ContainerConfi
     }
   });
   return id;
-}
-
-/** 32 random bytes from the kernel, in hex, as Docker's IDs: node:crypto would cost a CLI 10-20 ms to load. */
-function newId(): string {
-  const b = Buffer.alloc(32);
-  const fd = openSync('/dev/urandom', 'r');
-  try {
-    readSync(fd, b);
-  } finally {
-    closeSync(fd);
-  }
-  return b.toString('hex');
 }
 
 function exists(ctx: EngineContext, name: string): boolean {

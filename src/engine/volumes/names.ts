@@ -2,7 +2,6 @@
 // single path component under <root>/volumes; anonymous volumes get 64 hex
 // digits, as Docker's.
 
-import { closeSync, openSync, readSync } from 'node:fs';
 import { InvalidArgumentError } from '../errors.ts';
 
 const NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]+$/;
@@ -12,16 +11,4 @@ export function checkVolumeName(name: string, field = 'name'): string {
     throw new InvalidArgumentError(field, `"${name}" includes invalid characters for a local volume name, only "[a-zA-Z0-9][a-zA-Z0-9_.-]" are allowed (at least two); to bind a host directory, give an absolute path`);
   }
   return name;
-}
-
-/** From /dev/urandom, as container IDs: node:crypto would cost every create 10-20 ms to load. */
-export function anonymousName(): string {
-  const b = Buffer.alloc(32);
-  const fd = openSync('/dev/urandom', 'r');
-  try {
-    readSync(fd, b);
-  } finally {
-    closeSync(fd);
-  }
-  return b.toString('hex');
 }

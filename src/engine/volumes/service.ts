@@ -9,7 +9,8 @@ import type { EngineContext } from '../context.ts';
 import { ConflictError, InvalidArgumentError, NotFoundError } from '../errors.ts';
 import { copyUp } from './copy-up.ts';
 import { dataPath, dataSize, makeDirs, mountPointsUnder, mountVolume, removeDirs, unmountVolume, volumesDir } from './local.ts';
-import { anonymousName, checkVolumeName } from './names.ts';
+import { checkVolumeName } from './names.ts';
+import { randomId } from '../random-id.ts';
 import { checkOptions } from './options.ts';
 import { type VolumeRow, VolumeStore } from './store.ts';
 
@@ -71,7 +72,7 @@ function make(ctx: EngineContext, row: VolumeRow, container?: string): boolean {
 
 /** docker volume create: an existing name is returned as it is, as Docker's. */
 export async function createVolume(ctx: EngineContext, opts: VolumeCreateOptions = {}): Promise<VolumeRow> {
-  const name = opts.name !== undefined ? checkVolumeName(opts.name) : anonymousName();
+  const name = opts.name !== undefined ? checkVolumeName(opts.name) : randomId();
   const options = checkOptions(opts.driver ?? 'local', { ...opts.options });
   const labels = checkLabels(opts.labels);
   return withVolumeLocks(ctx, [name], () => {
@@ -155,7 +156,7 @@ export interface VolumeUse {
  * Returns the host path to bind.
  */
 export async function attachVolume(ctx: EngineContext, container: string, rootfs: string, use: VolumeUse, made: string[]): Promise<string> {
-  const name = use.name ?? anonymousName();
+  const name = use.name ?? randomId();
   return withVolumeLocks(ctx, [name], () => {
     const row = volumeStore(ctx).get(name) ?? newRow(name, use.name === undefined);
     if (make(ctx, row, container)) made.push(name);
