@@ -4,7 +4,7 @@
 // into the content store, which verifies it once more; then the config and
 // manifest over it, and a name. A lease holds every blob until the name does.
 
-import { createReadStream, createWriteStream, mkdirSync, rmSync, statSync } from 'node:fs';
+import { createReadStream, createWriteStream, mkdirSync, openSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { MediaType, type Descriptor, type ImageConfig, type Manifest } from '../oci/image-spec.ts';
@@ -44,6 +44,14 @@ export async function writeLayer(svc: ImageService, lease: Lease, src: AsyncIter
     } catch (e) {
       throw asStorageError(what, e);
     }
+    // Opened here, not by the stream: a stream opens its file in the background, and a pipeline
+    // that fails first (a limit hit at once) would leave it to be made after the clean-up ran.
+    let fd: number;
+    try {
+      fd = openSync(path, 'wx', 0o600);
+    } catch (e) {
+      throw asStorageError(what, e);
+    }
     try {
       await pipeline(
         async function* () {
@@ -60,7 +68,7 @@ export async function writeLayer(svc: ImageService, lease: Lease, src: AsyncIter
             yield c;
           }
         },
-        createWriteStream(path, { flags: 'wx', mode: 0o600 }),
+        createWriteStream('', { fd }),
       );
     } catch (e) {
       throw asStorageError(what, e);

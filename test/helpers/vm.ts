@@ -290,8 +290,7 @@ export async function runInVm(opts: VmOptions): Promise<VmRun> {
     writeFileSync(join(opts.outDir, 'cmd'), opts.script);
     rmSync(join(opts.outDir, 'exit'), { force: true });
     const args = [
-      // -cpu max: the CLIs are Bun executables built on the host, which need AVX2; qemu's default CPU model has none.
-      '-accel', 'tcg', '-cpu', 'max', '-m', String(opts.memoryMb ?? 1024), '-smp', String(opts.cpus ?? 2),
+      '-accel', 'tcg', '-m', String(opts.memoryMb ?? 1024), '-smp', String(opts.cpus ?? 2),
       '-nodefaults', '-no-reboot', '-display', 'none', '-monitor', 'none', '-serial', 'stdio',
       '-kernel', kernel.vmlinuz, '-initrd', initrd,
       // panic=-1 turns a guest panic into a reboot, which -no-reboot turns into qemu's exit.

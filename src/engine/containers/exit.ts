@@ -44,19 +44,20 @@ export async function cleanupLocked(ctx: EngineContext, id: string): Promise<{ r
   await deleteRuntimeContainer(ctx, row, true);
   const exitCode = exit?.status ?? LOST_STATUS;
   const finishedAt = exit?.exitedAt ?? new Date().toISOString();
-  ctx.containers.update(id, {
-    state: 'exited', pid: 0, exitCode, finishedAt,
+  const exited = {
+    state: 'exited' as const, pid: 0, exitCode, finishedAt,
     ...(!exit && { error: 'the exit status was lost: the container outlived its monitor, or the machine restarted' }),
-  });
+  };
+  // One update: a wait that saw "exited" between the exit and the restart would end early.
+  const restart = shouldRestart({ ...row, ...exited });
+  ctx.containers.update(id, restart ? { ...exited, state: 'restarting', restartCount: row.restartCount + 1 } : exited);
   ctx.events.add('container', 'die', id, { name: row.name, image: row.image, exitCode: String(exitCode) });
   await releaseVolumes(ctx, id);
-  const after = ctx.containers.get(id)!;
-  if (shouldRestart(after)) {
-    ctx.containers.update(id, { state: 'restarting', restartCount: after.restartCount + 1 });
-    const ranMs = Date.parse(finishedAt) - Date.parse(after.startedAt ?? finishedAt);
-    return { restartInMs: ranMs >= 10_000 ? 100 : Math.min(100 * 2 ** Math.min(after.restartCount, 10), 60_000) };
+  if (restart) {
+    const ranMs = Date.parse(finishedAt) - Date.parse(row.startedAt ?? finishedAt);
+    return { restartInMs: ranMs >= 10_000 ? 100 : Math.min(100 * 2 ** Math.min(row.restartCount, 10), 60_000) };
   }
-  if (after.config.autoRemove) {
+  if (row.config.autoRemove) {
     // --rm takes the anonymous volumes with it, as Docker's.
     await discardContainer(ctx, id, { volumes: true });
     ctx.events.add('container', 'destroy', id, { name: row.name });

@@ -2,7 +2,7 @@
 // any berth), read back as `docker logs` selects it; following polls the
 // active file until the container stops, reading only what was appended.
 
-import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { formatLine, LineJoiner, type LogLine, logFileNames, logLines, parseRecord, selectLines } from '../../runtime/cri-log.ts';
@@ -86,17 +86,23 @@ class LogTail {
   }
 
   next(): LogLine[] {
+    let st;
+    try {
+      st = statSync(this.path);
+    } catch {
+      // Removed with the container, or between a rotation's rename and its new file: next round.
+      return [];
+    }
     const chunks: Buffer[] = [];
-    const cur = readFrom(this.path, this.at.ino === -1 ? 0 : this.at.offset);
-    if (cur && cur.ino !== this.at.ino) {
-      const old = readFrom(`${this.path}.1`, this.at.offset);
+    if (st.ino !== this.at.ino) {
+      // Rotated: the file read so far is path.1 now; its rest comes before the new file.
+      const old = this.at.ino === -1 ? null : readFrom(`${this.path}.1`, this.at.offset);
       if (old && old.ino === this.at.ino) chunks.push(old.bytes);
-      const fresh = readFrom(this.path, 0);
-      if (fresh) {
-        chunks.push(fresh.bytes);
-        this.at = { ino: fresh.ino, offset: fresh.size };
-      }
-    } else if (cur) {
+      this.at = { ino: st.ino, offset: 0 };
+    }
+    const cur = readFrom(this.path, this.at.offset);
+    if (cur) {
+      // Truncated in place (one file kept): read again from its start, the cut line forgotten.
       if (cur.size - cur.bytes.length < this.at.offset) this.rest = Buffer.alloc(0);
       chunks.push(cur.bytes);
       this.at = { ino: cur.ino, offset: cur.size };
