@@ -2,6 +2,7 @@
 // the statistics and table it reports with, and a process's memory.
 
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 
 /** `--name N` from the command line, a non-negative integer (at least `min`), or fallback. */
 export function option(name: string, fallback: number, min = 0): number {
@@ -59,4 +60,20 @@ export function memoryOf(pid: number): Memory {
   const text = readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8');
   const kib = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(text)?.[1] ?? NaN);
   return { rss: kib('Rss'), pss: kib('Pss'), anon: kib('Anonymous') };
+}
+
+/** How a CLI in build/ starts: Bun's compiled executable, or Node's entry (a script); and
+ * that runtime's bare start, the part of every call the CLI's own code does not decide. */
+export interface CliRuntime {
+  onNode: boolean;
+  /** The runtime's binary, for --version. */
+  runtime: string;
+  /** "node -e 0" or "bun -e 0". */
+  bareLabel: string;
+}
+
+export function cliRuntime(repo: string, cli: string, node: string): CliRuntime {
+  const onNode = readFileSync(join(repo, 'build', cli)).subarray(0, 2).toString() === '#!';
+  const bun = join(repo, 'node_modules', process.arch === 'arm64' ? '@oven/bun-linux-aarch64' : '@oven/bun-linux-x64', 'bin', 'bun');
+  return onNode ? { onNode, runtime: node, bareLabel: 'node -e 0' } : { onNode, runtime: bun, bareLabel: 'bun -e 0' };
 }

@@ -123,8 +123,7 @@ function berthEngine(place: Place): Engine {
 function podmanEngine(place: Place): Engine | Skipped {
   if (!onPath('podman')) return { name: 'podman', why: 'podman not installed (Debian: apt-get install podman)' };
   if (!onPath('runc')) return { name: 'podman', why: 'runc not installed (Debian: apt-get install runc)' };
-  const hadRunContainers = existsSync('/run/containers');
-  const hadLibpodParent = hostHierarchies().some((h) => existsSync(join(h.mountPoint, 'libpod_parent')));
+  const removeLeftovers = leftoverRemover('libpod_parent', '/run/containers');
   const base = [
     '--root', join(place.tmp, 'podman/storage'), '--runroot', join(place.run, 'p'), '--tmpdir', join(place.tmp, 'podman/tmp'),
     '--cgroup-manager', 'cgroupfs', '--events-backend', 'none', '--runtime', 'runc',
@@ -146,22 +145,30 @@ function podmanEngine(place: Place): Engine | Skipped {
     daemons: () => [],
     async stop() {
       sh(...podman(['system', 'reset', '-f']));
-      await removePodmanLeftovers({ hadLibpodParent, hadRunContainers });
+      await removeLeftovers();
     },
   };
 }
 
-/** What Podman makes outside its --root and --runroot, removed unless it was there before: its
- * libpod_parent cgroups (conmon's) and /run/containers. */
-export async function removePodmanLeftovers(had: { hadLibpodParent: boolean; hadRunContainers: boolean }): Promise<void> {
-  if (!had.hadLibpodParent)
-    for (const h of hostHierarchies()) {
-      const parent = join(h.mountPoint, 'libpod_parent');
-      if (!existsSync(parent)) continue;
-      for (const d of readdirSync(parent, { withFileTypes: true })) if (d.isDirectory()) await removeCgroup(join(parent, d.name));
-      await removeCgroup(parent);
-    }
-  if (!had.hadRunContainers) rmSync('/run/containers', { recursive: true, force: true });
+/**
+ * What an engine makes outside the dirs it was given and keeps: a cgroup parent at the top of
+ * every hierarchy (Podman's libpod_parent, containerd's namespace, dockerd's /docker) and a
+ * directory under /run. Looked at now; the function returned removes them, unless they were
+ * there before.
+ */
+export function leftoverRemover(cgroupParent: string, runDir?: string): () => Promise<void> {
+  const hadParent = hostHierarchies().some((h) => existsSync(join(h.mountPoint, cgroupParent)));
+  const hadRunDir = runDir === undefined || existsSync(runDir);
+  return async () => {
+    if (!hadParent)
+      for (const h of hostHierarchies()) {
+        const parent = join(h.mountPoint, cgroupParent);
+        if (!existsSync(parent)) continue;
+        for (const d of readdirSync(parent, { withFileTypes: true })) if (d.isDirectory()) await removeCgroup(join(parent, d.name));
+        await removeCgroup(parent);
+      }
+    if (!hadRunDir) rmSync(runDir!, { recursive: true, force: true });
+  };
 }
 
 /** rmdir, retried while a process on its way out still holds the cgroup (conmon outlives `podman rm` briefly). */
@@ -194,6 +201,8 @@ async function containerdEngine(place: Place): Promise<{ engine: Engine | Skippe
     throw e;
   }
   const base = ['--address', containerd.sock, '-n', 'bench'];
+  // containerd puts a namespace's containers under /<namespace> and keeps it.
+  const removeLeftovers = leftoverRemover('bench');
   return {
     containerd,
     engine: {
@@ -213,7 +222,10 @@ async function containerdEngine(place: Place): Promise<{ engine: Engine | Skippe
         }
       },
       daemons: () => pidsOf('containerd', dir),
-      stop: () => containerd.stop(),
+      async stop() {
+        await containerd.stop();
+        await removeLeftovers();
+      },
     },
   };
 }
@@ -226,6 +238,8 @@ async function dockerEngine(place: Place, containerd: Containerd | undefined): P
   const client = existsSync('/usr/bin/docker') ? '/usr/bin/docker' : onPath('docker');
   if (!client) return { name: 'docker', why: 'docker client not installed (Debian: apt-get install docker.io)' };
   const sock = join(place.run, 'docker.sock');
+  // dockerd puts its containers under /docker and makes /run/docker/plugins whatever its --exec-root.
+  const removeLeftovers = leftoverRemover('docker', '/run/docker');
   const child = spawn(dockerd, [
     '--data-root', join(place.tmp, 'docker'), '--exec-root', join(place.run, 'd'), '--pidfile', join(place.run, 'docker.pid'), '-H', `unix://${sock}`,
     '--containerd', containerd.sock, '--bridge', 'none', '--iptables=false', '--ip-masq=false', '--storage-driver', 'overlay2',
@@ -265,6 +279,7 @@ async function dockerEngine(place: Place, containerd: Containerd | undefined): P
     async stop() {
       sh(...docker(['rmi', '-f', place.image]));
       await stop();
+      await removeLeftovers();
     },
   };
 }

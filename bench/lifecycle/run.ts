@@ -29,7 +29,7 @@ import { cgroupMountSources, planPlacement, procsFiles } from '../../src/runtime
 import { buildCreatePlan } from '../../src/runtime/plan/create.ts';
 import { encodePlan } from '../../src/runtime/plan/encode.ts';
 import { Runtime } from '../../src/runtime/runtime.ts';
-import { jsonOut, option, ratio, stats, type Stats, table } from '../common.ts';
+import { cliRuntime, jsonOut, option, ratio, stats, type Stats, table } from '../common.ts';
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const NODE = existsSync(join(REPO, '.toolchain/node/bin/node')) ? join(REPO, '.toolchain/node/bin/node') : process.execPath;
@@ -353,13 +353,15 @@ interface Variant {
 function buildVariants(): { variants: Variant[]; notes: string[] } {
   const notes: string[] = [];
   const quiet = '--disable-warning=ExperimentalWarning';
-  const shebang = readFileSync(RUNTS, 'utf8').split('\n', 1)[0];
-  notes.push(`build/runts starts with: ${shebang}`);
+  const head = readFileSync(RUNTS).subarray(0, 256).toString('latin1');
+  notes.push(`build/runts is ${head.startsWith('#!') ? `Node's entry: ${head.split('\n', 1)[0]}` : "Bun's compiled executable"}`);
+  const nodeEntry = join(REPO, 'build/runts-node');
   const variants: Variant[] = [
-    { name: 'build/runts as shipped (bundle, #! Node)', cmd: RUNTS, pre: [] },
+    { name: 'build/runts as shipped', cmd: RUNTS, pre: [] },
+    { name: 'build/runts-node (Node entry, #! flags, compile cache)', cmd: nodeEntry, pre: [] },
     { name: 'the bundle without the compile cache', cmd: NODE, pre: ['--min-semi-space-size=4', join(REPO, 'build/runts.cjs')] },
     { name: 'bin/runts (sh launcher, then build/runts)', cmd: join(REPO, 'bin/runts'), pre: [] },
-    { name: 'node build/runts (no #! flags)', cmd: NODE, pre: [RUNTS] },
+    { name: 'node build/runts-node (no #! flags)', cmd: NODE, pre: [nodeEntry] },
     { name: 'node src/cli/runts/bin.ts (type stripping)', cmd: NODE, pre: [quiet, join(REPO, 'src/cli/runts/bin.ts')] },
   ];
   // The same code in a user-land startup snapshot: main() deserialized instead of loaded.
@@ -394,7 +396,7 @@ interface Explored {
 async function explore(bareNode: Stats): Promise<Explored> {
   const { variants, notes } = buildVariants();
   const results: Record<string, { version: Stats; run: Stats }> = {};
-  const rows = [['CLI variant', '--version med', 'p90', 'run med', 'p90', 'run - version', 'version - node -e 0']];
+  const rows = [['CLI variant', '--version med', 'p90', 'run med', 'p90', 'run - version', 'version - bare start']];
   process.stderr.write(`exploring ${variants.length} CLI variants\n`);
   for (const [vi, v] of variants.entries()) {
     const cases: Case[] = [
@@ -484,11 +486,12 @@ async function bench(): Promise<void> {
   const runc = cliCase('runc run', 'runc', RUNC);
   const split = libSplit();
   const fused = libRun();
-  const nodeBare = spawnCase('node -e 0', NODE, ['-e', '0']);
+  const cli = cliRuntime(REPO, 'runts', NODE);
+  const bare = spawnCase(cli.bareLabel, cli.runtime, ['-e', '0']);
   const version = spawnCase('runts --version', RUNTS, ['--version']);
   const spawnTrue = spawnCase('spawn busybox true (no container)', join(BUNDLE, 'rootfs/bin/true'), []);
   const execs = await execCases();
-  const cases = [runtsCli, runc, ...(crun.c ? [crun.c] : []), split, fused, ...execs, nodeBare, version, spawnTrue];
+  const cases = [runtsCli, runc, ...(crun.c ? [crun.c] : []), split, fused, ...execs, bare, version, spawnTrue];
 
   process.stderr.write(`bench/lifecycle: N=${N}, warm-up ${WARMUP}, gap ${GAP} ms, ${cases.length} paths interleaved, temp ${TMP}\n`);
   const res = await interleave(cases, N, WARMUP, 'c');
@@ -539,8 +542,8 @@ async function bench(): Promise<void> {
 
   const breakdown = [
     ['runts run (CLI), split', 'ms (medians)'],
-    ['Node start-up (node -e 0)', ms(med(nodeBare))],
-    ['loading runts (--version - node -e 0)', ms(med(version) - med(nodeBare))],
+    [`the runtime's bare start (${cli.bareLabel})`, ms(med(bare))],
+    [`loading runts (--version - ${cli.bareLabel})`, ms(med(version) - med(bare))],
     ['the run itself (run - --version)', ms(med(runtsCli) - med(version))],
     ['  same work in-process, warm (library run+exit+delete)', ms(med(fused))],
     ['Node spawn of a static binary (measurement overhead, in every spawned row)', ms(med(spawnTrue))],
@@ -554,7 +557,7 @@ async function bench(): Promise<void> {
 
   let exploreResult: Awaited<ReturnType<typeof explore>> | undefined;
   if (EXPLORE) {
-    exploreResult = await explore(s.get(nodeBare.name)!);
+    exploreResult = await explore(s.get(bare.name)!);
     out.push('', table(exploreResult.rows), '', table(exploreResult.bare), ...exploreResult.notes.map((n) => `note: ${n}`));
   }
   out.push('', `took ${((Date.now() - started) / 1000).toFixed(0)} s; load average before ${loadBefore}, after ${loadavg()} (other work on the machine skews every row)`);

@@ -23,11 +23,10 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { defaultSpec } from '../../src/oci/default-spec.ts';
-import { hostHierarchies } from '../../src/runtime/cgroups/hierarchy.ts';
 import type { MonitorRecord } from '../../src/runtime/monitor.ts';
 import { Runtime } from '../../src/runtime/runtime.ts';
 import { type Memory, median, memoryOf, option, table } from '../common.ts';
-import { removePodmanLeftovers } from '../engines.ts';
+import { leftoverRemover } from '../engines.ts';
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -40,8 +39,7 @@ const STATE = mkdtempSync('/run/berth-bench-monitor-');
 const BUNDLE = join(TMP, 'bundle');
 const ROOTFS = join(BUNDLE, 'rootfs');
 const TRUE_BUNDLE = join(TMP, 'true');
-const hadRunContainers = existsSync('/run/containers');
-const hadLibpodParent = hostHierarchies().some((h) => existsSync(join(h.mountPoint, 'libpod_parent')));
+const removePodmanLeftovers = leftoverRemover('libpod_parent', '/run/containers');
 
 function sh(cmd: string, args: string[]): SpawnSyncReturns<string> {
   return spawnSync(cmd, args, { encoding: 'utf8', timeout: 120_000 });
@@ -125,7 +123,7 @@ function row(name: string, ms: Memory[]): string[] {
 
 async function cleanUpPodman(): Promise<void> {
   for (const name of podman(['ps', '-aq']).stdout.split('\n').filter(Boolean)) podman(['rm', '-f', '-t', '0', name]);
-  await removePodmanLeftovers({ hadLibpodParent, hadRunContainers });
+  await removePodmanLeftovers();
   const overlay = join(TMP, 'podman/storage/overlay');
   if (readFileSync('/proc/self/mountinfo', 'utf8').includes(` ${overlay} `)) sh('umount', ['-l', overlay]);
 }

@@ -19,16 +19,13 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { hostHierarchies } from '../../src/runtime/cgroups/hierarchy.ts';
 import { Runtime } from '../../src/runtime/runtime.ts';
-import { jsonOut, option, ratio, stats, table } from '../common.ts';
+import { cliRuntime, jsonOut, option, ratio, stats, table } from '../common.ts';
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const NODE = existsSync(join(REPO, '.toolchain/node/bin/node')) ? join(REPO, '.toolchain/node/bin/node') : process.execPath;
 const RUNTS = join(REPO, 'build/runts');
-// build/runts is Bun's compiled executable where setup could install Bun, else Node's entry
-// (a script): the bare start that splits the CLI's time is that runtime's.
-const BUN = join(REPO, 'node_modules', process.arch === 'arm64' ? '@oven/bun-linux-aarch64' : '@oven/bun-linux-x64', 'bin', 'bun');
-const ON_NODE = readFileSync(RUNTS).subarray(0, 2).toString() === '#!';
-const BARE: [string, string[], string] = ON_NODE ? [NODE, ['-e', '0'], 'node -e 0'] : [BUN, ['-e', '0'], 'bun -e 0'];
+// The bare start that splits the CLI's time is that of the runtime build/runts runs on.
+const CLI = cliRuntime(REPO, 'runts', NODE);
 const RUNC = '/usr/sbin/runc';
 const BUSYBOX = '/bin/busybox';
 
@@ -135,7 +132,7 @@ async function bench(): Promise<void> {
         return performance.now() - t;
       },
     },
-    { name: BARE[2], once: () => timed(BARE[0], BARE[1]) },
+    { name: CLI.bareLabel, once: () => timed(CLI.runtime, ['-e', '0']) },
     { name: 'runts --version', once: () => timed(RUNTS, ['--version']) },
   ];
   process.stderr.write(`bench/stats: N=${N}, warm-up ${WARMUP}, gap ${GAP} ms, ${cases.length} paths interleaved, temp ${TMP}\n`);
@@ -171,15 +168,15 @@ async function bench(): Promise<void> {
   ];
   const split = [
     ['runts events --stats (CLI), split', 'ms (medians)'],
-    [`the runtime's bare start (${BARE[2]})`, ms(med(BARE[2]))],
-    [`loading runts (--version - ${BARE[2]})`, ms(med('runts --version') - med(BARE[2]))],
+    [`the runtime's bare start (${CLI.bareLabel})`, ms(med(CLI.bareLabel))],
+    [`loading runts (--version - ${CLI.bareLabel})`, ms(med('runts --version') - med(CLI.bareLabel))],
     ['the call itself (events --stats - --version)', ms(med(cases[0].name) - med('runts --version'))],
   ];
 
   const out: string[] = [];
   out.push(`bench/stats  N=${N} per path (after ${WARMUP} warm-up rounds), ${GAP} ms idle before each, ${new Date().toISOString()}`);
   out.push(
-    `build/runts on ${ON_NODE ? `node ${must(sh(NODE, ['--version']), 'node').trim()}` : `bun ${must(sh(BUN, ['--version']), 'bun').trim()}`}, ${must(sh(RUNC, ['--version']), 'runc').split('\n')[0]}, kernel ${must(sh('uname', ['-r']), 'uname').trim()}, ${readdirSync('/sys/devices/system/cpu').filter((d) => /^cpu\d+$/.test(d)).length} cpus, ${hostHierarchies().length} cgroup hierarchies`,
+    `build/runts on ${CLI.onNode ? 'node' : 'bun'} ${must(sh(CLI.runtime, ['--version']), 'runtime').trim()}, ${must(sh(RUNC, ['--version']), 'runc').split('\n')[0]}, kernel ${must(sh('uname', ['-r']), 'uname').trim()}, ${readdirSync('/sys/devices/system/cpu').filter((d) => /^cpu\d+$/.test(d)).length} cpus, ${hostHierarchies().length} cgroup hierarchies`,
   );
   out.push('', table(rows), '', table(ratios), '', table(split));
   out.push('', `shape: keys only runc prints: ${onlyRunc.join(', ') || 'none'}; only runts prints: ${onlyRunts.join(', ') || 'none'}`);
