@@ -353,8 +353,8 @@ interface Variant {
 function buildVariants(): { variants: Variant[]; notes: string[] } {
   const notes: string[] = [];
   const quiet = '--disable-warning=ExperimentalWarning';
-  const head = readFileSync(RUNTS).subarray(0, 256).toString('latin1');
-  notes.push(`build/runts is ${head.startsWith('#!') ? `Node's entry: ${head.split('\n', 1)[0]}` : "Bun's compiled executable"}`);
+  const onNode = cliRuntime(REPO, 'runts', NODE).onNode;
+  notes.push(`build/runts is ${onNode ? `Node's entry: ${readFileSync(RUNTS, 'utf8').split('\n', 1)[0]}` : "Bun's compiled executable"}`);
   const nodeEntry = join(REPO, 'build/runts-node');
   const variants: Variant[] = [
     { name: 'build/runts as shipped', cmd: RUNTS, pre: [] },

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { ConfigError } from '../../src/oci/errors.ts';
-import { MOUNT_ATTR, MS } from '../../src/oci/linux.ts';
+import { MOUNT_ATTR } from '../../src/oci/linux.ts';
 import { cgroupMode, type Hierarchy, hierarchiesFrom } from '../../src/runtime/cgroups/hierarchy.ts';
 import { cgroupMountSources, cgroupPids, planPlacement } from '../../src/runtime/cgroups/manager.ts';
 import { mountSteps } from '../../src/runtime/plan/mounts.ts';

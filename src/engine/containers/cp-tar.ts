@@ -10,7 +10,6 @@
 // are skipped with a warning, as cp skips them on the way out.
 
 import { closeSync, constants, fchmodSync, fchownSync, futimesSync, linkSync, lchownSync, mkdirSync, openSync, rmSync, symlinkSync, unlinkSync, writeSync } from 'node:fs';
-import { posix } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 import { withLock } from '../../image/store/lock.ts';
 import { readTar } from '../../image/tar/reader.ts';
