@@ -1,7 +1,7 @@
 // Runs the native executor on a plan and speaks its line protocol
 // (native/executor/report.h): PID, SYNC, SECCOMP, READY, ERR.
 
-import { writeSync } from 'node:fs';
+import { closeSync, writeSync } from 'node:fs';
 import { RuntimeError, StepError } from '../oci/errors.ts';
 import { spawnExecutor } from './native.ts';
 import { encodePlan } from './plan/encode.ts';
@@ -23,8 +23,10 @@ export interface ExecutorOptions {
   /** fds of the runtime's that plan steps name (see runtimeFd); never the container's. */
   runtimeFds?: number[];
   /** Starts the executor some other way (a monitor, monitor.ts), given its fds
-   * and working directory: returns our end of its sync socket and its exit code to come. */
-  launch?: (fds: number[], cwd: string) => { sock: number; exit: Promise<number> };
+   * and working directory: returns our end of its sync socket and its exit code to
+   * come, and maybe a confirm to call once the plan is written, which waits until
+   * the executor is known to run (it throws if the launch failed). */
+  launch?: (fds: number[], cwd: string) => { sock: number; exit: Promise<number>; confirm?: () => void };
   /** Answers a SYNC: the bytes returned become the stdin of in-container hooks. Throw to fail. */
   onSync?: (name: string) => Promise<Buffer | string>;
   /** The process loaded a seccomp filter with a listener, fd number `fd` in process `pid`; the
@@ -62,7 +64,8 @@ export function runExecutor(opts: ExecutorOptions): Promise<ExecutorResult> {
   const wire = encodePlan(opts.plan);
   let ours: number;
   let exit: Promise<number>;
-  if (opts.launch) ({ sock: ours, exit } = opts.launch(fds, opts.cwd));
+  let confirm: (() => void) | undefined;
+  if (opts.launch) ({ sock: ours, exit, confirm } = opts.launch(fds, opts.cwd));
   else {
     const { pid: executor, sock } = (opts.spare && useSpare(opts.spare, fds, opts.cwd)) ||
       spawnExecutor(fds, opts.cwd, [], opts.runtimeFds);
@@ -75,6 +78,12 @@ export function runExecutor(opts: ExecutorOptions): Promise<ExecutorResult> {
   try {
     for (let off = 0; off < wire.length; ) off += writeSync(ours, wire, off);
   } catch {}
+  try {
+    confirm?.();
+  } catch (e) {
+    closeSync(ours);
+    throw e;
+  }
   return new Promise((resolve, reject) => {
     let pid = 0;
     let ready = false;

@@ -37,6 +37,9 @@ export interface MonitorOptions {
    * (EXEC_CONSOLE_SOCKET) takes each pty master, whose output the monitor reads and drops
    * until the process is gone, as Docker's daemon does for `exec -d -t`. */
   execConsole?: boolean;
+  /** Told once the monitor runs, before the container's process does: an attach client
+   * that connects from here on misses none of its output. */
+  onStarted?: () => void;
 }
 
 /** Where a detached exec with a terminal sends its pty master, in the monitor's directory. */
@@ -165,6 +168,17 @@ export interface StartedMonitor {
  * the directory removed). The monitor starts the program at once.
  */
 export function startMonitor(rec: MonitorRecord, opts: MonitorOptions, program: MonitoredProgram, terminal: boolean): StartedMonitor {
+  return spawnMonitor(rec, opts, program, terminal)();
+}
+
+/**
+ * startMonitor in two halves: this one makes the directory and spawns the
+ * monitor; the function it returns waits until the monitor runs on its own
+ * (or throws, as startMonitor). Between the two the caller may work on: the
+ * monitor's set-up, mostly the kernel's RCU grace period on its first
+ * cgroup move (8 ms here), goes on meanwhile.
+ */
+export function spawnMonitor(rec: MonitorRecord, opts: MonitorOptions, program: MonitoredProgram, terminal: boolean): () => StartedMonitor {
   mkdirSync(rec.dir, { mode: 0o700 });
   const host = hostCalls();
   const [ours, theirs] = host.socketpair();
@@ -197,20 +211,32 @@ export function startMonitor(rec: MonitorRecord, opts: MonitorOptions, program: 
   }
   for (const p of opts.cgroupProcs ?? []) args.push('--cgroup-procs', p);
   args.push('--', ...program.argv);
-  let first: string;
-  try {
-    try {
-      exitOf(host.spawn(sealedMonitor(), args, fds, rec.dir)).catch(() => {});
-    } finally {
-      closeSync(theirs);
-    }
-    // The starter writes its one line and exits at once (the monitor forks first): a short blocking read.
-    first = readLine(ours);
-  } catch (e) {
+  const failed = (e: unknown): RuntimeError => {
     closeSync(ours);
     rmSync(rec.dir, { recursive: true, force: true });
-    throw e instanceof RuntimeError ? e : new RuntimeError('EMONITOR', `cannot start the monitor: ${(e as Error).message}`);
+    return e instanceof RuntimeError ? e : new RuntimeError('EMONITOR', `cannot start the monitor: ${(e as Error).message}`);
+  };
+  try {
+    exitOf(host.spawn(sealedMonitor(), args, fds, rec.dir)).catch(() => {});
+  } catch (e) {
+    throw failed(e);
+  } finally {
+    closeSync(theirs);
   }
+  return () => {
+    let first: string;
+    try {
+      // The starter writes its one line and exits at once (the monitor forks first): a short blocking read.
+      first = readLine(ours);
+    } catch (e) {
+      throw failed(e);
+    }
+    return started(ours, first, rec);
+  };
+}
+
+/** The monitor running on its own, from its starter's first line, or the failure that line tells. */
+function started(ours: number, first: string, rec: MonitorRecord): StartedMonitor {
   const m = /^MONITOR (\d+)$/.exec(first);
   if (!m) {
     closeSync(ours);
@@ -332,13 +358,16 @@ export async function removeMonitor(rec: MonitorRecord, grace: number): Promise<
 }
 
 /** runExecutor's launch through a monitor: the executor, from its sealed
- * copy, is the monitor's child, its sync socket passed through as fd 3. */
+ * copy, is the monitor's child, its sync socket passed through as fd 3.
+ * The monitor is spawned by `spawn`, before the plan is made, and the
+ * launch waits for it once the plan is written (see spawnMonitor). */
 export class MonitorLauncher {
   started?: StartedMonitor;
   private readonly rec: MonitorRecord;
   private readonly opts: MonitorOptions;
   private readonly terminal: boolean;
   private readonly onStarted: () => void;
+  private spawned?: { sock: number; confirm: () => StartedMonitor };
 
   /** onStarted: the monitor runs and rec has its pid (the caller records it). */
   constructor(rec: MonitorRecord, opts: MonitorOptions, terminal: boolean, onStarted: () => void) {
@@ -348,21 +377,64 @@ export class MonitorLauncher {
     this.onStarted = onStarted;
   }
 
-  readonly launch = (_fds: number[], cwd: string): { sock: number; exit: Promise<number> } => {
+  /** Spawns the monitor, which starts the executor in cwd; the executor waits for its plan. */
+  spawn(cwd: string): void {
     const [ours, theirs] = hostCalls().socketpair();
     try {
-      this.started = startMonitor(this.rec, this.opts, { argv: ['runts-executor', '3'], execFd: sealedExecutorFd(), passFds: [theirs], cwd }, this.terminal);
+      const confirm = spawnMonitor(this.rec, this.opts, { argv: ['runts-executor', '3'], execFd: sealedExecutorFd(), passFds: [theirs], cwd }, this.terminal);
+      this.spawned = { sock: ours, confirm };
     } catch (e) {
       closeSync(ours);
       throw e;
     } finally {
       closeSync(theirs);
     }
+  }
+
+  readonly launch = (_fds: number[], cwd: string): { sock: number; exit: Promise<number>; confirm: () => void } => {
+    if (!this.spawned) this.spawn(cwd);
+    const { sock, confirm } = this.spawned!;
+    let exit!: (code: Promise<number>) => void;
+    const exited = new Promise<number>((r) => (exit = r));
+    return {
+      sock,
+      exit: exited,
+      confirm: () => {
+        try {
+          this.confirm();
+        } catch (e) {
+          // The monitor failed on its own and left nothing; the caller closes sock.
+          this.spawned = undefined;
+          throw e;
+        }
+        exit(this.started!.exit);
+      },
+    };
+  };
+
+  /** The create failed: the monitor is told there is no init. One spawned but not
+   * launched first loses its executor's plan (the executor exits on the closed socket). */
+  abandon(): void {
+    if (!this.started) {
+      if (!this.spawned) return;
+      closeSync(this.spawned.sock);
+      try {
+        this.confirm();
+      } catch {
+        // The monitor failed on its own: nothing of it is left.
+        return;
+      }
+    }
+    this.started!.tellInit(0);
+  }
+
+  private confirm(): void {
+    this.started = this.spawned!.confirm();
     this.rec.pid = this.started.pid;
     this.rec.startTime = this.started.startTime;
     this.onStarted();
-    return { sock: ours, exit: this.started.exit };
-  };
+    this.opts.onStarted?.();
+  }
 }
 
 /** An OCI runtime binary (runc, runsc, crun...) and its global flags (--root ...). */
@@ -394,6 +466,7 @@ export async function createThroughRuntime(runtime: OciRuntimeBinary, id: string
   const started = startMonitor(rec, opts, { argv, pidFile }, terminal);
   rec.pid = started.pid;
   rec.startTime = started.startTime;
+  opts.onStarted?.();
   const code = await started.exit;
   const pid = code === 0 ? Number(readFileSync(pidFile, 'utf8').trim()) : 0;
   if (!pid) {

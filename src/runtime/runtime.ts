@@ -256,6 +256,10 @@ export class Runtime {
       rec.cgroups = cgroups;
       refuseRealtimeWithoutRuntime(spec.process, cgroups);
       if (rdt) applyRdt(rdt, resctrlRoot()!);
+      // The monitor's set-up is mostly its first cgroup move, which holds the kernel's cgroup
+      // lock through an RCU grace period (8 ms here): spent while the plan is made, with the
+      // container's cgroups made before, since a mkdir there would wait for that lock.
+      launcher?.spawn(dir);
       const plan = buildCreatePlan({
         id,
         spec,
@@ -310,7 +314,7 @@ export class Runtime {
       this.store.write(rec);
       if (opts.pidFile) writeAtomic(resolve(opts.pidFile), String(rec.pid));
     } catch (e) {
-      launcher?.started?.tellInit(0);
+      launcher?.abandon();
       await this.destroyFailed(rec);
       throw e;
     }

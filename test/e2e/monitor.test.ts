@@ -385,6 +385,22 @@ describe('container monitor', () => {
     b.cleanup();
   });
 
+  it('a create refused while planning, the monitor already started, leaves no monitor behind', async () => {
+    // The monitor starts before the plan is made (its set-up overlaps the planning); this
+    // host has no SELinux, so the label is refused by the plan, after the monitor is spawned.
+    const b = makeBundle((s) => {
+      s.linux!.mountLabel = 'system_u:object_r:container_file_t:s0';
+    });
+    const id = uniqueId('mon');
+    const dir = monDir();
+    await assert.rejects(rt.run(id, { bundle: b.dir, monitor: { dir } }), /linux\.mountLabel/);
+    assert.ok(!existsSync(join(root, id)), 'state directory left');
+    assert.deepEqual(cgroupDirsOf(id), [], 'cgroups left');
+    assert.ok(!existsSync(dir), 'monitor directory left');
+    assert.deepEqual(processesMentioning(dir), [], 'a monitor is left');
+    b.cleanup();
+  });
+
   it('works for a user (rootless), the library run as nobody', () => {
     const NOBODY = 65534;
     const xdg = mkdtempSync(join(tmpdir(), 'runts-mon-xdg-'));

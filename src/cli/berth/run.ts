@@ -2,7 +2,7 @@
 // (output, stdin with -i, the terminal with -t: relay.ts) until the
 // container exits, whose status becomes berth's, or the detach keys are typed.
 
-import { type AttachSession, openAttach } from '../../engine/containers/attach.ts';
+import { ForegroundAttach } from '../../engine/containers/attach.ts';
 import { DEFAULT_DETACH_KEYS, parseDetachKeys } from './detach-keys.ts';
 import { relay } from './relay.ts';
 import { parseRunArgs } from './run-flags.ts';
@@ -17,12 +17,14 @@ export default async function (ctx: Context, argv: string[]): Promise<number> {
     ctx.out(`${id}\n`);
     return 0;
   }
-  let session: AttachSession | undefined;
-  const id = await berth.run(req.config, {
-    pull: req.pull,
-    onPull,
-    created: async (monitorDir) => void (session = await openAttach(monitorDir)),
-  });
+  const attach = new ForegroundAttach();
+  let id: string;
+  try {
+    id = await berth.run(req.config, { pull: req.pull, onPull, monitorStarted: attach.monitorStarted, created: attach.created });
+  } catch (e) {
+    attach.close();
+    throw e;
+  }
   const stdin = !!req.config.openStdin;
-  return relay(berth, id, session!, { stdin, tty: !!req.config.tty, ...(stdin && { detachKeys: parseDetachKeys(DEFAULT_DETACH_KEYS) }) });
+  return relay(berth, id, attach.session!, { stdin, tty: !!req.config.tty, ...(stdin && { detachKeys: parseDetachKeys(DEFAULT_DETACH_KEYS) }) });
 }

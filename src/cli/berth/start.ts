@@ -2,7 +2,7 @@
 
 import { parseArgs } from '../args.ts';
 import { UsageError } from '../../oci/errors.ts';
-import { type AttachSession, openAttach } from '../../engine/containers/attach.ts';
+import { ForegroundAttach } from '../../engine/containers/attach.ts';
 import { DEFAULT_DETACH_KEYS, parseDetachKeys } from './detach-keys.ts';
 import { relay } from './relay.ts';
 import type { Context } from './context.ts';
@@ -20,10 +20,15 @@ export default async function (ctx: Context, argv: string[]): Promise<number> {
   if (flags.attach || flags.interactive) {
     if (args.length > 1) throw new UsageError('berth start: you cannot attach to more than one container');
     const row = await berth.get(args[0]);
-    let session: AttachSession | undefined;
-    await berth.start(row.id, { created: async (dir) => void (session = await openAttach(dir)) });
+    const attach = new ForegroundAttach();
+    try {
+      await berth.start(row.id, { monitorStarted: attach.monitorStarted, created: attach.created });
+    } catch (e) {
+      attach.close();
+      throw e;
+    }
     const stdin = !!flags.interactive && !!row.config.openStdin;
-    return relay(berth, row.id, session!, { stdin, tty: !!row.config.tty, ...(stdin && { detachKeys: parseDetachKeys(DEFAULT_DETACH_KEYS) }) });
+    return relay(berth, row.id, attach.session!, { stdin, tty: !!row.config.tty, ...(stdin && { detachKeys: parseDetachKeys(DEFAULT_DETACH_KEYS) }) });
   }
   let code = 0;
   for (const ref of args) {

@@ -49,6 +49,31 @@ export async function openAttach(monitorDir: string): Promise<AttachSession> {
   };
 }
 
+/**
+ * The start hooks of a foreground client (run, start -a): its attach begins
+ * as soon as the monitor runs, while the runtime still makes the container,
+ * and is complete before the container starts, so no output is missed.
+ */
+export class ForegroundAttach {
+  session?: AttachSession;
+  private pending?: Promise<AttachSession>;
+
+  readonly monitorStarted = (monitorDir: string): void => {
+    this.pending = openAttach(monitorDir);
+    // Awaited by created; a start that fails first drops it (close).
+    this.pending.catch(() => {});
+  };
+
+  readonly created = async (monitorDir: string): Promise<void> => {
+    this.session = await (this.pending ?? openAttach(monitorDir));
+  };
+
+  /** The start failed: a connection made meanwhile goes. */
+  close(): void {
+    this.pending?.then((s) => s.detach(), () => {});
+  }
+}
+
 export async function attachContainer(ctx: EngineContext, row: ContainerRow): Promise<AttachSession> {
   if (row.state !== 'running' && row.state !== 'paused') throw new ConflictError(`container ${row.name} is ${row.state}: you cannot attach to a container that is not running, start it first`);
   return openAttach(ctx.monitorDir(row.id));

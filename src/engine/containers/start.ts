@@ -23,6 +23,9 @@ export const LOG_FILE = 'container.log';
 /** Hooks between the runtime's create and start: a foreground run attaches there, so it misses no output. */
 export interface StartHooks {
   created?: (monitorDir: string) => Promise<void>;
+  /** The monitor runs, the container is still being made: an attach may begin here, and
+   * overlap the runtime's create (it is awaited in `created`). */
+  monitorStarted?: (monitorDir: string) => void;
 }
 
 export async function startLocked(ctx: EngineContext, row: ContainerRow, hooks: StartHooks = {}): Promise<void> {
@@ -53,6 +56,7 @@ export async function startLocked(ctx: EngineContext, row: ContainerRow, hooks: 
       exitCommand: [...ctx.berthCommand, 'container', 'cleanup', id],
       ...(timer && { timer }),
       ...monitorCgroup(ctx),
+      ...(hooks.monitorStarted && { onStarted: () => hooks.monitorStarted!(ctx.monitorDir(id)) }),
     }, config.tty ?? false, prepared);
     failpoint('start-after-create');
     try {
