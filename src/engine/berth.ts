@@ -16,25 +16,39 @@ import { removeContainer } from './containers/remove.ts';
 import { type StartHooks, startLocked } from './containers/start.ts';
 import { checkSignal, killContainer, stopContainer, stopSignalOf, waitContainer } from './containers/stop.ts';
 import type { ContainerRow, HealthState } from './store/containers.ts';
-import { runHealthcheck } from './health/probe.ts';
 import { type AttachSession, attachContainer } from './containers/attach.ts';
-import { type Change, type CommitOptions, commitContainer, containerChanges, exportContainer } from './containers/changes.ts';
-import { type CopyOptions, copyFromContainer, copyToContainer } from './containers/cp.ts';
-import { copyFromContainerAsTar, copyTarToContainer } from './containers/cp-tar.ts';
-import { type ExecOptions, type ExecProcess, execInContainer } from './containers/exec.ts';
-import { containerLogs, type LogEntry, type LogOptions } from './containers/logs.ts';
+import type { Change, CommitOptions } from './containers/changes.ts';
+import type { CopyOptions } from './containers/cp.ts';
+import type { ExecOptions, ExecProcess } from './containers/exec.ts';
+import type { LogEntry, LogOptions } from './containers/logs.ts';
 import { pauseContainer, unpauseContainer } from './containers/pause.ts';
-import { containerPorts, type PortBinding } from './containers/ports.ts';
-import { renameContainer } from './containers/rename.ts';
-import { type ContainerStats, type StatsOptions, statsRounds } from './containers/stats.ts';
-import { type TopResult, topContainer } from './containers/top.ts';
-import { type EventQuery, queryEvents } from './events.ts';
+import type { PortBinding } from './containers/ports.ts';
+import type { ContainerStats, StatsOptions } from './containers/stats.ts';
+import type { TopResult } from './containers/top.ts';
+import type { EventQuery } from './events.ts';
 import type { EngineEvent } from './store/events.ts';
 import type { NewImage } from '../image/build.ts';
 import type { Readable, Writable } from 'node:stream';
-import { removeImages } from './images.ts';
-import { diskUsage, type DiskUsage, pruneContainers, pruneSystem, type SystemPruneResult } from './system.ts';
+import type { DiskUsage, SystemPruneResult } from './system.ts';
 import { Volumes } from './volumes/api.ts';
+
+// What a run does not use is loaded on its first call: a CLI process runs one
+// command, and each module it loads adds to every command's start.
+const ops = {
+  changes: () => import('./containers/changes.ts'),
+  cp: () => import('./containers/cp.ts'),
+  cpTar: () => import('./containers/cp-tar.ts'),
+  events: () => import('./events.ts'),
+  exec: () => import('./containers/exec.ts'),
+  health: () => import('./health/probe.ts'),
+  images: () => import('./images.ts'),
+  logs: () => import('./containers/logs.ts'),
+  ports: () => import('./containers/ports.ts'),
+  rename: () => import('./containers/rename.ts'),
+  stats: () => import('./containers/stats.ts'),
+  system: () => import('./system.ts'),
+  top: () => import('./containers/top.ts'),
+};
 
 export type { ContainerConfig } from './config.ts';
 export type { ContainerRow, ContainerState, HealthState } from './store/containers.ts';
@@ -137,25 +151,25 @@ export class Berth {
   /** Every container not running; their IDs and the bytes of their writable layers. */
   async pruneContainers(): Promise<{ removed: string[]; bytes: number }> {
     await this.ready();
-    return pruneContainers(this.ctx);
+    return (await ops.system()).pruneContainers(this.ctx);
   }
 
   /** Removes image names as `rmi`: refused (ConflictError) for an image a container uses, unless forced; always while one runs on it. */
   async removeImages(names: string[], opts: { force?: boolean } = {}): Promise<string[]> {
     await this.ready();
-    return (await removeImages(this.ctx, names, opts.force ?? false)).removed;
+    return (await (await ops.images()).removeImages(this.ctx, names, opts.force ?? false)).removed;
   }
 
   /** `system df`: images, containers' writable layers, local volumes, with sizes. */
   async diskUsage(): Promise<DiskUsage> {
     await this.ready();
-    return diskUsage(this.ctx);
+    return (await ops.system()).diskUsage(this.ctx);
   }
 
   /** `system prune`: stopped containers, dangling (with all: unused) images, with volumes unused anonymous volumes. */
   async prune(opts: { all?: boolean; volumes?: boolean } = {}): Promise<SystemPruneResult> {
     await this.ready();
-    return pruneSystem(this.ctx, opts);
+    return (await ops.system()).pruneSystem(this.ctx, opts);
   }
 
   /** The exit code, once the container is not running. */
@@ -174,6 +188,7 @@ export class Berth {
    *     for await (const l of berth.logs('web', { follow: true, tail: 10 })) process.stdout.write(l.output);
    */
   async *logs(ref: string, opts: LogOptions = {}): AsyncGenerator<LogEntry> {
+    const { containerLogs } = await ops.logs();
     yield* containerLogs(this.ctx, (await this.get(ref)).id, opts);
   }
 
@@ -187,6 +202,7 @@ export class Berth {
    *     const code = await p.exit;
    */
   async exec(ref: string, opts: ExecOptions): Promise<ExecProcess> {
+    const { execInContainer } = await ops.exec();
     return execInContainer(this.ctx, await this.get(ref), opts);
   }
 
@@ -205,6 +221,7 @@ export class Berth {
 
   /** The container's processes as ps(1) shows them (psArgs, default -ef). */
   async top(ref: string, psArgs: string[] = []): Promise<TopResult> {
+    const { topContainer } = await ops.top();
     return topContainer(this.ctx, await this.get(ref), psArgs);
   }
 
@@ -219,45 +236,53 @@ export class Berth {
     const rows = ids
       ? () => ids.flatMap((id) => this.ctx.containers.get(id) ?? [])
       : () => this.ctx.containers.list().filter((r) => r.state !== 'creating' && (opts.all || r.state === 'running' || r.state === 'paused'));
-    yield* statsRounds(this.ctx, rows, opts);
+    yield* (await ops.stats()).statsRounds(this.ctx, rows, opts);
   }
 
   /** cp CONTAINER:SRC DEST, resolving SRC inside the container's root. */
   async copyFrom(ref: string, src: string, dest: string, opts: CopyOptions = {}): Promise<void> {
+    const { copyFromContainer } = await ops.cp();
     await copyFromContainer(this.ctx, await this.get(ref), src, dest, opts);
   }
 
   /** cp SRC CONTAINER:DEST, resolving DEST inside the container's root. */
   async copyTo(src: string, ref: string, dest: string, opts: CopyOptions = {}): Promise<void> {
+    const { copyToContainer } = await ops.cp();
     await copyToContainer(this.ctx, await this.get(ref), src, dest, opts);
   }
 
   /** SRC in the container as a tar on out (Docker's `cp CONTAINER:SRC -`); out is not ended. */
   async copyFromAsTar(ref: string, src: string, out: Writable, opts: Pick<CopyOptions, 'followLink'> = {}): Promise<void> {
+    const { copyFromContainerAsTar } = await ops.cpTar();
     await copyFromContainerAsTar(this.ctx, await this.get(ref), src, out, opts);
   }
 
   /** A tar from input extracted into the directory dest in the container (Docker's `cp - CONTAINER:DEST`). */
   async copyTarTo(input: Readable, ref: string, dest: string): Promise<void> {
+    const { copyTarToContainer } = await ops.cpTar();
     await copyTarToContainer(this.ctx, await this.get(ref), input, dest);
   }
 
   /** Published ports (none until networking); a private port asked for that is not published is NotFound. */
   async port(ref: string, privatePort?: string): Promise<PortBinding[]> {
+    const { containerPorts } = await ops.ports();
     return containerPorts(await this.get(ref), privatePort);
   }
 
   async rename(ref: string, newName: string): Promise<void> {
+    const { renameContainer } = await ops.rename();
     renameContainer(this.ctx, await this.get(ref), newName);
   }
 
   /** What the container changed in its filesystem, as `docker diff` lists it (A added, C changed, D deleted). */
   async diff(ref: string): Promise<Change[]> {
+    const { containerChanges } = await ops.changes();
     return containerChanges(this.ctx, await this.get(ref));
   }
 
   /** The container's filesystem as a tar, written to out (which is ended). */
   async export(ref: string, out: Writable): Promise<void> {
+    const { exportContainer } = await ops.changes();
     await exportContainer(this.ctx, await this.get(ref), out);
   }
 
@@ -268,6 +293,7 @@ export class Berth {
    *     const img = await berth.commit('web', { ref: 'localhost:5000/web:patched', message: 'hotfix' });
    */
   async commit(ref: string, opts: CommitOptions = {}): Promise<NewImage> {
+    const { commitContainer } = await ops.changes();
     return commitContainer(this.ctx, await this.get(ref), opts);
   }
 
@@ -279,11 +305,12 @@ export class Berth {
    */
   async *events(q: EventQuery = {}): AsyncGenerator<EngineEvent> {
     await this.ready();
-    yield* queryEvents(this.ctx, q);
+    yield* (await ops.events()).queryEvents(this.ctx, q);
   }
 
   /** Runs the container's health check once and records the result (what the monitor's timer runs); the health after it. */
   async healthcheck(ref: string): Promise<HealthState> {
+    const { runHealthcheck } = await ops.health();
     return runHealthcheck(this.ctx, await this.get(ref));
   }
 

@@ -5,7 +5,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { ImageService, type ServiceOptions } from '../image/service.ts';
 import { Runtime } from '../runtime/runtime.ts';
-import { setFilterStore } from '../runtime/seccomp/compile.ts';
+import { setFilterStore } from '../runtime/seccomp/filter-store.ts';
 import { diskFilterStore } from '../runtime/seccomp/disk-cache.ts';
 import { CGROUP_PARENT } from './spec/build.ts';
 import { ContainerStore } from './store/containers.ts';

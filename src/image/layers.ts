@@ -5,14 +5,13 @@
 // A layer's snapshot is committed only if its blob digest and its diff ID
 // (the digest of the uncompressed tar) both verify.
 
-import { PassThrough } from 'node:stream';
+import type { PassThrough } from 'node:stream';
 import { LAYER_TYPES, type Descriptor } from '../oci/image-spec.ts';
 import { chainIds } from './digest.ts';
 import { DigestMismatchError, ManifestError } from './errors.ts';
 import type { UnpackLimits } from './limits.ts';
 import type { ImageService } from './service.ts';
 import type { Lease } from './store/leases.ts';
-import { unpackLayer } from './unpack.ts';
 
 export interface ProgressEvent {
   id: string;
@@ -84,6 +83,8 @@ export async function ensureLayers(svc: ImageService, layers: Descriptor[], diff
   const commit = (j: Job, src: () => AsyncIterable<Buffer>): Promise<void> => {
     opts.lease.addSnapshot(j.chainId);
     return snaps.commit(j.chainId, what(j), j.parent, async (dir) => {
+      // The unpacker (and node:stream, zlib...) is loaded only when a layer is to be unpacked.
+      const { unpackLayer } = await import('./unpack.ts');
       const r = await unpackLayer(src(), { target: dir, whiteouts: snaps.whiteouts, what: what(j), limits, warn: svc.warn });
       if (r.diffId !== j.diffId) throw new DigestMismatchError(`${what(j)}: uncompressed content (diff ID)`, j.diffId, r.diffId);
     });
@@ -98,7 +99,7 @@ export async function ensureLayers(svc: ImageService, layers: Descriptor[], diff
       return;
     }
     if (needBlob && needSnap && streaming) {
-      const tee = new PassThrough({ highWaterMark: 4 << 20 });
+      const tee = new (process.getBuiltinModule('node:stream').PassThrough)({ highWaterMark: 4 << 20 });
       const results = await Promise.allSettled([
         download(j, tee),
         // resume(): if the snapshot appeared meanwhile nobody reads the tee; keep the download flowing.

@@ -430,9 +430,3 @@ export async function unpackLayer(src: AsyncIterable<Buffer | Uint8Array> | Iter
   }
   return { diffId: `sha256:${diff.digest('hex')}`, entries, bytes };
 }
-
-/** Removes an unpacked tree and its whiteout template, whatever state it is in. */
-export function removeTree(path: string): void {
-  rmSync(path, { recursive: true, force: true });
-  rmSync(`${path}.whiteout`, { force: true });
-}

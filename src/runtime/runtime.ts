@@ -216,8 +216,6 @@ export class Runtime {
   }
 
   private async createContainer(id: string, opts: CreateOptions, split: boolean): Promise<Created> {
-    const { buildCreatePlan, NET_DEVICES_SYNC } = await planning.create();
-    const { sendListener } = await planning.notify();
     const bundle = resolve(opts.bundle);
     const { spec, rootfs } = this.loadBundle(bundle, opts.spec);
     // Before the claim: a refused cgroupsPath or device rule must leave no state directory.
@@ -260,6 +258,9 @@ export class Runtime {
       // lock through an RCU grace period (8 ms here): spent while the plan is made, with the
       // container's cgroups made before, since a mkdir there would wait for that lock.
       launcher?.spawn(dir);
+      // Loading the planners (the seccomp compiler's tables among them) overlaps it too.
+      const { buildCreatePlan, NET_DEVICES_SYNC } = await planning.create();
+      const { sendListener } = await planning.notify();
       const plan = buildCreatePlan({
         id,
         spec,

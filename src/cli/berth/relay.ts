@@ -3,7 +3,6 @@
 // signals proxied, until it exits (its status) or the detach keys are typed
 // (0, the container left running).
 
-import { finished } from 'node:stream/promises';
 import type { Berth } from '../../engine/berth.ts';
 import type { AttachSession } from '../../engine/containers/attach.ts';
 import { DetachMatcher } from './detach-keys.ts';
@@ -19,6 +18,12 @@ export interface RelayOptions {
 }
 
 const PROXIED: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2'];
+
+/** Makes process.stdout and stderr, which the runtime makes on first use (a few ms):
+ * a foreground run does it while its container is being made, not once it runs. */
+export function prepareOutputs(): void {
+  void [process.stdout, process.stderr];
+}
 
 export async function relay(berth: Berth, id: string, s: AttachSession, opts: RelayOptions): Promise<number> {
   s.stdout.pipe(process.stdout, { end: false });
@@ -58,6 +63,7 @@ export async function relay(berth: Berth, id: string, s: AttachSession, opts: Re
     const ended = await Promise.race([s.exit, detach]);
     if (ended === 'detached') return 0;
     // The last output is in the streams still: out before berth exits.
+    const { finished } = process.getBuiltinModule('node:stream/promises');
     await Promise.all([finished(s.stdout), finished(s.stderr)]).catch(() => {});
     await berth.cleanup(id);
     return ended ?? (await berth.wait(id));

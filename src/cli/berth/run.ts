@@ -4,7 +4,7 @@
 
 import { ForegroundAttach } from '../../engine/containers/attach.ts';
 import { DEFAULT_DETACH_KEYS, parseDetachKeys } from './detach-keys.ts';
-import { relay } from './relay.ts';
+import { prepareOutputs, relay } from './relay.ts';
 import { parseRunArgs } from './run-flags.ts';
 import type { Context } from './context.ts';
 
@@ -20,7 +20,7 @@ export default async function (ctx: Context, argv: string[]): Promise<number> {
   const attach = new ForegroundAttach();
   let id: string;
   try {
-    id = await berth.run(req.config, { pull: req.pull, onPull, monitorStarted: attach.monitorStarted, created: attach.created });
+    id = await berth.run(req.config, { pull: req.pull, onPull, monitorStarted: (dir) => (attach.monitorStarted(dir), prepareOutputs()), created: attach.created });
   } catch (e) {
     attach.close();
     throw e;

@@ -4,7 +4,7 @@ import { parseArgs } from '../args.ts';
 import { UsageError } from '../../oci/errors.ts';
 import { ForegroundAttach } from '../../engine/containers/attach.ts';
 import { DEFAULT_DETACH_KEYS, parseDetachKeys } from './detach-keys.ts';
-import { relay } from './relay.ts';
+import { prepareOutputs, relay } from './relay.ts';
 import type { Context } from './context.ts';
 import type { Berth } from '../../engine/berth.ts';
 
@@ -22,7 +22,7 @@ export default async function (ctx: Context, argv: string[]): Promise<number> {
     const row = await berth.get(args[0]);
     const attach = new ForegroundAttach();
     try {
-      await berth.start(row.id, { monitorStarted: attach.monitorStarted, created: attach.created });
+      await berth.start(row.id, { monitorStarted: (dir) => (attach.monitorStarted(dir), prepareOutputs()), created: attach.created });
     } catch (e) {
       attach.close();
       throw e;

@@ -3,7 +3,7 @@
 // attaching (earlier output is in the log); stdin reaches the container when
 // it was created with openStdin.
 
-import { PassThrough, type Readable, Writable } from 'node:stream';
+import type { Readable, Writable } from 'node:stream';
 import { attach } from '../../runtime/attach.ts';
 import type { EngineContext } from '../context.ts';
 import { ConflictError } from '../errors.ts';
@@ -24,6 +24,8 @@ export interface AttachSession {
 
 /** A session on a monitor's attach socket (its directory). */
 export async function openAttach(monitorDir: string): Promise<AttachSession> {
+  // Loaded here, not with the module: a run attaches while its container is being made.
+  const { PassThrough, Writable } = process.getBuiltinModule('node:stream');
   const stdout = new PassThrough();
   const stderr = new PassThrough();
   const a = await attach(monitorDir, (stream, data) => (stream === 'stdout' ? stdout : stderr).write(data));

@@ -5,7 +5,6 @@
 import { ImageNotFoundError } from '../../image/errors.ts';
 import { ensureLayers } from '../../image/layers.ts';
 import { parsePlatform } from '../../image/platform.ts';
-import { pull } from '../../image/pull.ts';
 import { type ResolvedImage, resolveImage } from '../../image/resolve.ts';
 import type { Platform } from '../../oci/image-spec.ts';
 import type { EngineContext } from '../context.ts';
@@ -43,6 +42,8 @@ export async function imageForContainer(ctx: EngineContext, name: string, policy
   if (!image) {
     if (policy === 'never') throw new NotFoundError('image', name);
     onPull?.(name);
+    // The registry client is loaded only for a pull.
+    const { pull } = await import('../../image/pull.ts');
     const pulled = await pull(ctx.images, name, { platform });
     image = await resolveImage(ctx.images, pulled.name, platform);
   }

@@ -9,7 +9,6 @@ import { ImageError, SnapshotError } from '../errors.ts';
 import { pidAlive } from '../store/lock.ts';
 import { mountSnapshot, unmountSnapshot } from './mount.ts';
 import type { WhiteoutMode } from '../unpack.ts';
-import { removeTree } from '../unpack.ts';
 
 export interface Mounted {
   /** The container's root filesystem, ready to use. */
@@ -189,4 +188,10 @@ export abstract class Snapshotter {
       if (!pidAlive(pid)) removeTree(join(this.root, 'tmp', name));
     }
   }
+}
+
+/** Removes an unpacked tree and its whiteout template, whatever state it is in. */
+function removeTree(path: string): void {
+  rmSync(path, { recursive: true, force: true });
+  rmSync(`${path}.whiteout`, { force: true });
 }

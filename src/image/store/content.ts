@@ -8,7 +8,7 @@
 import { createReadStream, existsSync, mkdirSync, readdirSync, readFile, readFileSync, renameSync, rmdirSync, rmSync, statSync } from 'node:fs';
 import { once } from 'node:events';
 import { join } from 'node:path';
-import { Readable, type Writable } from 'node:stream';
+import type { Readable, Writable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Descriptor } from '../../oci/image-spec.ts';
 import { digestOf, hasher, parseDigest } from '../digest.ts';
@@ -97,7 +97,7 @@ export class ContentStore {
     const size = expected?.size ?? data.length;
     await this.ingest({ digest, size }, {
       what,
-      open: async () => Readable.from([Buffer.from(data)]),
+      open: async () => process.getBuiltinModule('node:stream').Readable.from([Buffer.from(data)]),
     });
     return { digest, size };
   }

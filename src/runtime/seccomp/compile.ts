@@ -23,6 +23,7 @@ import { ConfigError } from '../../oci/errors.ts';
 import type { LinuxSeccomp, LinuxSeccompArg, LinuxSyscall, SeccompAction } from '../../oci/spec.ts';
 import { type Arch, ARCHS, nativeArch, X32_SYSCALL_BIT } from './arch.ts';
 import { Assembler, BPF, encode, MAX_INSNS } from './bpf.ts';
+import { filterStore } from './filter-store.ts';
 
 export const RET = {
   KILL_PROCESS: 0x80000000,
@@ -334,19 +335,6 @@ export function compileSeccomp(sc: LinuxSeccomp, native: string | undefined = na
 const cache = new Map<string, SeccompFilter>();
 const CACHE_SIZE = 8;
 
-/** Compiled filters kept beyond this process (disk-cache.ts), by the same key as the cache. */
-export interface FilterStore {
-  get(key: string): SeccompFilter | undefined;
-  set(key: string, filter: SeccompFilter): void;
-}
-
-let store: FilterStore | undefined;
-
-/** Where compileSeccompCached also looks, and keeps what it compiles: none by default. */
-export function setFilterStore(s: FilterStore | undefined): void {
-  store = s;
-}
-
 /** compileSeccomp, remembered by the profile's content: an engine's containers mostly share a profile. */
 export function compileSeccompCached(sc: LinuxSeccomp, native: string | undefined = nativeArch()): SeccompFilter {
   const k = `${native} ${JSON.stringify(sc, (_k, v) => (typeof v === 'bigint' ? v.toString() : v))}`;
@@ -356,6 +344,7 @@ export function compileSeccompCached(sc: LinuxSeccomp, native: string | undefine
     cache.set(k, hit);
     return hit;
   }
+  const store = filterStore();
   let filter = store?.get(k);
   if (!filter) {
     filter = compileSeccomp(sc, native);

@@ -13,7 +13,8 @@
 
 import { mkdirSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { FilterStore, SeccompFilter } from './compile.ts';
+import type { SeccompFilter } from './compile.ts';
+import type { FilterStore } from './filter-store.ts';
 
 let compilerId: string | undefined;
 
