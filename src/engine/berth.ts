@@ -9,7 +9,7 @@ import { withLock } from '../image/store/lock.ts';
 import type { ContainerConfig } from './config.ts';
 import { EngineContext, type EngineOptions } from './context.ts';
 import { createContainer, type CreateOptions } from './containers/create.ts';
-import { cleanup } from './containers/exit.ts';
+import { type CleanupOptions, cleanup } from './containers/exit.ts';
 import { inspectContainer, readSpec } from './containers/inspect.ts';
 import { reconcile } from './containers/reconcile.ts';
 import { removeContainer } from './containers/remove.ts';
@@ -314,8 +314,9 @@ export class Berth {
     return runHealthcheck(this.ctx, await this.get(ref));
   }
 
-  /** What the monitor's exit command runs: record the exit, restart or remove as the policy says. */
-  async cleanup(id: string): Promise<void> {
-    await cleanup(this.ctx, id);
+  /** What the monitor's exit command runs: record the exit, restart or remove as the policy says.
+   * With deferRemoval, --rm leaves the container's files for the exit command to delete. */
+  async cleanup(id: string, opts: CleanupOptions = {}): Promise<void> {
+    await cleanup(this.ctx, id, opts);
   }
 }

@@ -45,7 +45,7 @@ export class EngineContext {
     this.root = opts.root ?? '/var/lib/berth';
     this.runRoot = opts.runRoot ?? '/run/berth';
     this.warn = opts.warn ?? ((msg) => process.emitWarning(msg));
-    for (const d of [this.root, join(this.root, 'containers'), join(this.root, 'locks'), join(this.runRoot, 'monitors')]) mkdirSync(d, { recursive: true, mode: 0o700 });
+    for (const d of [this.root, join(this.root, 'containers'), join(this.root, 'locks'), this.trashDir(), join(this.runRoot, 'monitors')]) mkdirSync(d, { recursive: true, mode: 0o700 });
     this.db = openDb(join(this.root, 'berth.db'));
     this.containers = new ContainerStore(this.db);
     this.events = new EventStore(this.db);
@@ -77,6 +77,11 @@ export class EngineContext {
 
   monitorDir(id: string): string {
     return join(this.runRoot, 'monitors', id);
+  }
+
+  /** Removed containers' files, until the next sweep (containers/trash.ts). */
+  trashDir(): string {
+    return join(this.root, 'trash');
   }
 
   lockPath(id: string): string {

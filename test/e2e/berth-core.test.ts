@@ -39,6 +39,21 @@ describe('berth run', () => {
     assert.deepEqual(names(), []);
   });
 
+  it('--rm in the foreground moves the files to the trash, and the monitor\'s exit command deletes them', async () => {
+    const trash = join(e.root, 'trash');
+    const retired = () => readdirSync(join(e.root, 'snapshots', 'overlay', 'tmp')).filter((n) => n.startsWith('0-rm-active-'));
+    const r = e.berth(['run', '--rm', bb, 'sh', '-c', 'echo scratch > /scratch']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.deepEqual(leftovers(e), []);
+    await waitFor(() => readdirSync(trash).length === 0 && retired().length === 0, 15_000);
+    // rm deletes at once, and sweeps what a foreground run left.
+    const id = e.berth(['create', bb, 'true']).stdout.trim();
+    e.berth(['rm', id]);
+    assert.deepEqual(readdirSync(trash), []);
+    assert.deepEqual(retired(), []);
+    assert.deepEqual(leftovers(e), []);
+  });
+
   it('takes the image config and the flags: env, workdir, user, hostname, entrypoint, binds and tmpfs', () => {
     const host = mkdtempSync(join(tmpdir(), 'berth-bind-'));
     writeFileSync(join(host, 'in'), 'from host\n');

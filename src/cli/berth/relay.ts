@@ -65,7 +65,8 @@ export async function relay(berth: Berth, id: string, s: AttachSession, opts: Re
     // The last output is in the streams still: out before berth exits.
     const { finished } = process.getBuiltinModule('node:stream/promises');
     await Promise.all([finished(s.stdout), finished(s.stderr)]).catch(() => {});
-    await berth.cleanup(id);
+    // The monitor's exit command, run as the container exited, deletes the files.
+    await berth.cleanup(id, { deferRemoval: true });
     return ended ?? (await berth.wait(id));
   } finally {
     for (const sig of signals) process.off(sig, proxy);

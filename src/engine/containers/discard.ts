@@ -5,18 +5,22 @@
 // create, and by reconciliation of a berth that died midway; every step
 // tolerates what is already gone.
 
-import { existsSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import type { EngineContext } from '../context.ts';
 import type { ContainerRow } from '../store/containers.ts';
 import { releaseVolumes, removeUnused, volumeStore } from '../volumes/service.ts';
 import { unmountRootfs } from './rootfs.ts';
 import { failpoint } from '../failpoint.ts';
+import { sweepTrash, trash } from './trash.ts';
 
 export interface DiscardOptions {
   /** Remove its anonymous volumes (rm -v, --rm, a failed or abandoned create). */
   volumes?: boolean;
   /** Volumes to remove as well if unused: those a failed create made. */
   alsoRemove?: string[];
+  /** Its directory and snapshot are moved to the trash, deleted by a later sweep (trash.ts);
+   * without, they are deleted now, with whatever the trash holds. */
+  defer?: boolean;
 }
 
 export async function discardContainer(ctx: EngineContext, id: string, opts: DiscardOptions = {}): Promise<void> {
@@ -28,10 +32,16 @@ export async function discardContainer(ctx: EngineContext, id: string, opts: Dis
   failpoint('discard-after-runtime');
   unmountRootfs(ctx, id);
   failpoint('discard-after-unmount');
-  ctx.images.snapshots.removeActive(id);
-  failpoint('discard-after-snapshot');
-  const dir = ctx.containerDir(id);
-  if (existsSync(dir)) rmSync(dir, { recursive: true, force: true });
+  if (opts.defer) {
+    ctx.images.snapshots.retireActive(id);
+    failpoint('discard-after-snapshot');
+    trash(ctx, ctx.containerDir(id), id);
+  } else {
+    ctx.images.snapshots.removeActive(id);
+    failpoint('discard-after-snapshot');
+    rmSync(ctx.containerDir(id), { recursive: true, force: true });
+    sweepTrash(ctx);
+  }
   ctx.containers.delete(id);
   await releaseVolumes(ctx, id, vols);
   if (opts.volumes) await removeUnused(ctx, [...new Set([...vols.filter((v) => v.anonymous).map((v) => v.name), ...(opts.alsoRemove ?? [])])]);

@@ -12,6 +12,7 @@ import type { ContainerRow } from '../store/containers.ts';
 import { releaseVolumes } from '../volumes/service.ts';
 import { deleteRuntimeContainer, discardContainer } from './discard.ts';
 import { startLocked } from './start.ts';
+import { sweepTrash } from './trash.ts';
 
 /** Status recorded when the exit status is lost: the monitor was killed, or the machine rebooted. */
 export const LOST_STATUS = 255;
@@ -37,7 +38,7 @@ export function hasExited(ctx: EngineContext, row: ContainerRow): boolean {
  * doubling per restart, at most a minute, from 100 ms again after a run of
  * ten seconds); the container reads "restarting" meanwhile.
  */
-export async function cleanupLocked(ctx: EngineContext, id: string): Promise<{ restartInMs?: number }> {
+export async function cleanupLocked(ctx: EngineContext, id: string, opts: CleanupOptions = {}): Promise<{ restartInMs?: number }> {
   const row = ctx.containers.get(id);
   if (!row || !hasExited(ctx, row)) return {};
   const exit = readExitRecord(ctx.monitorDir(id));
@@ -59,15 +60,23 @@ export async function cleanupLocked(ctx: EngineContext, id: string): Promise<{ r
   }
   if (row.config.autoRemove) {
     // --rm takes the anonymous volumes with it, as Docker's.
-    await discardContainer(ctx, id, { volumes: true });
+    await discardContainer(ctx, id, { volumes: true, defer: opts.deferRemoval });
     ctx.events.add('container', 'destroy', id, { name: row.name });
   }
   return {};
 }
 
+export interface CleanupOptions {
+  /** --rm moves the container's files to the trash instead of deleting them (a foreground
+   * run, whose exit command comes next and sweeps: trash.ts). */
+  deferRemoval?: boolean;
+}
+
 /** cleanupLocked under the lock, then the restart it asks for, if nobody stopped or removed the container meanwhile. */
-export async function cleanup(ctx: EngineContext, id: string): Promise<void> {
-  const { restartInMs } = await withLock(ctx.lockPath(id), () => cleanupLocked(ctx, id));
+export async function cleanup(ctx: EngineContext, id: string, opts: CleanupOptions = {}): Promise<void> {
+  const { restartInMs } = await withLock(ctx.lockPath(id), () => cleanupLocked(ctx, id, opts));
+  // The exit command of a foreground run --rm, which left its files here.
+  if (!opts.deferRemoval) sweepTrash(ctx);
   if (restartInMs === undefined) return;
   await sleep(restartInMs);
   await withLock(ctx.lockPath(id), () => restartLocked(ctx, id));

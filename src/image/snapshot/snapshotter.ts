@@ -33,6 +33,9 @@ export interface SnapshotMount {
 const KEY_PATTERN = /^[\w+.-]{1,255}$/;
 
 /** The directory of the active snapshot key; a key that could name anything else is refused. */
+/** Retired active snapshots in tmp/: pid 0, so cleanTmp takes them too. */
+const RETIRED = '0-rm-active-';
+
 export function activeDir(root: string, key: string): string {
   if (!KEY_PATTERN.test(key) || key === '.' || key === '..') {
     throw new SnapshotError(JSON.stringify(key), 'invalid key: use 1 to 255 letters, digits and _ + - . (not "." or "..")');
@@ -135,6 +138,27 @@ export abstract class Snapshotter {
   /** Removes a writable snapshot; it must not be mounted. */
   removeActive(key: string): void {
     rmSync(activeDir(this.root, key), { recursive: true, force: true });
+  }
+
+  /** removeActive at the cost of a rename: the files go at the next sweepRetired (or cleanTmp). */
+  retireActive(key: string): void {
+    try {
+      renameSync(activeDir(this.root, key), join(this.root, 'tmp', `${RETIRED}${key}`));
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+    }
+  }
+
+  /** Deletes retired snapshots; one another process is deleting at the same time is left to it. */
+  sweepRetired(): void {
+    for (const name of readdirSync(join(this.root, 'tmp'))) {
+      if (!name.startsWith(RETIRED)) continue;
+      try {
+        rmSync(join(this.root, 'tmp', name), { recursive: true, force: true });
+      } catch {
+        // Being deleted by the other sweep.
+      }
+    }
   }
 
   /** prepare, then mount at target: for callers that mount where they are. */
