@@ -13,7 +13,7 @@ import { type CleanupOptions, cleanup } from './containers/exit.ts';
 import { inspectContainer, readSpec } from './containers/inspect.ts';
 import { reconcile } from './containers/reconcile.ts';
 import { removeContainer } from './containers/remove.ts';
-import { type StartHooks, startLocked } from './containers/start.ts';
+import { type StartHooks, startLocked, type Warmed, warmStart } from './containers/start.ts';
 import { checkSignal, killContainer, stopContainer, stopSignalOf, waitContainer } from './containers/stop.ts';
 import type { ContainerRow, HealthState } from './store/containers.ts';
 import { type AttachSession, attachContainer } from './containers/attach.ts';
@@ -100,24 +100,39 @@ export class Berth {
   }
 
   async start(ref: string, hooks: StartHooks = {}): Promise<void> {
+    const warmed = warmStart(this.ctx);
+    try {
+      await this.startWarmed(ref, hooks, warmed);
+    } finally {
+      warmed.stop();
+    }
+  }
+
+  private async startWarmed(ref: string, hooks: StartHooks, warmed: Warmed): Promise<void> {
     const row = await this.get(ref);
     await withLock(this.ctx.lockPath(row.id), async () => {
       const now = this.ctx.containers.get(row.id);
       if (!now) throw new Error(`container ${row.name} was removed meanwhile`);
-      await startLocked(this.ctx, { ...now, stoppedByUser: false }, hooks);
+      await startLocked(this.ctx, { ...now, stoppedByUser: false }, hooks, warmed);
     });
   }
 
   /** create and start; the container's ID. */
   async run(config: ContainerConfig, opts: CreateOptions & StartHooks = {}): Promise<string> {
-    const id = await this.create(config, opts);
+    // From the start of the create: the first cgroup move's wait passes while the container is prepared.
+    const warmed = warmStart(this.ctx);
     try {
-      await this.start(id, opts);
-    } catch (e) {
-      await removeContainer(this.ctx, id, true, true);
-      throw e;
+      const id = await this.create(config, opts);
+      try {
+        await this.startWarmed(id, opts, warmed);
+      } catch (e) {
+        await removeContainer(this.ctx, id, true, true);
+        throw e;
+      }
+      return id;
+    } finally {
+      warmed.stop();
     }
-    return id;
   }
 
   async stop(ref: string, opts: { timeout?: number; signal?: string } = {}): Promise<void> {

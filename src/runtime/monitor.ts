@@ -357,6 +357,33 @@ export async function removeMonitor(rec: MonitorRecord, grace: number): Promise<
   rmSync(rec.dir, { recursive: true, force: true });
 }
 
+/**
+ * Starts `runts-monitor --warm` in the cgroups of cgroupProcs: it pays the
+ * kernel's wait on a first cgroup move (an RCU grace period, native/monitor)
+ * ahead of a container's start, which a caller begins early enough for the
+ * wait to pass while it prepares the container. Returns what stops it; it
+ * stops by itself after 2 s, and when this process exits. Best effort: a
+ * warmer that cannot start costs the start only that wait.
+ */
+export function warmCgroupMoves(cgroupProcs: string[]): () => void {
+  if (!cgroupProcs.length) return () => {};
+  const host = hostCalls();
+  const [ours, theirs] = host.socketpair();
+  try {
+    exitOf(host.spawn(sealedMonitor(), ['runts-monitor', '--warm', ...cgroupProcs], [theirs, -1, -1], '/')).catch(() => {});
+  } catch {
+    closeSync(ours);
+    return () => {};
+  } finally {
+    closeSync(theirs);
+  }
+  let open = true;
+  return () => {
+    if (open) closeSync(ours);
+    open = false;
+  };
+}
+
 /** runExecutor's launch through a monitor: the executor, from its sealed
  * copy, is the monitor's child, its sync socket passed through as fd 3.
  * The monitor is spawned by `spawn`, before the plan is made, and the

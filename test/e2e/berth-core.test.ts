@@ -46,6 +46,17 @@ describe('berth run', () => {
     assert.equal(r.code, 0, r.stderr);
     assert.deepEqual(leftovers(e), []);
     await waitFor(() => readdirSync(trash).length === 0 && retired().length === 0, 15_000);
+    // The run's cgroup warmer (runts-monitor --warm) went with it: none outlives its CLI (other
+    // test files' runs have warmers of their own, whose CLIs still run).
+    const orphanWarmers = () => readdirSync('/proc').filter((p) => /^\d+$/.test(p)).filter((p) => {
+      try {
+        const ppid = readFileSync(`/proc/${p}/stat`, 'utf8').split(') ')[1].split(' ')[1];
+        return readFileSync(`/proc/${p}/cmdline`, 'utf8').split('\0')[1] === '--warm' && ppid === '1';
+      } catch {
+        return false;
+      }
+    });
+    await waitFor(() => orphanWarmers().length === 0, 5_000);
     // rm deletes at once, and sweeps what a foreground run left.
     const id = e.berth(['create', bb, 'true']).stdout.trim();
     e.berth(['rm', id]);

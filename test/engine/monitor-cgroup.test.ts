@@ -3,15 +3,16 @@
 // while the container's init stays in its own cgroups, removed without a trace.
 
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { monitorCgroupProcs, removeMonitorCgroup } from '../../src/engine/monitor-cgroup.ts';
+import { warmCgroupMoves } from '../../src/runtime/monitor.ts';
 import { hostHierarchies } from '../../src/runtime/cgroups/hierarchy.ts';
 import { Runtime } from '../../src/runtime/runtime.ts';
 import { makeBundle, uniqueId } from '../helpers/bundle.ts';
-import { cgroupDirsOf } from '../helpers/runts.ts';
+import { cgroupDirsOf, waitFor } from '../helpers/runts.ts';
 
 // A name of the test's own: a host's real /berth-monitors may hold monitors.
 const PATH = `/berth-monitors-test-${process.pid}`;
@@ -61,4 +62,31 @@ describe('monitors\' cgroup', () => {
     removeMonitorCgroup(PATH);
     b.cleanup();
   });
+
+  it('takes the warmer, which moves itself there until told to stop, and at most 2 s', async () => {
+    const procs = monitorCgroupProcs(PATH);
+    const warmers = () => readdirSync('/proc').filter((p) => /^\d+$/.test(p)).filter((p) => {
+      try {
+        return readFileSync(`/proc/${p}/cmdline`, 'utf8').split('\0').join(' ').includes(`--warm ${procs[0]}`);
+      } catch {
+        return false;
+      }
+    }).map(Number);
+    const stop = warmCgroupMoves(procs);
+    await waitFor(() => warmers().length === 1, 5000);
+    const [pid] = warmers();
+    await waitFor(() => cgroupsOf(pid).every((g) => g === PATH), 5000);
+    const t = Date.now();
+    await new Promise((r) => setTimeout(r, 30));
+    stop();
+    await waitFor(() => warmers().length === 0, 5000);
+    assert.ok(Date.now() - t < 2000, 'the warmer outlived its stop');
+    stop();
+    // Left alone, it goes by itself.
+    warmCgroupMoves(procs);
+    await waitFor(() => warmers().length === 1, 5000);
+    await waitFor(() => warmers().length === 0, 5000);
+    removeMonitorCgroup(PATH);
+  });
 });
+

@@ -13,6 +13,7 @@ import { deleteRuntimeContainer } from './discard.ts';
 import { withVolumesMounted } from '../volumes/service.ts';
 import { mountRootfs } from './rootfs.ts';
 import { monitorCgroupProcs } from '../monitor-cgroup.ts';
+import { warmCgroupMoves } from '../../runtime/monitor.ts';
 import { failpoint } from '../failpoint.ts';
 import { healthEnabled } from '../health/config.ts';
 import { initialHealth } from '../health/state.ts';
@@ -28,7 +29,7 @@ export interface StartHooks {
   monitorStarted?: (monitorDir: string) => void;
 }
 
-export async function startLocked(ctx: EngineContext, row: ContainerRow, hooks: StartHooks = {}): Promise<void> {
+export async function startLocked(ctx: EngineContext, row: ContainerRow, hooks: StartHooks = {}, warmed?: Warmed): Promise<void> {
   if (row.state === 'running' || row.state === 'paused') return;
   if (row.state !== 'created' && row.state !== 'exited' && row.state !== 'restarting') throw new ConflictError(`container ${row.name} is ${row.state}: it cannot be started`);
   const { id, config } = row;
@@ -55,7 +56,7 @@ export async function startLocked(ctx: EngineContext, row: ContainerRow, hooks: 
       execConsole: true,
       exitCommand: [...ctx.berthCommand, 'container', 'cleanup', id],
       ...(timer && { timer }),
-      ...monitorCgroup(ctx),
+      ...(warmed?.cgroupProcs ? { cgroupProcs: warmed.cgroupProcs } : monitorCgroup(ctx)),
       ...(hooks.monitorStarted && { onStarted: () => hooks.monitorStarted!(ctx.monitorDir(id)) }),
     }, config.tty ?? false, prepared);
     failpoint('start-after-create');
@@ -81,6 +82,24 @@ export async function startLocked(ctx: EngineContext, row: ContainerRow, hooks: 
  * conmon apart), so the end of the session scope of the CLI that started one
  * does not take it down. A rootless engine that may not make it does without.
  */
+/** A warmer (warmCgroupMoves) for a start to come, and the monitors' cgroup it is in. */
+export interface Warmed {
+  stop(): void;
+  cgroupProcs?: string[];
+}
+
+/** The warmer in the monitors' cgroup; none where that cgroup cannot be had (the start warns). */
+export function warmStart(ctx: EngineContext): Warmed {
+  if (ctx.runtime.rootless) return { stop: () => {} };
+  let cgroupProcs: string[];
+  try {
+    cgroupProcs = monitorCgroupProcs();
+  } catch {
+    return { stop: () => {} };
+  }
+  return { stop: warmCgroupMoves(cgroupProcs), cgroupProcs };
+}
+
 function monitorCgroup(ctx: EngineContext): { cgroupProcs?: string[] } {
   if (ctx.runtime.rootless) return {};
   try {
